@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-migrate top-level Makefile.
+#
+#   make               build the module for KVER (default: running kernel) and
+#                      the userspace tools
+#   make check         build everything and run the test suite in QEMU guests
+#                      (Debian 6.1 and 6.12 kernels); ends "N passed, N failed"
+#   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
+#   make bench         benchmarks against dm-linear and peers, in a guest
+#   make demo          the README's quick start on a throwaway guest
+#   make install       install module (for KVER) and tools
+#   make lint          checkpatch --strict and sparse on the kernel code
+
+KVER	?= $(shell uname -r)
+KDIR	?= /lib/modules/$(KVER)/build
+BUILD	:= $(CURDIR)/build
+DESTDIR	?=
+PREFIX	?= /usr/local
+
+CC	?= gcc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -Wall -Wextra -Werror -std=gnu11
+KSFT	:= $(BUILD)/kselftest
+UNIT_CFLAGS := $(CFLAGS) -Ikmod -Iinclude -I$(KSFT) -Itests/prog
+
+KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
+SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
+
+.PHONY: all module modules tools tests check check-debug bench demo install \
+	lint clean deps dkms-check
+
+all: module tools
+
+# Kbuild writes objects next to the sources; build each kernel in its own
+# copy so that several kernels can be built from one tree.
+$(BUILD)/%/dm-migrate.ko: $(KSRC)
+	@mkdir -p $(BUILD)/$*
+	@cp -r Kbuild kmod include $(BUILD)/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$* modules
+
+module: $(BUILD)/$(KVER)/dm-migrate.ko
+
+modules:
+	@for v in $$(tests/kernels.sh); do \
+		$(MAKE) --no-print-directory $(BUILD)/$$v/dm-migrate.ko || exit 1; \
+	done
+
+# kselftest.h comes from Debian's linux-source-6.1 at build time.
+$(KSFT)/kselftest.h:
+	@mkdir -p $(KSFT)
+	tar -xJf $(SRC_TARBALL) -C $(KSFT) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+
+TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
+	$(BUILD)/tests/bitmap_test
+
+tests: $(TEST_PROGS)
+
+$(BUILD)/tests/chunkset: tests/prog/chunkset.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/chunkset.c kmod/bitmap.c
+
+$(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/bitmap_test.c kmod/bitmap.c
+
+$(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/inflight.c -ldevmapper -lpthread
+
+tools:
+
+deps:
+	tests/deps.sh
+
+check: deps
+	$(MAKE) modules tests
+	tests/run.sh
+
+check-debug: deps
+	$(MAKE) tests
+	tests/debug-kernel.sh
+	tests/run.sh --debug
+
+bench: deps
+	$(MAKE) modules tests
+	bench/run.sh
+
+demo: deps
+	$(MAKE) modules tests
+	tests/demo.sh
+
+lint: $(BUILD)/checkpatch/checkpatch.pl
+	$(BUILD)/checkpatch/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
+		kmod/*.c kmod/*.h include/uapi/linux/*.h
+	@v=$$(tests/kernels.sh | head -n1); rm -rf $(BUILD)/sparse; \
+	mkdir -p $(BUILD)/sparse && cp -r Kbuild kmod include $(BUILD)/sparse/ && \
+	$(MAKE) -C /lib/modules/$$v/build M=$(BUILD)/sparse C=2 \
+		CHECK="sparse -Wsparse-error" modules 2>&1 | tee $(BUILD)/sparse.log; \
+	! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+$(BUILD)/checkpatch/checkpatch.pl:
+	@mkdir -p $(BUILD)/checkpatch
+	tar -xJf $(SRC_TARBALL) -C $(BUILD)/checkpatch --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+
+install: module tools
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	install -D -m 0644 include/uapi/linux/dm-migrate.h \
+		$(DESTDIR)$(PREFIX)/include/linux/dm-migrate.h
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per mapped-device tracking state and the registry that lets it survive
+ * table reloads.
+ */
+#include <linux/slab.h>
+
+#include "dm-migrate.h"
+
+/* Protects mig_devs and every mig_dev's list linkage. */
+static DEFINE_MUTEX(mig_devs_lock);
+static LIST_HEAD(mig_devs);
+
+struct mig_bitmap *mig_bitmap_alloc(u64 nbits)
+{
+	struct mig_bitmap *bm = kzalloc(sizeof(*bm), GFP_KERNEL);
+
+	if (!bm)
+		return NULL;
+	if (mig_bitmap_init(bm, nbits)) {
+		kfree(bm);
+		return NULL;
+	}
+	return bm;
+}
+
+void mig_bitmap_free(struct mig_bitmap *bm)
+{
+	if (!bm)
+		return;
+	mig_bitmap_destroy(bm);
+	kfree(bm);
+}
+
+static struct mig_dev *mig_dev_find(struct mapped_device *md, sector_t begin)
+{
+	struct mig_dev *dev;
+
+	lockdep_assert_held(&mig_devs_lock);
+	list_for_each_entry(dev, &mig_devs, list)
+		if (dev->md == md && dev->begin == begin)
+			return dev;
+	return NULL;
+}
+
+/*
+ * Find the tracking state of the device @ti belongs to, or create it.
+ * Called from the constructor; a reload finds the state of the table that
+ * is still live and shares it.  The geometry of a reload must be
+ * compatible: same origin, same chunk size, same or larger length (the
+ * constructor allocates the grown bitmap; preresume installs it).
+ */
+struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
+			    unsigned int chunk_shift, char **error)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	struct mig_dev *dev;
+
+	mutex_lock(&mig_devs_lock);
+	dev = mig_dev_find(md, ti->begin);
+	if (dev) {
+		if (dev->origin != origin) {
+			*error = "Origin device differs from the loaded table: remove and recreate the device to track another origin";
+			dev = ERR_PTR(-EINVAL);
+		} else if (dev->chunk_shift != chunk_shift) {
+			*error = "Chunk size cannot change on reload";
+			dev = ERR_PTR(-EINVAL);
+		} else if (ti->len < dev->sectors) {
+			*error = "Cannot shrink a tracked device";
+			dev = ERR_PTR(-EINVAL);
+		} else {
+			refcount_inc(&dev->ref);
+		}
+		goto out;
+	}
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev) {
+		*error = "Cannot allocate tracking state";
+		dev = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	dev->bm = mig_bitmap_alloc(mig_chunks(ti->len, chunk_shift));
+	if (!dev->bm) {
+		kfree(dev);
+		*error = "Cannot allocate dirty bitmap";
+		dev = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	refcount_set(&dev->ref, 1);
+	mutex_init(&dev->lock);
+	dev->md = md;
+	dev->begin = ti->begin;
+	dev->origin = origin;
+	dev->chunk_shift = chunk_shift;
+	dev->sectors = ti->len;
+	dev->mode = DM_MIGRATE_MODE_TRACKING;
+	list_add(&dev->list, &mig_devs);
+out:
+	mutex_unlock(&mig_devs_lock);
+	return dev;
+}
+
+void mig_dev_put(struct mig_dev *dev)
+{
+	mutex_lock(&mig_devs_lock);
+	if (!refcount_dec_and_test(&dev->ref)) {
+		mutex_unlock(&mig_devs_lock);
+		return;
+	}
+	list_del(&dev->list);
+	mutex_unlock(&mig_devs_lock);
+
+	mig_bitmap_free(dev->bm);
+	kfree(dev);
+}

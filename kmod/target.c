@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The `migrate` device-mapper target: pass-through I/O to an origin device
+ * with dirty-chunk tracking.
+ *
+ * Table line:
+ *   <start> <len> migrate <origin_dev> <chunk_sectors> [<#features> <feature>*]
+ *
+ * The in-flight invariant
+ * -----------------------
+ * A consumer that clears a chunk's bit and then reads the chunk must never
+ * miss a write that was in flight at that moment: once that write has
+ * completed, either the read saw its data or the bit is set again.
+ *
+ * The target marks the chunks a write touches twice: in ->map, before the
+ * bio is passed to the origin, and in ->end_io, after the origin completed
+ * it and before the completion is passed up (the submitter cannot see its
+ * write acknowledged before the second mark).  Take a write W to chunk c
+ * and a consumer that clears c's bit at time t and then reads c:
+ *
+ *  - W mapped after t: ->map sets the bit after the clear.
+ *  - W completed before t: W's data was on the origin before the read was
+ *    issued, so the read sees it (the origin orders a read issued after a
+ *    write's completion after that write).
+ *  - W in flight at t (mapped before, completed after): ->end_io runs after
+ *    t and sets the bit again, whatever the read saw.
+ *
+ * In every case the chunk is either read with W's data or dirty again, so
+ * it is sent again.  The consumer needs no lock against the I/O path;
+ * bits change with atomic word operations (bitmap.c).  A consumer that
+ * needs the bitmap final (handoff) suspends the device first: suspend
+ * waits for every mapped bio to pass ->end_io.
+ */
+#include <linux/blkdev.h>
+#include <linux/module.h>
+
+#include "dm-migrate.h"
+
+static const char * const mig_mode_names[] = {
+	[DM_MIGRATE_MODE_TRACKING] = "tracking",
+};
+
+static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
+{
+	mig_bitmap_set_range(mt->dev->bm, io->first_chunk, io->last_chunk);
+}
+
+static int parse_chunk_size(struct dm_target *ti, const char *arg,
+			    unsigned int *shift)
+{
+	unsigned int sectors;
+
+	if (kstrtouint(arg, 10, &sectors) || !is_power_of_2(sectors) ||
+	    sectors < DM_MIGRATE_MIN_CHUNK_SECTORS ||
+	    sectors > DM_MIGRATE_MAX_CHUNK_SECTORS) {
+		ti->error = "Invalid chunk size: must be a power of two from 8 to 16384 sectors (4 KiB to 8 MiB)";
+		return -EINVAL;
+	}
+	*shift = ilog2(sectors);
+	return 0;
+}
+
+static int parse_features(struct dm_target *ti, struct dm_arg_set *as)
+{
+	static const struct dm_arg _args[] = {
+		{0, 0, "Invalid number of feature arguments: this version has none"},
+	};
+	unsigned int argc;
+	int r;
+
+	if (!as->argc)
+		return 0;
+	r = dm_read_arg_group(_args, as, &argc, &ti->error);
+	if (r)
+		return r;
+	if (as->argc) {
+		ti->error = "Unexpected argument after the feature arguments";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * <origin_dev> <chunk_sectors> [<#features> <feature>*]
+ */
+static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct dm_arg_set as = { .argc = argc, .argv = argv };
+	struct mig_target *mt;
+	unsigned int shift;
+	sector_t origin_sectors;
+	int r;
+
+	if (argc < 2) {
+		ti->error = "Invalid argument count: expected <origin_dev> <chunk_sectors> [<#features> <feature>*]";
+		return -EINVAL;
+	}
+
+	mt = kzalloc(sizeof(*mt), GFP_KERNEL);
+	if (!mt) {
+		ti->error = "Cannot allocate target context";
+		return -ENOMEM;
+	}
+	mt->ti = ti;
+
+	r = dm_get_device(ti, dm_shift_arg(&as), dm_table_get_mode(ti->table),
+			  &mt->origin);
+	if (r) {
+		ti->error = "Origin device lookup failed";
+		goto bad_free;
+	}
+
+	r = parse_chunk_size(ti, dm_shift_arg(&as), &shift);
+	if (r)
+		goto bad_put_origin;
+	r = parse_features(ti, &as);
+	if (r)
+		goto bad_put_origin;
+
+	origin_sectors = bdev_nr_sectors(mt->origin->bdev);
+	if (ti->len != origin_sectors) {
+		ti->error = "Target length does not match the origin device size";
+		r = -EINVAL;
+		goto bad_put_origin;
+	}
+
+	mt->dev = mig_dev_get(ti, mt->origin->bdev->bd_dev, shift, &ti->error);
+	if (IS_ERR(mt->dev)) {
+		r = PTR_ERR(mt->dev);
+		goto bad_put_origin;
+	}
+
+	if (ti->len > mt->dev->sectors) {
+		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
+		if (!mt->grown) {
+			ti->error = "Cannot allocate dirty bitmap for the grown device";
+			r = -ENOMEM;
+			goto bad_put_dev;
+		}
+	}
+
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = 1;
+	ti->num_secure_erase_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct mig_io);
+	ti->private = mt;
+	return 0;
+
+bad_put_dev:
+	mig_dev_put(mt->dev);
+bad_put_origin:
+	dm_put_device(ti, mt->origin);
+bad_free:
+	kfree(mt);
+	return r;
+}
+
+static void mig_dtr(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+
+	mig_bitmap_free(mt->grown);
+	mig_dev_put(mt->dev);
+	dm_put_device(ti, mt->origin);
+	kfree(mt);
+}
+
+static bool mig_bio_modifies(struct bio *bio)
+{
+	return op_is_write(bio_op(bio)) && bio_sectors(bio);
+}
+
+static int mig_map(struct dm_target *ti, struct bio *bio)
+{
+	struct mig_target *mt = ti->private;
+	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	io->tracked = mig_bio_modifies(bio);
+	if (io->tracked) {
+		sector_t off = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		unsigned int shift = mt->dev->chunk_shift;
+
+		io->first_chunk = off >> shift;
+		io->last_chunk = (off + bio_sectors(bio) - 1) >> shift;
+		mig_mark_bio(mt, io);
+	}
+
+	bio_set_dev(bio, mt->origin->bdev);
+	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int mig_end_io(struct dm_target *ti, struct bio *bio,
+		      blk_status_t *error)
+{
+	struct mig_target *mt = ti->private;
+	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	/* Second mark: see "The in-flight invariant" above. */
+	if (io->tracked)
+		mig_mark_bio(mt, io);
+	return DM_ENDIO_DONE;
+}
+
+/*
+ * Install the bitmap of a grown table.  The device is suspended and the
+ * new table already swapped in: no bio is between ->map and ->end_io, so
+ * the I/O path does not look at the bitmap.  Status and message calls may
+ * (they run against the live table without suspend_lock); dev->lock keeps
+ * them off the bitmap while it is replaced.
+ */
+static int mig_preresume(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+	struct mig_dev *dev = mt->dev;
+	struct mig_bitmap *old;
+
+	if (!mt->grown)
+		return 0;
+
+	mutex_lock(&dev->lock);
+	old = dev->bm;
+	mig_bitmap_copy_grow(mt->grown, old);
+	dev->bm = mt->grown;
+	dev->sectors = ti->len;
+	mutex_unlock(&dev->lock);
+
+	DMINFO("%s: grown to %llu sectors, %llu new chunks marked dirty",
+	       dm_table_device_name(ti->table), (unsigned long long)ti->len,
+	       (unsigned long long)(mt->grown->nbits - old->nbits));
+	mt->grown = NULL;
+	mig_bitmap_free(old);
+	return 0;
+}
+
+static void mig_status(struct dm_target *ti, status_type_t type,
+		       unsigned int status_flags, char *result,
+		       unsigned int maxlen)
+{
+	struct mig_target *mt = ti->private;
+	struct mig_dev *dev = mt->dev;
+	unsigned int sz = 0;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		mutex_lock(&dev->lock);
+		DMEMIT("%s %llu %llu/%llu", mig_mode_names[dev->mode],
+		       1ULL << dev->chunk_shift,
+		       (unsigned long long)mig_bitmap_dirty(dev->bm),
+		       (unsigned long long)dev->bm->nbits);
+		mutex_unlock(&dev->lock);
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);
+		break;
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",origin_name=%s,chunk_sectors=%llu;", mt->origin->name,
+		       1ULL << dev->chunk_shift);
+		break;
+	}
+}
+
+/* Parse "<first>[-<last>]" chunk numbers; @last defaults to @first. */
+static int parse_chunk_range(const char *arg, u64 nbits, u64 *first, u64 *last)
+{
+	char buf[48];
+	char *dash;
+
+	if (strscpy(buf, arg, sizeof(buf)) < 0)
+		return -EINVAL;
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = '\0';
+	if (kstrtoull(buf, 10, first))
+		return -EINVAL;
+	if (!dash)
+		*last = *first;
+	else if (kstrtoull(dash, 10, last))
+		return -EINVAL;
+	if (*first > *last || *last >= nbits)
+		return -ERANGE;
+	return 0;
+}
+
+/*
+ * Messages (dm-migrate.rst documents them):
+ *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
+ *   mark_dirty [<first>[-<last>]]     set all bits, or a range of chunks
+ *   dirty_ranges [<from> [<max>]]     list dirty chunks as ranges
+ */
+static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
+		       char *result, unsigned int maxlen)
+{
+	struct mig_target *mt = ti->private;
+	struct mig_dev *dev = mt->dev;
+	const char *name = dm_table_device_name(ti->table);
+	u64 first, last, from = 0, next;
+	unsigned int max = UINT_MAX;
+	bool set;
+	int r = 0;
+
+	if (!argc) {
+		DMERR("%s: empty message", name);
+		return -EINVAL;
+	}
+
+	mutex_lock(&dev->lock);
+	if (!strcasecmp(argv[0], "dirty_ranges")) {
+		if (argc > 3 || (argc > 1 && kstrtoull(argv[1], 10, &from)) ||
+		    (argc > 2 && (kstrtouint(argv[2], 10, &max) || !max))) {
+			DMERR("%s: usage: dirty_ranges [<from_chunk> [<max_ranges>]]",
+			      name);
+			r = -EINVAL;
+			goto out;
+		}
+		next = mig_bitmap_format_ranges(dev->bm, from, max, result,
+						maxlen);
+		/*
+		 * A truncated list ends with " next=<chunk>"; the caller
+		 * continues from there.  If even that does not fit, dm reports
+		 * the buffer full and libdevmapper retries with a larger one.
+		 */
+		if (next < dev->bm->nbits) {
+			unsigned int sz = strlen(result);
+
+			DMEMIT(" next=%llu", (unsigned long long)next);
+		}
+		r = 1;
+		goto out;
+	}
+
+	if (!strcasecmp(argv[0], "clear_dirty"))
+		set = false;
+	else if (!strcasecmp(argv[0], "mark_dirty"))
+		set = true;
+	else {
+		DMERR("%s: unrecognised message '%s'", name, argv[0]);
+		r = -EINVAL;
+		goto out;
+	}
+
+	if (argc > 2) {
+		DMERR("%s: usage: %s [<first_chunk>[-<last_chunk>]]", name, argv[0]);
+		r = -EINVAL;
+		goto out;
+	}
+	first = 0;
+	last = dev->bm->nbits - 1;
+	if (argc == 2 && parse_chunk_range(argv[1], dev->bm->nbits, &first, &last)) {
+		DMERR("%s: invalid chunk range '%s' (device has %llu chunks)",
+		      name, argv[1], (unsigned long long)dev->bm->nbits);
+		r = -EINVAL;
+		goto out;
+	}
+	if (set)
+		mig_bitmap_set_range(dev->bm, first, last);
+	else
+		mig_bitmap_clear_range(dev->bm, first, last);
+out:
+	mutex_unlock(&dev->lock);
+	return r;
+}
+
+static int mig_iterate_devices(struct dm_target *ti,
+			       iterate_devices_callout_fn fn, void *data)
+{
+	struct mig_target *mt = ti->private;
+
+	return fn(ti, mt->origin, 0, ti->len, data);
+}
+
+static struct target_type mig_target_type = {
+	.name		= DM_MIGRATE_TARGET_NAME,
+	.version	= {1, 0, 0},
+	.module		= THIS_MODULE,
+	.ctr		= mig_ctr,
+	.dtr		= mig_dtr,
+	.map		= mig_map,
+	.end_io		= mig_end_io,
+	.preresume	= mig_preresume,
+	.status		= mig_status,
+	.message	= mig_message,
+	.iterate_devices = mig_iterate_devices,
+};
+
+int mig_target_register(void)
+{
+	return dm_register_target(&mig_target_type);
+}
+
+void mig_target_unregister(void)
+{
+	dm_unregister_target(&mig_target_type);
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Runs inside the test guest (see tests/vm/init): loads the module built for
+# this kernel and runs each kernel test, kselftest-style: every test's own
+# TAP is shown indented under a "# " prefix, followed by one result line for
+# the test.  DMM_ARGS optionally lists the tests to run (comma-separated
+# names without .sh).
+REPO=$DMM_REPO
+KVER=$(uname -r)
+cd "$REPO" || exit 1
+export DM_DISABLE_UDEV=1
+
+echo "# guest: kernel $KVER"
+for m in dm-mod dm-delay loop; do modprobe "$m" || echo "# modprobe $m failed"; done
+if ! insmod "$REPO/build/$DMM_KVER/dm-migrate.ko"; then
+	echo "Bail out! cannot load build/$DMM_KVER/dm-migrate.ko"
+	exit 1
+fi
+
+if [ -n "$DMM_ARGS" ]; then
+	tests=$(echo "$DMM_ARGS" | tr ',' '\n' | sed "s|^|tests/kernel/|; s|$|.sh|")
+else
+	tests=$(ls tests/kernel/*.sh)
+fi
+
+echo "TAP version 13"
+echo "1..$(($(echo "$tests" | wc -w) + 1))"
+n=0
+for t in $tests; do
+	n=$((n + 1))
+	name=$(basename "$t" .sh)
+	echo "# selftests: dm-migrate: $name"
+	start=$(date +%s)
+	timeout 600 bash "$t" 2>&1 | sed 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	echo "# $name took $(($(date +%s) - start)) s"
+	if [ "$rc" = 0 ]; then
+		echo "ok $n selftests: dm-migrate: $name"
+	else
+		echo "not ok $n selftests: dm-migrate: $name # exit=$rc"
+	fi
+	dmsetup remove_all >/dev/null 2>&1
+done
+
+if rmmod dm_migrate; then
+	echo "ok $((n + 1)) selftests: dm-migrate: module unloads cleanly"
+else
+	echo "not ok $((n + 1)) selftests: dm-migrate: module unloads cleanly"
+fi
+echo "# guest done"

@@ -1,0 +1,100 @@
+# Shell helpers for dm-migrate's kernel tests: TAP output in the kselftest
+# style, scratch devices, and cleanup.  Sourced by tests/kernel/*.sh, which
+# run inside the test guest as root.
+
+TAP_N=0
+TAP_FAILED=0
+REPO=${DMM_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BIN=$REPO/build/tests
+export DM_DISABLE_UDEV=1
+
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+tap_diag() { sed 's/^/# /'; }
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N $*"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N $*"
+}
+
+# check DESCRIPTION COMMAND...: one test case, passing when COMMAND does;
+# the command's output is shown as diagnostics only when it fails.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '%s\n' "$out" | tap_diag
+	fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf 'expected: %s\nactual:   %s\n' "$2" "$3" | tap_diag
+	fi
+}
+
+# expect_fail_msg DESCRIPTION PATTERN COMMAND...: COMMAND must fail and the
+# kernel log must gain a line matching PATTERN.
+expect_fail_msg() {
+	local desc=$1 pat=$2 mark
+	shift 2
+	mark=$(dmesg | wc -l)
+	if "$@" >/dev/null 2>&1; then
+		not_ok "$desc"
+		echo "command succeeded: $*" | tap_diag
+	elif dmesg | tail -n +"$((mark + 1))" | grep -q -- "$pat"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		{ echo "no kernel message matching: $pat"; dmesg | tail -n +"$((mark + 1))"; } | tap_diag
+	fi
+}
+
+tap_done() {
+	[ "$TAP_FAILED" = 0 ]
+}
+
+# Scratch storage: loop devices over files in the guest's tmpfs.
+SCRATCH_LOOPS=()
+scratch_dev() {	# scratch_dev SIZE -> prints /dev/loopN
+	local f
+	f=$(mktemp /tmp/scratch.XXXXXX)
+	truncate -s "$1" "$f"
+	local dev
+	dev=$(losetup -f --show --direct-io=on "$f" 2>/dev/null || losetup -f --show "$f")
+	SCRATCH_LOOPS+=("$dev")
+	echo "$dev"
+}
+
+sectors_of() { blockdev --getsz "$1"; }
+
+dm_cleanup() {
+	local d
+	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
+		case "$d" in mt_*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
+	done
+	for d in "${SCRATCH_LOOPS[@]}"; do
+		losetup -d "$d" 2>/dev/null
+	done
+	rm -f /tmp/scratch.*
+}
+trap dm_cleanup EXIT
+
+# status_field DEV N: Nth word of the target's INFO status (after
+# "<start> <len> migrate").
+status_field() {
+	dmsetup status "$1" | awk -v n="$2" '{ print $(n + 3) }'
+}
+dirty_of() { status_field "$1" 3 | cut -d/ -f1; }

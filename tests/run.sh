@@ -1,0 +1,110 @@
+#!/bin/bash
+# make check / make check-debug driver.
+#
+# Runs the host-side tests (unit tests, checkpatch, sparse, DKMS build),
+# then boots each test kernel under QEMU and runs tests/kernel/*.sh inside
+# it.  Prints kselftest-style TAP, and last a plain line "N passed, N failed"
+# counting every test case.  Exits non-zero if anything failed, including
+# any WARN, BUG, oops, KASAN, UBSAN, lockdep or kmemleak report in a guest's
+# kernel log.
+#
+#   tests/run.sh [--debug] [--only test1,test2] [--no-host]
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO" || exit 1
+BUILD=$REPO/build
+LOGS=$BUILD/logs
+DEBUG=0
+ONLY=
+HOST=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--debug) DEBUG=1 ;;
+	--only) ONLY=$2; shift ;;
+	--no-host) HOST=0 ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+mkdir -p "$LOGS"
+
+PASSED=0
+FAILED=0
+
+# count_tap FILE: add FILE's leaf test results (at any nesting depth, as
+# "ok"/"not ok" lines after optional "# " prefixes) to the totals, but not
+# the per-test summary lines of the guest runner ("selftests:").
+count_tap() {
+	local p f
+	p=$(sed -E 's/^(# )+//' "$1" | grep -E '^ok [0-9]+' | grep -vc 'selftests: dm-migrate: [^m]')
+	f=$(sed -E 's/^(# )+//' "$1" | grep -E '^not ok [0-9]+' | grep -vc 'selftests: dm-migrate: [^m]')
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+}
+
+# host_test NAME COMMAND...: one host-side test case.
+HOST_TAP=$LOGS/host.tap
+: > "$HOST_TAP"
+HN=0
+host_test() {
+	local name=$1 out
+	shift
+	HN=$((HN + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $HN $name" | tee -a "$HOST_TAP"
+	else
+		echo "not ok $HN $name" | tee -a "$HOST_TAP"
+		printf '%s\n' "$out" | tail -n 40 | sed 's/^/# /' | tee -a "$HOST_TAP"
+	fi
+}
+
+if [ "$HOST" = 1 ]; then
+	echo "# host tests"
+	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
+	host_test "lint: checkpatch --strict and sparse" make -s lint
+	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh
+	count_tap "$HOST_TAP"
+fi
+
+# Kernel log lines that fail a run.
+BAD='(WARNING:|BUG:|Oops|general protection fault|KASAN|UBSAN|kmemleak:.*unreferenced|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|Call Trace:|Kernel panic|RCU stall|rcu_sched self-detected stall)'
+
+# run_guest LABEL KERNEL INITRD MODVER TIMEOUT
+run_guest() {
+	local label=$1 kernel=$2 initrd=$3 modver=$4 tmo=$5 dir=$LOGS/$1 t0 rc
+	echo "# guest $label: booting $kernel"
+	t0=$(date +%s)
+	tests/vm/boot.sh "$kernel" "$initrd" "$modver" "$dir" "$tmo" \
+		tests/guest/run.sh "$ONLY"
+	rc=$?
+	sed "s/^/[$label] /" "$dir/output.log" | tr -d '\r'
+	count_tap "$dir/output.log"
+	echo "# guest $label: $(($(date +%s) - t0)) s"
+	if [ "$rc" != 0 ] || ! grep -q '^# guest done' "$dir/output.log"; then
+		echo "not ok - [$label] guest finished (boot.sh exit $rc; see $dir/console.log)"
+		tail -n 30 "$dir/console.log" | sed 's/^/# /'
+		FAILED=$((FAILED + 1))
+	fi
+	if grep -Eq "$BAD" "$dir/console.log"; then
+		echo "not ok - [$label] kernel log clean"
+		grep -E -A 20 "$BAD" "$dir/console.log" | head -n 60 | sed 's/^/# /'
+		FAILED=$((FAILED + 1))
+	else
+		echo "ok - [$label] kernel log clean"
+		PASSED=$((PASSED + 1))
+	fi
+}
+
+if [ "$DEBUG" = 1 ]; then
+	dk=$(tests/debug-kernel.sh --print)
+	tests/vm/mkinitramfs.sh builtin "$BUILD/initrd-debug.gz"
+	run_guest debug "$dk/bzImage" "$BUILD/initrd-debug.gz" debug 2400
+else
+	for v in $(tests/kernels.sh); do
+		tests/vm/mkinitramfs.sh "$v" "$BUILD/initrd-$v.gz"
+		run_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 1500
+	done
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
