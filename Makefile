@@ -22,7 +22,7 @@ CC	?= gcc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -Wall -Wextra -Werror -std=gnu11
 KSFT	:= $(BUILD)/kselftest
-UNIT_CFLAGS := $(CFLAGS) -Ikmod -Iinclude -I$(KSFT) -Itests/prog
+UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz

@@ -60,7 +60,7 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 	dev = mig_dev_find(md, ti->begin);
 	if (dev) {
 		if (dev->origin != origin) {
-			*error = "Origin device differs from the loaded table: remove and recreate the device to track another origin";
+			*error = "Origin device differs from the live table (recreate the device)";
 			dev = ERR_PTR(-EINVAL);
 		} else if (dev->chunk_shift != chunk_shift) {
 			*error = "Chunk size cannot change on reload";

@@ -53,7 +53,7 @@ static int parse_chunk_size(struct dm_target *ti, const char *arg,
 	if (kstrtouint(arg, 10, &sectors) || !is_power_of_2(sectors) ||
 	    sectors < DM_MIGRATE_MIN_CHUNK_SECTORS ||
 	    sectors > DM_MIGRATE_MAX_CHUNK_SECTORS) {
-		ti->error = "Invalid chunk size: must be a power of two from 8 to 16384 sectors (4 KiB to 8 MiB)";
+		ti->error = "Invalid chunk size: need a power of two, 8 to 16384 sectors";
 		return -EINVAL;
 	}
 	*shift = ilog2(sectors);
@@ -92,7 +92,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	int r;
 
 	if (argc < 2) {
-		ti->error = "Invalid argument count: expected <origin_dev> <chunk_sectors> [<#features> <feature>*]";
+		ti->error = "Invalid argument count: <origin_dev> <chunk_sectors> [features]";
 		return -EINVAL;
 	}
 
@@ -331,11 +331,11 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		goto out;
 	}
 
-	if (!strcasecmp(argv[0], "clear_dirty"))
+	if (!strcasecmp(argv[0], "clear_dirty")) {
 		set = false;
-	else if (!strcasecmp(argv[0], "mark_dirty"))
+	} else if (!strcasecmp(argv[0], "mark_dirty")) {
 		set = true;
-	else {
+	} else {
 		DMERR("%s: unrecognised message '%s'", name, argv[0]);
 		r = -EINVAL;
 		goto out;

@@ -1,0 +1,13 @@
+#!/bin/bash
+# make bench: boot the 6.12 guest and run bench/guest.sh in it.  Prints a
+# table of figures and ratios; absolute numbers on these machines are noisy,
+# ratios between targets measured in the same run are what matter.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+v=${BENCH_KVER:-$(tests/kernels.sh | tail -n1)}
+tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
+tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/bench 1800 \
+	bench/guest.sh "${BENCH_ARGS:-}"
+cat build/logs/bench/output.log
+grep -q '^# bench done' build/logs/bench/output.log
