@@ -3,6 +3,7 @@
  * Per mapped-device tracking state and the registry that lets it survive
  * table reloads.
  */
+#include <linux/kernel.h>
 #include <linux/slab.h>
 
 #include "dm-migrate.h"
@@ -89,6 +90,10 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 	}
 	refcount_set(&dev->ref, 1);
 	mutex_init(&dev->lock);
+	mutex_init(&dev->ctl_lock);
+	mutex_init(&dev->ti_lock);
+	spin_lock_init(&dev->err_lock);
+	dev->ti = ti;
 	dev->md = md;
 	dev->begin = ti->begin;
 	dev->origin = origin;
@@ -111,6 +116,54 @@ void mig_dev_put(struct mig_dev *dev)
 	list_del(&dev->list);
 	mutex_unlock(&mig_devs_lock);
 
+	/* The last table is going: stop the engines while the origin is held. */
+	mutex_lock(&dev->ctl_lock);
+	mig_push_destroy(dev);
+	mig_recv_stop(dev);
+	mutex_unlock(&dev->ctl_lock);
+
 	mig_bitmap_free(dev->bm);
 	kfree(dev);
+}
+
+void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode)
+{
+	if (READ_ONCE(dev->mode) == mode)
+		return;
+	WRITE_ONCE(dev->mode, mode);
+	mig_dev_event(dev);
+}
+
+/* Raise a dm event (dmsetup wait, uevent) on the live table. */
+void mig_dev_event(struct mig_dev *dev)
+{
+	mutex_lock(&dev->ti_lock);
+	if (dev->ti)
+		dm_table_event(dev->ti->table);
+	mutex_unlock(&dev->ti_lock);
+}
+
+void mig_set_error(struct mig_dev *dev, const char *fmt, ...)
+{
+	va_list args;
+
+	spin_lock(&dev->err_lock);
+	va_start(args, fmt);
+	vscnprintf(dev->last_error, sizeof(dev->last_error), fmt, args);
+	va_end(args);
+	spin_unlock(&dev->err_lock);
+}
+
+/* A pre-shared key, given as 32 to 128 hex digits (16 to 64 bytes). */
+int mig_parse_key(const char *hex, struct mig_key *key)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 < DM_MIGRATE_MIN_KEY_LEN ||
+	    n / 2 > DM_MIGRATE_MAX_KEY_LEN)
+		return -EINVAL;
+	if (hex2bin(key->bytes, hex, n / 2))
+		return -EINVAL;
+	key->len = n / 2;
+	return 0;
 }

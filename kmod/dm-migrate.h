@@ -24,13 +24,34 @@
 #include <uapi/linux/dm-migrate.h>
 
 #include "bitmap.h"
+#include "wire.h"
 
 #define DM_MSG_PREFIX "migrate"
+
+struct mig_push;
+struct mig_recv;
+struct socket;
+
+struct mig_key {
+	u8 bytes[DM_MIGRATE_MAX_KEY_LEN];
+	u32 len;
+};
+
+/* Counters shown in status; written by one engine thread, read by status. */
+struct mig_stats {
+	atomic64_t bytes_read;		/* source: read from the origin */
+	atomic64_t bytes_wire;		/* bytes sent (source) / received */
+	atomic64_t chunks;		/* chunks sent / applied */
+	atomic64_t zero_chunks;		/* of those, announced as zero */
+	atomic64_t writes;		/* mirrored writes sent / applied */
+	atomic_t connections;		/* connections established */
+	atomic_t protocol_errors;	/* connections closed for bad input */
+};
 
 struct mig_dev {
 	struct list_head list;		/* in the registry, under its mutex */
 	refcount_t ref;
-	struct mapped_device *md;	/* registry key, never dereferenced */
+	struct mapped_device *md;	/* registry key; outlives every table */
 	sector_t begin;			/* registry key: ti->begin */
 	dev_t origin;			/* the origin must not change on reload */
 
@@ -42,7 +63,20 @@ struct mig_dev {
 	 */
 	struct mig_bitmap *bm;
 	sector_t sectors;		/* size the bitmap covers */
-	enum dm_migrate_mode mode;
+	enum dm_migrate_mode mode;	/* READ_ONCE/WRITE_ONCE */
+	struct block_device *bdev;	/* the origin, for the engines */
+
+	/* Serialises push/receive control messages (start, stop, ...). */
+	struct mutex ctl_lock;
+	struct mig_push *push;		/* under ctl_lock */
+	struct mig_recv *recv;		/* under ctl_lock */
+	struct mig_stats stats;
+	char last_error[96];		/* under err_lock */
+	spinlock_t err_lock;
+
+	/* The live target, for dm_table_event(); under ti_lock. */
+	struct mutex ti_lock;
+	struct dm_target *ti;
 	/* Serialises status and messages against bitmap replacement. */
 	struct mutex lock;
 };
@@ -51,6 +85,7 @@ struct mig_target {
 	struct dm_target *ti;
 	struct dm_dev *origin;
 	struct mig_dev *dev;
+	bool receive;			/* table has the 'receive' feature */
 	/* A larger bitmap for a grown table, installed in preresume. */
 	struct mig_bitmap *grown;
 };
@@ -61,6 +96,61 @@ struct mig_io {
 	u64 last_chunk;
 	bool tracked;
 };
+
+static inline const char *mig_name(struct mig_dev *dev)
+{
+	return dm_device_name(dev->md);
+}
+
+static inline void mig_stats_reset(struct mig_stats *st)
+{
+	atomic64_set(&st->bytes_read, 0);
+	atomic64_set(&st->bytes_wire, 0);
+	atomic64_set(&st->chunks, 0);
+	atomic64_set(&st->zero_chunks, 0);
+	atomic64_set(&st->writes, 0);
+	atomic_set(&st->connections, 0);
+	atomic_set(&st->protocol_errors, 0);
+}
+
+static inline enum dm_migrate_mode mig_mode(struct mig_dev *dev)
+{
+	return READ_ONCE(dev->mode);
+}
+
+void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode);
+void mig_set_error(struct mig_dev *dev, const char *fmt, ...) __printf(2, 3);
+extern const char * const mig_mode_names[];
+
+/* chunkio.c */
+int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
+		u32 len, blk_opf_t opf);
+
+/* auth.c */
+int mig_handshake(struct socket *sock, bool source, const struct mig_geom *g,
+		  const struct mig_key *key, char *err, size_t errlen);
+
+/* push.c: the source engine */
+int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv);
+int mig_push_abort(struct mig_dev *dev);
+int mig_push_mirror(struct mig_dev *dev);
+int mig_push_handoff(struct mig_dev *dev, struct dm_target *ti);
+int mig_push_set(struct mig_dev *dev, unsigned int argc, char **argv);
+int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io);
+void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
+		     unsigned int *sz);
+void mig_push_destroy(struct mig_dev *dev);
+bool mig_push_running(struct mig_dev *dev);
+
+/* receive.c: the destination engine */
+int mig_recv_start(struct mig_dev *dev, unsigned int argc, char **argv);
+void mig_recv_stop(struct mig_dev *dev);
+void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
+		     unsigned int *sz);
+
+/* Shared argument parsing (device.c). */
+int mig_parse_key(const char *hex, struct mig_key *key);
+void mig_dev_event(struct mig_dev *dev);
 
 /* device.c */
 struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,

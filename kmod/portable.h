@@ -10,6 +10,7 @@
 #define DM_MIGRATE_PORTABLE_H
 
 #ifdef __KERNEL__
+#include <asm/byteorder.h>
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/kernel.h>

@@ -36,8 +36,14 @@
 
 #include "dm-migrate.h"
 
-static const char * const mig_mode_names[] = {
+const char * const mig_mode_names[] = {
 	[DM_MIGRATE_MODE_TRACKING] = "tracking",
+	[DM_MIGRATE_MODE_BULK] = "bulk",
+	[DM_MIGRATE_MODE_DIRTY] = "dirty",
+	[DM_MIGRATE_MODE_CONVERGED] = "converged",
+	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",
+	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",
+	[DM_MIGRATE_MODE_RECEIVING] = "receiving",
 };
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
@@ -60,12 +66,14 @@ static int parse_chunk_size(struct dm_target *ti, const char *arg,
 	return 0;
 }
 
-static int parse_features(struct dm_target *ti, struct dm_arg_set *as)
+static int parse_features(struct dm_target *ti, struct dm_arg_set *as,
+			  struct mig_target *mt)
 {
 	static const struct dm_arg _args[] = {
-		{0, 0, "Invalid number of feature arguments: this version has none"},
+		{0, 1, "Invalid number of feature arguments"},
 	};
 	unsigned int argc;
+	const char *arg;
 	int r;
 
 	if (!as->argc)
@@ -73,6 +81,15 @@ static int parse_features(struct dm_target *ti, struct dm_arg_set *as)
 	r = dm_read_arg_group(_args, as, &argc, &ti->error);
 	if (r)
 		return r;
+	while (argc--) {
+		arg = dm_shift_arg(as);
+		if (!strcasecmp(arg, "receive")) {
+			mt->receive = true;
+		} else {
+			ti->error = "Unrecognised feature argument";
+			return -EINVAL;
+		}
+	}
 	if (as->argc) {
 		ti->error = "Unexpected argument after the feature arguments";
 		return -EINVAL;
@@ -113,7 +130,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = parse_chunk_size(ti, dm_shift_arg(&as), &shift);
 	if (r)
 		goto bad_put_origin;
-	r = parse_features(ti, &as);
+	r = parse_features(ti, &as, mt);
 	if (r)
 		goto bad_put_origin;
 
@@ -129,6 +146,12 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = PTR_ERR(mt->dev);
 		goto bad_put_origin;
 	}
+
+	mt->dev->bdev = mt->origin->bdev;
+	/* A new device created to receive starts in receive mode. */
+	if (mt->receive && refcount_read(&mt->dev->ref) == 1 &&
+	    mig_mode(mt->dev) == DM_MIGRATE_MODE_TRACKING)
+		WRITE_ONCE(mt->dev->mode, DM_MIGRATE_MODE_RECEIVING);
 
 	if (ti->len > mt->dev->sectors) {
 		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
@@ -161,6 +184,10 @@ static void mig_dtr(struct dm_target *ti)
 	struct mig_target *mt = ti->private;
 
 	mig_bitmap_free(mt->grown);
+	mutex_lock(&mt->dev->ti_lock);
+	if (mt->dev->ti == ti)
+		mt->dev->ti = NULL;
+	mutex_unlock(&mt->dev->ti_lock);
 	mig_dev_put(mt->dev);
 	dm_put_device(ti, mt->origin);
 	kfree(mt);
@@ -175,8 +202,22 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 {
 	struct mig_target *mt = ti->private;
 	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));
+	enum dm_migrate_mode mode = mig_mode(mt->dev);
 
 	io->tracked = mig_bio_modifies(bio);
+	if (io->tracked && (mode == DM_MIGRATE_MODE_RECEIVING ||
+			    mode == DM_MIGRATE_MODE_HANDED_OFF)) {
+		DMERR_LIMIT("%s: write refused: %s", mig_name(mt->dev),
+			    mode == DM_MIGRATE_MODE_RECEIVING ?
+			    "the volume is receiving a migration" :
+			    "the volume was handed off to the peer");
+		return DM_MAPIO_KILL;
+	}
+	if (mode == DM_MIGRATE_MODE_MIRRORING && (io->tracked || op_is_flush(bio->bi_opf)) &&
+	    mig_push_map(mt->dev, bio, io) == DM_MAPIO_SUBMITTED) {
+		io->tracked = false;
+		return DM_MAPIO_SUBMITTED;
+	}
 	if (io->tracked) {
 		sector_t off = dm_target_offset(ti, bio->bi_iter.bi_sector);
 		unsigned int shift = mt->dev->chunk_shift;
@@ -216,6 +257,9 @@ static int mig_preresume(struct dm_target *ti)
 	struct mig_dev *dev = mt->dev;
 	struct mig_bitmap *old;
 
+	mutex_lock(&dev->ti_lock);
+	dev->ti = ti;
+	mutex_unlock(&dev->ti_lock);
 	if (!mt->grown)
 		return 0;
 
@@ -240,24 +284,44 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 {
 	struct mig_target *mt = ti->private;
 	struct mig_dev *dev = mt->dev;
+	struct mig_stats *st = &dev->stats;
+	enum dm_migrate_mode mode;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
 		mutex_lock(&dev->lock);
-		DMEMIT("%s %llu %llu/%llu", mig_mode_names[dev->mode],
+		mode = mig_mode(dev);
+		DMEMIT("%s %llu %llu/%llu", mig_mode_names[mode],
 		       1ULL << dev->chunk_shift,
 		       (unsigned long long)mig_bitmap_dirty(dev->bm),
 		       (unsigned long long)dev->bm->nbits);
+		if (dev->push && mode != DM_MIGRATE_MODE_RECEIVING)
+			mig_push_status(dev, result, maxlen, &sz);
+		else if (dev->recv && mode == DM_MIGRATE_MODE_RECEIVING)
+			mig_recv_status(dev, result, maxlen, &sz);
+		else
+			DMEMIT(" - - -");
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d",
+		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
+		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
+		       atomic64_read(&st->writes), atomic_read(&st->connections),
+		       atomic_read(&st->protocol_errors));
+		spin_lock(&dev->err_lock);
+		DMEMIT(" %s", dev->last_error[0] ? dev->last_error : "-");
+		spin_unlock(&dev->err_lock);
 		mutex_unlock(&dev->lock);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);
+		if (mt->receive)
+			DMEMIT(" 1 receive");
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",origin_name=%s,chunk_sectors=%llu;", mt->origin->name,
-		       1ULL << dev->chunk_shift);
+		DMEMIT(",origin_name=%s,chunk_sectors=%llu,receive=%c;",
+		       mt->origin->name, 1ULL << dev->chunk_shift,
+		       mt->receive ? 'y' : 'n');
 		break;
 	}
 }
@@ -285,6 +349,47 @@ static int parse_chunk_range(const char *arg, u64 nbits, u64 *first, u64 *last)
 }
 
 /*
+ * Migration control messages; -ENOTTY when @argv[0] is not one of them.
+ * Serialised by ctl_lock, which handoff holds while it waits for the peer.
+ */
+static int mig_control_message(struct dm_target *ti, struct mig_dev *dev,
+			       unsigned int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int r;
+
+	if (strcasecmp(cmd, "push") && strcasecmp(cmd, "listen") &&
+	    strcasecmp(cmd, "abort") && strcasecmp(cmd, "mirror") &&
+	    strcasecmp(cmd, "handoff") && strcasecmp(cmd, "set"))
+		return -ENOTTY;
+
+	mutex_lock(&dev->ctl_lock);
+	if (!strcasecmp(cmd, "push"))
+		r = mig_push_start(dev, argc - 1, argv + 1);
+	else if (!strcasecmp(cmd, "listen"))
+		r = mig_recv_start(dev, argc - 1, argv + 1);
+	else if (!strcasecmp(cmd, "set"))
+		r = mig_push_set(dev, argc - 1, argv + 1);
+	else if (argc != 1)
+		r = -EINVAL;
+	else if (!strcasecmp(cmd, "abort"))
+		r = dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING ?
+		    (mig_recv_stop(dev), 0) : mig_push_abort(dev);
+	else if (!strcasecmp(cmd, "mirror"))
+		r = mig_push_mirror(dev);
+	else
+		r = mig_push_handoff(dev, ti);
+	mutex_unlock(&dev->ctl_lock);
+
+	if (r == -ENOENT)
+		DMERR("%s: %s refused: no push is running", mig_name(dev), cmd);
+	else if (r == -EINVAL && argc != 1 && strcasecmp(cmd, "push") &&
+		 strcasecmp(cmd, "listen") && strcasecmp(cmd, "set"))
+		DMERR("%s: %s takes no arguments", mig_name(dev), cmd);
+	return r;
+}
+
+/*
  * Messages (dm-migrate.rst documents them):
  *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
  *   mark_dirty [<first>[-<last>]]     set all bits, or a range of chunks
@@ -305,6 +410,11 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		DMERR("%s: empty message", name);
 		return -EINVAL;
 	}
+
+	r = mig_control_message(ti, dev, argc, argv);
+	if (r != -ENOTTY)
+		return r;
+	r = 0;
 
 	mutex_lock(&dev->lock);
 	if (!strcasecmp(argv[0], "dirty_ranges")) {
@@ -352,6 +462,11 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		DMERR("%s: invalid chunk range '%s' (device has %llu chunks)",
 		      name, argv[1], (unsigned long long)dev->bm->nbits);
 		r = -EINVAL;
+		goto out;
+	}
+	if (!set && mig_push_running(dev)) {
+		DMERR("%s: clear_dirty refused while pushing: it would lose data", name);
+		r = -EBUSY;
 		goto out;
 	}
 	if (set)

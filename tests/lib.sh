@@ -90,7 +90,7 @@ dm_cleanup() {
 	done
 	rm -f /tmp/scratch.*
 }
-trap dm_cleanup EXIT
+trap 'dm_cleanup; net_cleanup' EXIT
 
 # status_field DEV N: Nth word of the target's INFO status (after
 # "<start> <len> migrate").
@@ -98,3 +98,54 @@ status_field() {
 	dmsetup status "$1" | awk -v n="$2" '{ print $(n + 3) }'
 }
 dirty_of() { status_field "$1" 3 | cut -d/ -f1; }
+
+# Two test "hosts": network namespaces src and dst joined by a veth pair,
+# 198.18.0.1 and 198.18.0.2 (and fd00:198:18::1/2), the benchmarking range.
+SRC_IP=198.18.0.1
+DST_IP=198.18.0.2
+net_setup() {
+	ip netns add src
+	ip netns add dst
+	ip link add veth-s netns src type veth peer name veth-d netns dst
+	ip -n src addr add $SRC_IP/24 dev veth-s
+	ip -n dst addr add $DST_IP/24 dev veth-d
+	ip -n src addr add fd00:198:18::1/64 dev veth-s nodad
+	ip -n dst addr add fd00:198:18::2/64 dev veth-d nodad
+	ip -n src link set lo up
+	ip -n dst link set lo up
+	ip -n src link set veth-s up
+	ip -n dst link set veth-d up
+}
+net_cleanup() {
+	ip netns del src 2>/dev/null
+	ip netns del dst 2>/dev/null
+}
+on_src() { ip netns exec src "$@"; }
+on_dst() { ip netns exec dst "$@"; }
+
+new_key() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# mode_of DEV: first word of the target status.
+mode_of() { status_field "$1" 1; }
+
+# wait_mode DEV MODE TIMEOUT_S: poll until DEV's mode is MODE.
+wait_mode() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		[ "$(mode_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "timeout waiting for $1 to be $2; status: $(dmsetup status "$1")"
+	return 1
+}
+
+# fill_mixed DEV MIB: zeroes, text-like and random data in thirds.
+fill_mixed() {
+	local third=$(($2 / 3))
+	dd if=/dev/urandom of="$1" bs=1M count="$third" oflag=direct status=none
+	yes "dm-migrate moves disks between hosts; lorem ipsum dolor sit amet" |
+		head -c $((third << 20)) |
+		dd of="$1" bs=1M seek="$third" oflag=direct iflag=fullblock status=none
+}
+
+dev_sha() { dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1; }

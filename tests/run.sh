@@ -31,13 +31,21 @@ mkdir -p "$LOGS"
 PASSED=0
 FAILED=0
 
-# count_tap FILE: add FILE's leaf test results (at any nesting depth, as
-# "ok"/"not ok" lines after optional "# " prefixes) to the totals, but not
-# the per-test summary lines of the guest runner ("selftests:").
+# count_tap FILE DEPTH: add FILE's test cases to the totals.  A case is an
+# "ok"/"not ok" line at nesting DEPTH ("# " prefixes): the host's own TAP is
+# depth 0; in a guest's TAP each test script's cases are depth 1, and of the
+# guest runner's depth-0 lines only the module-unload case and failures
+# (a script that died) are counted.  Deeper lines (a C program's own TAP
+# under a script's check) are detail of a case, not more cases.
 count_tap() {
-	local p f
-	p=$(sed -E 's/^(# )+//' "$1" | grep -E '^ok [0-9]+' | grep -vc 'selftests: dm-migrate: [^m]')
-	f=$(sed -E 's/^(# )+//' "$1" | grep -E '^not ok [0-9]+' | grep -vc 'selftests: dm-migrate: [^m]')
+	local file=$1 depth=$2 prefix='' p f
+	[ "$depth" = 1 ] && prefix='# '
+	p=$(grep -Ec "^${prefix}ok [0-9]+" "$file")
+	f=$(grep -Ec "^${prefix}not ok [0-9]+" "$file")
+	if [ "$depth" = 1 ]; then
+		p=$((p + $(grep -Ec '^ok [0-9]+ selftests: dm-migrate: module unloads' "$file")))
+		f=$((f + $(grep -Ec '^not ok [0-9]+' "$file")))
+	fi
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 }
@@ -63,7 +71,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
 	host_test "lint: checkpatch --strict and sparse" make -s lint
 	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh
-	count_tap "$HOST_TAP"
+	count_tap "$HOST_TAP" 0
 fi
 
 # Kernel log lines that fail a run.
@@ -78,7 +86,7 @@ run_guest() {
 		tests/guest/run.sh "$ONLY"
 	rc=$?
 	sed "s/^/[$label] /" "$dir/output.log" | tr -d '\r'
-	count_tap "$dir/output.log"
+	count_tap "$dir/output.log" 1
 	echo "# guest $label: $(($(date +%s) - t0)) s"
 	if [ "$rc" != 0 ] || ! grep -q '^# guest done' "$dir/output.log"; then
 		echo "not ok - [$label] guest finished (boot.sh exit $rc; see $dir/console.log)"

@@ -10,7 +10,9 @@ cd "$REPO" || exit 1
 export DM_DISABLE_UDEV=1
 
 echo "# guest: kernel $KVER"
-for m in dm-mod dm-delay dm-zero loop; do modprobe "$m" || echo "# modprobe $m failed"; done
+for m in dm_mod dm_delay dm_zero loop veth sch_netem sch_tbf $(modinfo -F depends "$REPO/build/$DMM_KVER/dm-migrate.ko" | tr , " "); do
+	[ -d "/sys/module/$m" ] || modprobe "$m" || echo "# modprobe $m failed"
+done
 if ! insmod "$REPO/build/$DMM_KVER/dm-migrate.ko"; then
 	echo "Bail out! cannot load build/$DMM_KVER/dm-migrate.ko"
 	exit 1

@@ -6,7 +6,9 @@
 #ifndef DM_MIGRATE_PORTABLE_USER_H
 #define DM_MIGRATE_PORTABLE_USER_H
 
+#include <endian.h>
 #include <errno.h>
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +83,13 @@ static inline unsigned long __ffs(unsigned long w)
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \
 	   __n < 0 ? 0 : ((size_t)__n >= (size) ? (int)(size) - 1 : __n); })
+
+#define cpu_to_be16(x)		((__be16)htobe16(x))
+#define cpu_to_be32(x)		((__be32)htobe32(x))
+#define cpu_to_be64(x)		((__be64)htobe64(x))
+#define be16_to_cpu(x)		be16toh(x)
+#define be32_to_cpu(x)		be32toh(x)
+#define be64_to_cpu(x)		be64toh(x)
 
 #define mig_zalloc_array(n, size)	calloc((n), (size))
 #define mig_free(p)			free(p)

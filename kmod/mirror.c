@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Synchronous mirroring of guest writes during the mirroring phase.
+ *
+ * A write to chunks that are clean and not busy is taken over by the
+ * target (DM_MAPIO_SUBMITTED): its data is copied, a clone goes to the
+ * origin, and the copy is queued for the sender as WRITE messages.  dm's
+ * bio completes only after both the local write and the peer's ACK.  Its
+ * chunks stay busy meanwhile, so no chunk message and no other mirrored
+ * write for them can overtake it on the wire.
+ *
+ * Everything else takes the tracking path (mark dirty, remap): writes to
+ * dirty or busy chunks (the drain will send them), discards and
+ * write-zeroes, writes too large to copy cheaply, and every write while the
+ * peer is away.  An empty flush is mirrored as FLUSH so that what the guest
+ * flushed is durable on both sides.
+ */
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+
+#include "push.h"
+
+#define MIG_MIRROR_MAX	(1U << 20)	/* larger writes take the dirty path */
+
+void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
+{
+	struct mig_push *push = mreq->push;
+
+	if (!peer_has_it && mreq->len)
+		mig_bitmap_set_range(push->dev->bm, mreq->first_chunk,
+				     mreq->last_chunk);
+	if (!atomic_dec_and_test(&mreq->pending))
+		return;
+	if (mreq->len) {
+		/* A failed local write may have changed the chunk anyway. */
+		if (mreq->status)
+			mig_bitmap_set_range(push->dev->bm, mreq->first_chunk,
+					     mreq->last_chunk);
+		mig_bitmap_clear_range(&push->busy, mreq->first_chunk,
+				       mreq->last_chunk);
+	}
+	mreq->bio->bi_status = mreq->status;
+	bio_endio(mreq->bio);
+	kfree(mreq->data);
+	kfree(mreq);
+}
+
+static void local_endio(struct bio *clone)
+{
+	struct mig_mreq *mreq = clone->bi_private;
+
+	mreq->status = clone->bi_status;
+	bio_put(clone);
+	mig_mreq_put(mreq, true);
+}
+
+/*
+ * Claim the chunks for a mirrored write: each must become busy by our own
+ * test-and-set (so the drain cannot hold it) and be clean (so no older
+ * version is waiting to be sent).  All or none.
+ */
+static bool claim_chunks(struct mig_push *push, u64 first, u64 last)
+{
+	u64 i;
+
+	for (i = first; i <= last; i++) {
+		if (mig_bitmap_set_range(&push->busy, i, i) != 1)
+			goto undo;
+		if (mig_bitmap_test(push->dev->bm, i)) {
+			i++;
+			goto undo;
+		}
+	}
+	return true;
+undo:
+	if (i > first)
+		mig_bitmap_clear_range(&push->busy, first, i - 1);
+	return false;
+}
+
+int mig_mirror_map(struct mig_push *push, struct bio *bio)
+{
+	struct dm_target *ti = READ_ONCE(push->dev->ti);
+	unsigned int shift = push->dev->chunk_shift;
+	bool flush = !bio_sectors(bio) && (bio->bi_opf & REQ_PREFLUSH);
+	struct mig_mreq *mreq;
+	struct bio *clone;
+	sector_t off = 0;
+	u32 len = 0;
+
+	if (!ti)
+		return DM_MAPIO_REMAPPED;
+	if (!flush) {
+		if (bio_op(bio) != REQ_OP_WRITE || !bio_sectors(bio) ||
+		    bio->bi_iter.bi_size > MIG_MIRROR_MAX)
+			return DM_MAPIO_REMAPPED;
+		off = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		len = bio->bi_iter.bi_size;
+	}
+
+	mreq = kzalloc(sizeof(*mreq), GFP_NOIO | __GFP_NOWARN);
+	if (!mreq)
+		return DM_MAPIO_REMAPPED;
+	mreq->push = push;
+	mreq->bio = bio;
+	mreq->sector = off;
+	mreq->len = len;
+	mreq->flags = ((bio->bi_opf & REQ_FUA) ? DM_MIGRATE_WRITE_FUA : 0) |
+		      ((bio->bi_opf & REQ_PREFLUSH) ? DM_MIGRATE_WRITE_PREFLUSH : 0);
+	INIT_LIST_HEAD(&mreq->list);
+	atomic_set(&mreq->pending, 2);
+
+	if (len) {
+		struct bvec_iter iter;
+		struct bio_vec bv;
+		u32 done = 0;
+
+		mreq->first_chunk = off >> shift;
+		mreq->last_chunk = (off + (len >> 9) - 1) >> shift;
+		mreq->data = kmalloc(len, GFP_NOIO | __GFP_NOWARN);
+		if (!mreq->data)
+			goto fallback;
+		if (!claim_chunks(push, mreq->first_chunk, mreq->last_chunk))
+			goto fallback;
+		bio_for_each_segment(bv, bio, iter) {
+			memcpy_from_bvec(mreq->data + done, &bv);
+			done += bv.bv_len;
+		}
+	}
+
+	spin_lock_irq(&push->lock);
+	if (!push->connected) {
+		spin_unlock_irq(&push->lock);
+		if (len)
+			mig_bitmap_clear_range(&push->busy, mreq->first_chunk,
+					       mreq->last_chunk);
+		goto fallback;
+	}
+	list_add_tail(&mreq->list, &push->mirror_q);
+	spin_unlock_irq(&push->lock);
+	wake_up(&push->wait);
+
+	clone = bio_alloc_clone(push->bdev, bio, GFP_NOIO, &push->bs);
+	clone->bi_iter.bi_sector = off;
+	clone->bi_private = mreq;
+	clone->bi_end_io = local_endio;
+	submit_bio_noacct(clone);
+	atomic64_inc(&push->dev->stats.writes);
+	return DM_MAPIO_SUBMITTED;
+
+fallback:
+	kfree(mreq->data);
+	kfree(mreq);
+	return DM_MAPIO_REMAPPED;
+}
+
+/* Send a mirrored write (in chunk-sized pieces) or flush (thread). */
+int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
+{
+	u32 max = mig_geom_chunk_bytes(&push->geom);
+	u32 done = 0;
+	u64 seq;
+	int r;
+
+	if (!mreq->len) {
+		seq = mig_push_ring_add(push, 1, 0, mreq);
+		return mig_send_msg(push->sock, DM_MIGRATE_MSG_FLUSH, seq,
+				    NULL, 0, NULL, 0);
+	}
+	while (done < mreq->len) {
+		u32 n = min(mreq->len - done, max);
+		bool last = done + n == mreq->len;
+		struct dm_migrate_write w = {
+			.sector = cpu_to_be64(mreq->sector + (done >> 9)),
+			.data_len = cpu_to_be32(n),
+			.crc32c = cpu_to_be32(mig_crc32c(mreq->data + done, n)),
+			.flags = cpu_to_be32(mreq->flags),
+		};
+
+		/* Only the last piece retires the request when ACKed. */
+		if (done)
+			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
+		seq = mig_push_ring_add(push, 1, 0, last ? mreq : NULL);
+		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_WRITE, seq,
+				 &w, sizeof(w), mreq->data + done, n);
+		if (r)
+			return r;
+		atomic64_add(sizeof(struct dm_migrate_hdr) + sizeof(w) + n,
+			     &push->dev->stats.bytes_wire);
+		done += n;
+	}
+	return 0;
+}

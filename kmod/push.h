@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Source engine internals shared by push.c and mirror.c. */
+#ifndef DM_MIGRATE_PUSH_H
+#define DM_MIGRATE_PUSH_H
+
+#include <linux/bio.h>
+#include <linux/kthread.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "dm-migrate.h"
+#include "compress.h"
+#include "transport.h"
+
+#define MIG_SLOTS	8	/* chunks being read and encoded at once */
+#define MIG_WINDOW	1024	/* messages sent and not yet acknowledged */
+
+/* One chunk on its way: read from the origin, encoded, then sent. */
+struct mig_slot {
+	struct list_head list;		/* free or ready list */
+	struct work_struct work;
+	struct mig_push *push;
+	u64 index;
+	void *data;			/* chunk, vmalloc */
+	void *enc;			/* encoded chunk, vmalloc */
+	u32 enc_len;
+	int error;
+	struct mig_codec codec;
+	struct dm_migrate_chunk c;
+};
+
+/*
+ * A mirrored guest write.  It completes (bio_endio of @bio) once both the
+ * local write and the peer's ACK are in, or when the peer is lost (then
+ * its chunks are marked dirty first).
+ */
+struct mig_mreq {
+	struct list_head list;		/* mirror queue */
+	struct mig_push *push;
+	struct bio *bio;		/* dm's clone, ours to complete */
+	u64 first_chunk, last_chunk;	/* busy while the request lives */
+	sector_t sector;		/* 0-based in the volume */
+	u32 len;			/* 0 for a flush */
+	u32 flags;			/* DM_MIGRATE_WRITE_* */
+	void *data;			/* kmalloc copy of the write */
+	atomic_t pending;		/* local write + peer ack */
+	blk_status_t status;
+};
+
+/* What an unacknowledged message carried, to resend it if the link drops. */
+struct mig_unacked {
+	u64 seq;
+	u64 first, last;		/* chunks; first > last for none */
+	struct mig_mreq *mreq;
+};
+
+struct mig_push {
+	struct mig_dev *dev;
+	struct block_device *bdev;
+	struct mig_geom geom;
+	u64 nchunks;
+	struct net *net;
+	struct mig_addr addr;
+	struct mig_key key;
+
+	struct task_struct *thread;	/* connects, dispatches, sends */
+	struct task_struct *acker;	/* reads ACKs of one connection */
+	struct socket *sock;		/* owned by thread */
+	struct workqueue_struct *wq;	/* reads and encodes chunks */
+	struct bio_set bs;		/* local clones of mirrored writes */
+	/* Chunks read or mirrored and not yet on the wire: never re-read. */
+	struct mig_bitmap busy;
+
+	/* lock protects everything down to the counters. */
+	spinlock_t lock;
+	wait_queue_head_t wait;
+	bool connected;
+	int conn_error;			/* set by the acker */
+	struct list_head free_slots;
+	struct list_head ready_slots;
+	unsigned int reading;		/* slots queued on wq */
+	struct list_head mirror_q;	/* mreqs to send */
+	struct mig_unacked *fifo;	/* ring of MIG_WINDOW */
+	unsigned int head, tail;	/* fifo[head % W] .. fifo[tail % W] */
+	u64 next_seq;
+
+	/* Thread-only state. */
+	u64 cursor;			/* next chunk of the round */
+	unsigned int round;		/* 0 is the bulk pass */
+	unsigned long rate_t0;		/* rate limiter window start */
+	u64 rate_bytes;
+
+	/* Requests, under lock. */
+	bool mirror_requested;
+	bool handoff_requested;
+	int handoff_result;
+	struct completion handoff_done;
+
+	/* Limits: read locklessly, set under ctl_lock. */
+	u64 converge_bytes;		/* converged when dirty <= this */
+	unsigned int max_rounds;	/* or after this many dirty rounds */
+	u64 max_bytes;			/* or after this many bytes sent */
+	u64 rate;			/* bytes/s on the wire; 0: unlimited */
+
+	struct mig_slot slots[MIG_SLOTS];
+};
+
+/* push.c */
+u64 mig_push_ring_add(struct mig_push *push, u64 first, u64 last,
+		      struct mig_mreq *mreq);
+
+/* mirror.c */
+int mig_mirror_map(struct mig_push *push, struct bio *bio);
+void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it);
+int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq);
+
+#endif /* DM_MIGRATE_PUSH_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Wire codec: building and checking the messages of
+ * include/uapi/linux/dm-migrate.h.  Pure logic, shared with the userspace
+ * tests and fuzzers; no I/O and no allocation here.
+ */
+#ifndef DM_MIGRATE_WIRE_H
+#define DM_MIGRATE_WIRE_H
+
+#include "portable.h"
+#include <uapi/linux/dm-migrate.h>
+
+/* The geometry both ends must agree on. */
+struct mig_geom {
+	u64 dev_sectors;
+	u32 chunk_sectors;
+};
+
+static inline u64 mig_geom_chunks(const struct mig_geom *g)
+{
+	return DIV_ROUND_UP(g->dev_sectors, (u64)g->chunk_sectors);
+}
+
+static inline u32 mig_geom_chunk_bytes(const struct mig_geom *g)
+{
+	return g->chunk_sectors << 9;
+}
+
+/* Uncompressed length of chunk @index (the last one may be partial). */
+u32 mig_chunk_len(const struct mig_geom *g, u64 index);
+
+/* Worst-case lzo1x_1 output for @len input bytes (as <linux/lzo.h>). */
+static inline u32 mig_lzo_worst(u32 len)
+{
+	return len + len / 16 + 64 + 3;
+}
+
+/* Largest payload a valid message may carry for this geometry. */
+static inline u32 mig_wire_max_payload(const struct mig_geom *g)
+{
+	return sizeof(struct dm_migrate_chunk) +
+	       mig_lzo_worst(mig_geom_chunk_bytes(g));
+}
+
+void mig_wire_hdr(struct dm_migrate_hdr *h, u8 type, u32 len, u64 seq);
+
+/*
+ * Check a received header.  @authed: whether the handshake is complete
+ * (before it only HELLO, AUTH and ERROR are valid; after it, everything
+ * but HELLO and AUTH).  @max_payload: the largest hdr.len accepted.
+ * Returns 0 or -EPROTO, with a reason in *why.
+ */
+int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
+		       u32 max_payload, const char **why);
+
+/* Check a HELLO payload against our own geometry. */
+int mig_wire_check_hello(const struct dm_migrate_hello *hello,
+			 const struct mig_geom *g, const char **why);
+
+/*
+ * Check a CHUNK message: @c and the @enc_len encoded bytes that follow it.
+ * Checks the index and count bounds, data_len against the chunk's real
+ * length, the encoding and the encoded length (the data itself is checked
+ * after decoding, by CRC).
+ */
+int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
+			 const struct mig_geom *g, const char **why);
+
+/* Check a WRITE message and the @data_len bytes that follow it. */
+int mig_wire_check_write(const struct dm_migrate_write *w, u32 data_len,
+			 const struct mig_geom *g, const char **why);
+
+/* CRC32C as the protocol defines it (seed ~0, no final inversion). */
+u32 mig_crc32c(const void *data, size_t len);
+
+#endif /* DM_MIGRATE_WIRE_H */
