@@ -53,7 +53,8 @@ $(KSFT)/kselftest.h:
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
-	$(BUILD)/tests/bitmap_test
+	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
+	$(BUILD)/tests/badpeer
 
 tests: $(TEST_PROGS)
 
@@ -64,6 +65,19 @@ $(BUILD)/tests/chunkset: tests/prog/chunkset.c kmod/bitmap.c kmod/bitmap.h kmod/
 $(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/bitmap_test.c kmod/bitmap.c
+
+WIRE_SRC := kmod/wire.c tests/unit/crc32c_user.c
+WIRE_DEPS := $(WIRE_SRC) kmod/wire.h kmod/portable.h tests/unit/portable_user.h \
+	include/uapi/linux/dm-migrate.h
+
+$(BUILD)/tests/wire_test: tests/unit/wire_test.c $(WIRE_DEPS) $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/wire_test.c $(WIRE_SRC)
+
+$(BUILD)/tests/badpeer: tests/prog/badpeer.c $(WIRE_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Wno-deprecated-declarations -o $@ tests/prog/badpeer.c \
+		$(WIRE_SRC) -lcrypto
 
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)

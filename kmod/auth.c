@@ -60,6 +60,7 @@ static int recv_hs(struct socket *sock, u8 type, void *buf, u32 len,
 		return r;
 	if (mig_wire_check_hdr(&hdr, false, sizeof(perr), &why)) {
 		snprintf(err, errlen, "protocol error in handshake: %s", why);
+		mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, why);
 		return -EPROTO;
 	}
 	if (hdr.type == DM_MIGRATE_MSG_ERROR) {
@@ -73,6 +74,7 @@ static int recv_hs(struct socket *sock, u8 type, void *buf, u32 len,
 	}
 	if (hdr.type != type) {
 		snprintf(err, errlen, "protocol error in handshake: unexpected message");
+		mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, "unexpected message in handshake");
 		return -EPROTO;
 	}
 	return mig_recv(sock, buf, len);

@@ -72,7 +72,7 @@ static void mig_sock_tune(struct socket *sock)
 	tcp_sock_set_keepidle(sk, 5);
 	tcp_sock_set_keepintvl(sk, 2);
 	tcp_sock_set_keepcnt(sk, 3);
-	tcp_sock_set_user_timeout(sk, 15000);
+	tcp_sock_set_user_timeout(sk, 6000);
 }
 
 int mig_sock_connect(struct net *net, const struct mig_addr *addr,

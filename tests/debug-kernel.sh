@@ -21,9 +21,11 @@ fi
 
 if [ ! -f "$tree/.dmm-built" ]; then
 	echo "# building the debug kernel in $tree (about 15 minutes on 2 cores)"
-	rm -rf "$tree"
-	mkdir -p "$tree"
-	tar -xJf "$tarball" -C "$tree" --strip-components=1
+	if [ ! -f "$tree/Makefile" ]; then
+		rm -rf "$tree"
+		mkdir -p "$tree"
+		tar -xJf "$tarball" -C "$tree" --strip-components=1
+	fi
 	cd "$tree"
 	make -s x86_64_defconfig
 	scripts/kconfig/merge_config.sh -m .config "$repo/tests/debug.config" >/dev/null

@@ -69,6 +69,7 @@ host_test() {
 if [ "$HOST" = 1 ]; then
 	echo "# host tests"
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
+	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "lint: checkpatch --strict and sparse" make -s lint
 	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh
 	count_tap "$HOST_TAP" 0
@@ -108,7 +109,7 @@ if [ "$DEBUG" = 1 ]; then
 	tests/vm/mkinitramfs.sh builtin "$BUILD/initrd-debug.gz"
 	run_guest debug "$dk/bzImage" "$BUILD/initrd-debug.gz" debug 2400
 else
-	for v in $(tests/kernels.sh); do
+	for v in ${DMM_KVERS:-$(tests/kernels.sh)}; do
 		tests/vm/mkinitramfs.sh "$v" "$BUILD/initrd-$v.gz"
 		run_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 1500
 	done

@@ -10,7 +10,7 @@ cd "$REPO" || exit 1
 export DM_DISABLE_UDEV=1
 
 echo "# guest: kernel $KVER"
-for m in dm_mod dm_delay dm_zero loop veth sch_netem sch_tbf $(modinfo -F depends "$REPO/build/$DMM_KVER/dm-migrate.ko" | tr , " "); do
+for m in dm_mod dm_delay dm_zero loop veth sch_netem sch_tbf inet_diag tcp_diag $(modinfo -F depends "$REPO/build/$DMM_KVER/dm-migrate.ko" | tr , " "); do
 	[ -d "/sys/module/$m" ] || modprobe "$m" || echo "# modprobe $m failed"
 done
 if ! insmod "$REPO/build/$DMM_KVER/dm-migrate.ko"; then

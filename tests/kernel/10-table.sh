@@ -3,7 +3,7 @@
 # message and leaves no device behind.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 13
+tap_plan 14
 dev=$(scratch_dev 64M)
 sz=$(sectors_of "$dev")
 
@@ -28,8 +28,10 @@ expect_fail_msg "missing origin device" "Origin device lookup failed" \
 	dmsetup create mt_bad --table "0 $sz migrate /dev/nonexistent 128"
 expect_fail_msg "length differs from origin" "does not match the origin" \
 	dmsetup create mt_bad --table "0 $((sz - 8)) migrate $dev 128"
-expect_fail_msg "unknown feature" "Invalid number of feature arguments" \
+expect_fail_msg "unknown feature" "Unrecognised feature argument" \
 	dmsetup create mt_bad --table "0 $sz migrate $dev 128 1 frobnicate"
+expect_fail_msg "too many feature arguments" "Invalid number of feature arguments" \
+	dmsetup create mt_bad --table "0 $sz migrate $dev 128 2 receive receive"
 expect_fail_msg "trailing garbage" "Unexpected argument" \
 	dmsetup create mt_bad --table "0 $sz migrate $dev 128 0 junk"
 expect_eq "no half-made devices left" "" "$(dmsetup ls | grep mt_bad)"

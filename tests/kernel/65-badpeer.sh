@@ -1,0 +1,31 @@
+#!/bin/bash
+# The destination's input checks: a source with the wrong key or geometry,
+# one that talks garbage, and authenticated sources that send one malformed
+# message each (oversized, bad CRC, bad LZO stream, index out of range,
+# wrong length, out of sequence, data before authentication).  Each is
+# refused with a clear error, the volume is unchanged, and the receiver
+# keeps accepting: a well-formed chunk afterwards is applied.
+. "$(dirname "$0")/../lib.sh"
+
+tap_plan 16
+net_setup
+dst=$(scratch_dev 64M)
+sz=$(sectors_of "$dst")
+KEY=$(new_key)
+dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
+on_dst dmsetup message mt_dst 0 listen $DST_IP:7789 "$KEY"
+before=$(dev_sha "$dst")
+peer() { on_src "$BIN/badpeer" $DST_IP 7789 "$1" "$sz" 128 "$2"; }
+
+for mode in garbage size preauth wrongkey oversize badcrc badlzo badindex badlen seq; do
+	check "malformed source ($mode) refused" peer "$KEY" $mode
+done
+check "another random key refused" peer "$(new_key)" wrongkey
+expect_eq "nothing written by refused sources" "$before" "$(dev_sha "$dst")"
+errs=$(status_field mt_dst 13)
+check "protocol errors counted ($errs)" test "$errs" -ge 11
+check "still receiving" test "$(mode_of mt_dst)" = receiving
+check "a well-formed chunk is applied afterwards" peer "$KEY" good
+check "and changed the volume" test "$before" != "$(dev_sha "$dst")"
+dmesg | grep -E "dm-migrate|migrate:" | tail -n 14 | tap_diag
+tap_done

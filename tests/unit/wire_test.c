@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the wire codec (kmod/wire.c): every check of a header,
+ * HELLO, CHUNK and WRITE, and a mutation loop that flips random bytes of
+ * valid messages and asserts that whatever the checks accept stays inside
+ * the volume and the buffers.
+ */
+#include "wire.h"
+#include "kselftest.h"
+
+/* 1 GiB + 3 sectors at 64 KiB chunks: the last chunk is partial. */
+static const struct mig_geom g = { .dev_sectors = (1 << 21) + 3, .chunk_sectors = 128 };
+
+static int hdr_ok(u8 type, u32 len, bool authed)
+{
+	struct dm_migrate_hdr h;
+	const char *why;
+
+	mig_wire_hdr(&h, type, len, 1);
+	return mig_wire_check_hdr(&h, authed, mig_wire_max_payload(&g), &why);
+}
+
+static struct dm_migrate_chunk chunk(u64 index, u32 count, u32 len, u8 enc)
+{
+	struct dm_migrate_chunk c = {
+		.index = cpu_to_be64(index), .count = cpu_to_be32(count),
+		.data_len = cpu_to_be32(len), .encoding = enc,
+	};
+	return c;
+}
+
+static void test_hdr(void)
+{
+	struct dm_migrate_hdr h;
+	const char *why;
+
+	ksft_test_result(!hdr_ok(DM_MIGRATE_MSG_HELLO, sizeof(struct dm_migrate_hello), false),
+			 "HELLO accepted before auth\n");
+	ksft_test_result(hdr_ok(DM_MIGRATE_MSG_HELLO, sizeof(struct dm_migrate_hello), true),
+			 "HELLO refused after auth\n");
+	ksft_test_result(hdr_ok(DM_MIGRATE_MSG_CHUNK, 100, false),
+			 "CHUNK refused before auth\n");
+	ksft_test_result(!hdr_ok(DM_MIGRATE_MSG_CHUNK, 100, true),
+			 "CHUNK accepted after auth\n");
+	ksft_test_result(hdr_ok(DM_MIGRATE_MSG_CHUNK, mig_wire_max_payload(&g) + 1, true),
+			 "oversized payload refused\n");
+	ksft_test_result(hdr_ok(DM_MIGRATE_MSG_ACK, 4, true), "ACK with payload refused\n");
+	ksft_test_result(hdr_ok(0, 0, true) && hdr_ok(__DM_MIGRATE_MSG_MAX, 0, true),
+			 "unknown types refused\n");
+	mig_wire_hdr(&h, DM_MIGRATE_MSG_ACK, 0, 1);
+	h.magic ^= 1;
+	ksft_test_result(mig_wire_check_hdr(&h, true, 1000, &why) &&
+			 !strcmp(why, "bad magic"), "bad magic refused\n");
+	mig_wire_hdr(&h, DM_MIGRATE_MSG_ACK, 0, 1);
+	h.version = 2;
+	ksft_test_result(mig_wire_check_hdr(&h, true, 1000, &why) != 0,
+			 "other version refused\n");
+	mig_wire_hdr(&h, DM_MIGRATE_MSG_ACK, 0, 1);
+	h.reserved = 1;
+	ksft_test_result(mig_wire_check_hdr(&h, true, 1000, &why) != 0,
+			 "reserved bits refused\n");
+}
+
+static void test_chunk(void)
+{
+	u64 n = mig_geom_chunks(&g);
+	struct dm_migrate_chunk c;
+	const char *why;
+
+	ksft_test_result(n == 16385 && mig_chunk_len(&g, n - 1) == 3 * 512,
+			 "geometry: %llu chunks, last is partial\n", (unsigned long long)n);
+	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(!mig_wire_check_chunk(&c, 65536, &g, &why), "raw chunk accepted\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 65535, &g, &why) != 0,
+			 "raw chunk with short data refused\n");
+	c = chunk(n - 1, 1, 1536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(!mig_wire_check_chunk(&c, 1536, &g, &why), "partial last chunk accepted\n");
+	c = chunk(n - 1, 1, 65536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0,
+			 "last chunk with a full length refused\n");
+	c = chunk(n, 1, 65536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0, "index past the end refused\n");
+	c = chunk(n - 2, 3, 65536, DM_MIGRATE_ENC_ZERO);
+	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, &why) != 0, "zero run past the end refused\n");
+	c = chunk(5, UINT32_MAX, 65536, DM_MIGRATE_ENC_ZERO);
+	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, &why) != 0, "huge zero run refused\n");
+	c = chunk(n - 3, 3, 65536, DM_MIGRATE_ENC_ZERO);
+	ksft_test_result(!mig_wire_check_chunk(&c, 0, &g, &why), "zero run to the end accepted\n");
+	c = chunk(0, 2, 65536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0, "raw run refused\n");
+	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_LZO);
+	ksft_test_result(mig_wire_check_chunk(&c, mig_lzo_worst(65536) + 1, &g, &why) != 0,
+			 "LZO longer than the worst case refused\n");
+	c = chunk(0, 1, 65536, 7);
+	ksft_test_result(mig_wire_check_chunk(&c, 10, &g, &why) != 0, "unknown encoding refused\n");
+	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_ZERO);
+	ksft_test_result(mig_wire_check_chunk(&c, 1, &g, &why) != 0, "zero chunk with data refused\n");
+}
+
+static void test_write(void)
+{
+	struct dm_migrate_write w = { .sector = cpu_to_be64(8), .data_len = cpu_to_be32(4096) };
+	const char *why;
+
+	ksft_test_result(!mig_wire_check_write(&w, 4096, &g, &why), "write accepted\n");
+	w.sector = cpu_to_be64(g.dev_sectors - 4);
+	ksft_test_result(mig_wire_check_write(&w, 4096, &g, &why) != 0, "write past the end refused\n");
+	w.sector = cpu_to_be64(UINT64_MAX - 2);
+	ksft_test_result(mig_wire_check_write(&w, 4096, &g, &why) != 0, "wrapping sector refused\n");
+	w.sector = 0;
+	w.data_len = cpu_to_be32(4000);
+	ksft_test_result(mig_wire_check_write(&w, 4000, &g, &why) != 0, "unaligned length refused\n");
+	w.data_len = cpu_to_be32(131072);
+	ksft_test_result(mig_wire_check_write(&w, 131072, &g, &why) != 0, "write above a chunk refused\n");
+	w.data_len = cpu_to_be32(4096);
+	w.flags = cpu_to_be32(0x80);
+	ksft_test_result(mig_wire_check_write(&w, 4096, &g, &why) != 0, "unknown flags refused\n");
+}
+
+/* Flip bytes of valid messages; accepted ones must stay in bounds. */
+static void test_mutations(void)
+{
+	unsigned long accepted = 0, bad = 0, i;
+	u64 n = mig_geom_chunks(&g);
+
+	srand(7);
+	for (i = 0; i < 2000000; i++) {
+		struct dm_migrate_chunk c = chunk(rand() % n, 1, 65536, rand() % 3);
+		u32 enc = rand() % 70000, flips = 1 + rand() % 4;
+		const char *why;
+
+		while (flips--)
+			((u8 *)&c)[rand() % sizeof(c)] ^= 1 << (rand() % 8);
+		if (mig_wire_check_chunk(&c, enc, &g, &why))
+			continue;
+		accepted++;
+		if (be64_to_cpu(c.index) + be32_to_cpu(c.count) > n ||
+		    be32_to_cpu(c.data_len) > 65536 ||
+		    (c.encoding == DM_MIGRATE_ENC_RAW && enc != be32_to_cpu(c.data_len)))
+			bad++;
+	}
+	ksft_test_result(!bad, "2M mutated chunk headers: %lu accepted, %lu out of bounds\n",
+			 accepted, bad);
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(10 + 13 + 6 + 1);
+	test_hdr();
+	test_chunk();
+	test_write();
+	test_mutations();
+	ksft_finished();
+}
