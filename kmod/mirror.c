@@ -16,11 +16,12 @@
  * flushed is durable on both sides.
  */
 #include <linux/blkdev.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "push.h"
 
-#define MIG_MIRROR_MAX	(1U << 20)	/* larger writes take the dirty path */
+#define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
 
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 {

@@ -110,7 +110,7 @@ static void rate_wait(struct mig_push *push, u32 bytes)
 
 /* Append to the unacknowledged ring; the caller checked there is room. */
 u64 mig_push_ring_add(struct mig_push *push, u64 first, u64 last,
-		    struct mig_mreq *mreq)
+		      struct mig_mreq *mreq)
 {
 	struct mig_unacked *u;
 	u64 seq;
@@ -408,6 +408,21 @@ static int do_handoff(struct mig_push *push)
 	return 0;
 }
 
+/* Wake the idle sender: new mirrored writes or a request. */
+static bool idle_wakeup(struct mig_push *push)
+{
+	return kthread_should_stop() || push->conn_error ||
+	       !list_empty(&push->mirror_q) || push->handoff_requested;
+}
+
+/* Wake the busy sender: also chunks ready or room to read more. */
+static bool busy_wakeup(struct mig_push *push)
+{
+	return idle_wakeup(push) || !list_empty(&push->ready_slots) ||
+	       (!list_empty(&push->free_slots) &&
+		ring_used(push) < MIG_WINDOW / 2);
+}
+
 /* One pass of the sender: returns an error when the connection broke. */
 static int pump(struct mig_push *push)
 {
@@ -504,17 +519,11 @@ static int pump(struct mig_push *push)
 		/* Nothing dirty: poll, new writes will be found next pass. */
 		if (!mig_bitmap_dirty(dev->bm))
 			wait_event_interruptible_timeout(push->wait,
-				kthread_should_stop() || push->conn_error ||
-				!list_empty(&push->mirror_q) ||
-				push->handoff_requested, HZ / 20);
+							 idle_wakeup(push), HZ / 20);
 		return push->conn_error;
 	}
 
-	wait_event_interruptible_timeout(push->wait,
-		kthread_should_stop() || push->conn_error ||
-		!list_empty(&push->mirror_q) || !list_empty(&push->ready_slots) ||
-		(!list_empty(&push->free_slots) && ring_used(push) < MIG_WINDOW / 2),
-		HZ / 10);
+	wait_event_interruptible_timeout(push->wait, busy_wakeup(push), HZ / 10);
 	return push->conn_error;
 }
 
@@ -535,8 +544,8 @@ static int push_thread(void *arg)
 			r = push_connect(push);
 			if (r) {
 				wait_event_interruptible_timeout(push->wait,
-					kthread_should_stop(),
-					msecs_to_jiffies(backoff_ms));
+								 kthread_should_stop(),
+								 msecs_to_jiffies(backoff_ms));
 				backoff_ms = min(backoff_ms * 2, 5000U);
 				continue;
 			}
@@ -621,25 +630,9 @@ fail:
 static int parse_size(const char *s, u64 *out)
 {
 	char *end;
-	u64 v = simple_strtoull(s, &end, 10);
-	unsigned int shift = 0;
 
-	if (end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10; end++; break;
-	case 'm': case 'M':
-		shift = 20; end++; break;
-	case 'g': case 'G':
-		shift = 30; end++; break;
-	case 't': case 'T':
-		shift = 40; end++; break;
-	}
-	if (*end || (shift && v > (U64_MAX >> shift)))
-		return -EINVAL;
-	*out = v << shift;
-	return 0;
+	*out = memparse(s, &end);
+	return (end == s || *end) ? -EINVAL : 0;
 }
 
 /* key=value options of push and set. */

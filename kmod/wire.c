@@ -10,7 +10,7 @@ u32 mig_chunk_len(const struct mig_geom *g, u64 index)
 	u64 start = index * g->chunk_sectors;
 	u64 left = g->dev_sectors - start;
 
-	return (u32)(min(left, (u64)g->chunk_sectors) << 9);
+	return (u32)((left < g->chunk_sectors ? left : g->chunk_sectors) << 9);
 }
 
 void mig_wire_hdr(struct dm_migrate_hdr *h, u8 type, u32 len, u64 seq)

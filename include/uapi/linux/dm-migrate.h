@@ -153,7 +153,6 @@ enum dm_migrate_error_code {
 	DM_MIGRATE_ERR_AUTH,		/* authentication failed */
 	DM_MIGRATE_ERR_GEOMETRY,	/* size or chunk size differ */
 	DM_MIGRATE_ERR_IO,		/* the volume failed a write */
-	DM_MIGRATE_ERR_BUSY,		/* another source is connected */
 };
 
 struct dm_migrate_error {
