@@ -306,11 +306,12 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 {
 	struct mig_dev *dev = push->dev;
 	u32 bytes = sizeof(struct dm_migrate_hdr) + sizeof(slot->c) + slot->enc_len;
+	u64 seq;
 	int r;
 
 	rate_wait(push, bytes);
-	mig_push_ring_add(push, slot->index, slot->index, NULL);
-	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, push->next_seq,
+	seq = mig_push_ring_add(push, slot->index, slot->index, NULL);
+	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq,
 			 &slot->c, sizeof(slot->c), slot->enc, slot->enc_len);
 	if (r)
 		return r;
@@ -386,9 +387,8 @@ static int do_handoff(struct mig_push *push)
 	struct mig_dev *dev = push->dev;
 	int r;
 
-	mig_push_ring_add(push, 1, 0, NULL);
-	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF, push->next_seq,
-			 NULL, 0, NULL, 0);
+	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF,
+			 mig_push_ring_add(push, 1, 0, NULL), NULL, 0, NULL, 0);
 	if (r)
 		return r;
 	wait_event_interruptible_timeout(push->wait,

@@ -191,8 +191,11 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		if (r < 0)
 			return r;
 		expect++;
-		if (r == HANDED_OFF)
+		if (r == HANDED_OFF) {
+			/* Pages cached from reads during the migration are stale. */
+			invalidate_bdev(dm_disk(rv->dev->md)->part0);
 			mig_set_mode(rv->dev, DM_MIGRATE_MODE_TRACKING);
+		}
 		r = mig_send_msg(sock, DM_MIGRATE_MSG_ACK, be64_to_cpu(hdr.seq),
 				 NULL, 0, NULL, 0) ?: r;
 		if (r)
