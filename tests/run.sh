@@ -113,6 +113,22 @@ else
 		tests/vm/mkinitramfs.sh "$v" "$BUILD/initrd-$v.gz"
 		run_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 1500
 	done
+	if [ -z "$ONLY" ]; then
+		echo "# cross-kernel migration between two guests"
+		tests/cross.sh > "$LOGS/cross.tap" 2>&1
+		cat "$LOGS/cross.tap"
+		count_tap "$LOGS/cross.tap" 0
+		for side in src dst; do
+			if grep -Eq "$BAD" "$LOGS/cross/$side/console.log"; then
+				echo "not ok - [cross $side] kernel log clean"
+				grep -E -A 20 "$BAD" "$LOGS/cross/$side/console.log" | head -n 40 | sed 's/^/# /'
+				FAILED=$((FAILED + 1))
+			else
+				echo "ok - [cross $side] kernel log clean"
+				PASSED=$((PASSED + 1))
+			fi
+		done
+	fi
 fi
 
 echo "$PASSED passed, $FAILED failed"

@@ -19,7 +19,7 @@ check "inflight: 300 rounds, chunk 17" test "${PIPESTATUS[0]}" = 0
 # every chunk the consumer copies while clean must equal the device.
 fio --name=w --filename=/dev/mapper/mt_if --rw=randwrite --bs=4k --direct=1 \
 	--size=4M --time_based --runtime=8 --ioengine=libaio --iodepth=8 \
-	--output=/dev/null &
+	--eta=never --output=/dev/null &
 fpid=$!
 mkdir -p /tmp/copy
 : > /tmp/copy/img

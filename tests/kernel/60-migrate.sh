@@ -27,7 +27,7 @@ check "listen on $DST_IP:7788" on_dst dmsetup message mt_dst 0 listen $DST_IP:77
 fio --name=load --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k \
 	--offset=0 --size=$((SIZE_MB / 2))M \
 	--direct=1 --ioengine=libaio --iodepth=4 --rate=1m --time_based \
-	--runtime=600 --output=/dev/null &
+	--runtime=600 --eta=never --output=/dev/null &
 FIO=$!
 
 t0=$(date +%s)

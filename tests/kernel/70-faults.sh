@@ -42,7 +42,7 @@ conns() { status_field mt_src 12; }
 reset_src
 on_src tc qdisc add dev veth-s root netem delay 5ms 2ms loss 1% reorder 10% 25%
 fio --name=load --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k --direct=1 \
-	--rate=512k --time_based --runtime=600 --output=/dev/null &
+	--rate=512k --time_based --runtime=600 --eta=never --output=/dev/null &
 FIO=$!
 start_pair converge_below=2M
 check "netem: converges" wait_mode mt_src converged 300

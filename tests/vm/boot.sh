@@ -24,6 +24,6 @@ timeout --foreground -k 10 "$timeout_s" \
 	-m "${DMM_GUEST_MEM:-3072}" -nodefaults -no-reboot -display none \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/output.log" \
-	-device virtio-rng-pci \
+	-device virtio-rng-pci ${DMM_QEMU_EXTRA:-} \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	</dev/null
