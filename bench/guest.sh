@@ -1,22 +1,30 @@
 #!/bin/bash
-# Runs in the bench guest.  Benchmark 1, the cost of tracking: fio on the
-# same backing device through dm-linear and through `migrate`, alternating,
-# REPS times each; the median of each is compared.
+# Runs in the bench guest (bench/run.sh).  BENCH_ARGS selects sections
+# (comma-separated; default all):
+#   tracking  fio through dm-linear and through `migrate` on the same RAM
+#             disk, alternating, median of REPS runs: the cost of tracking.
+#   bulk      bulk copy of a 1 GiB volume over a tbf-limited veth link for
+#             incompressible, zero-heavy and image-like content: dm-migrate
+#             and qemu-storage-daemon blockdev-mirror to qemu-nbd, side by
+#             side: seconds, bytes on the wire, effective rate / link rate.
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
+cd "$REPO" || exit 1
+. tests/lib.sh
 REPS=${REPS:-5}
 RUNTIME=${RUNTIME:-6}
-modprobe -a dm-mod brd
-insmod "$REPO/build/$DMM_KVER/dm-migrate.ko" || { echo "cannot load module"; exit 1; }
-
-# A 1 GiB RAM disk: the fastest backing device available, so the target's
-# own cost is as visible as it can be.
+LINK_MBIT=${LINK_MBIT:-200}
+SECTIONS=${DMM_ARGS:-tracking,bulk}
+for m in dm_mod brd veth sch_tbf nbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
+	modprobe "$m" 2>/dev/null
+done
+insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "cannot load module"; exit 1; }
 rmmod brd 2>/dev/null
-modprobe brd rd_nr=1 rd_size=$((1024 * 1024))
-BACK=/dev/ram0
-SZ=$(blockdev --getsz $BACK)
-dmsetup create b_linear --table "0 $SZ linear $BACK 0"
-dmsetup create b_migrate --table "0 $SZ migrate $BACK 128"
+modprobe brd rd_nr=2 rd_size=$((1024 * 1024))
+SZ=$(blockdev --getsz /dev/ram0)
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # fio_run DEV RW BS -> IOPS (4k) or MiB/s (1M)
 fio_run() {
@@ -27,23 +35,103 @@ fio_run() {
 	awk -F';' -v bs="$3" '{ if (bs == "4k") print $49; else printf "%.0f\n", $48 / 1024 }'
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
-echo "# bench: tracking cost, $REPS alternating runs of ${RUNTIME}s, median"
-printf '%-28s %12s %12s %8s\n' workload dm-linear migrate ratio
-for w in "randwrite 4k IOPS" "write 1M MiB/s"; do
-	set -- $w
-	: > /tmp/lin; : > /tmp/mig
-	for _ in $(seq "$REPS"); do
-		fio_run /dev/mapper/b_linear "$1" "$2" >> /tmp/lin
-		fio_run /dev/mapper/b_migrate "$1" "$2" >> /tmp/mig
+bench_tracking() {
+	dmsetup create b_linear --table "0 $SZ linear /dev/ram0 0"
+	dmsetup create b_migrate --table "0 $SZ migrate /dev/ram0 128"
+	echo "# tracking cost: $REPS alternating runs of ${RUNTIME}s, median"
+	printf '%-28s %12s %12s %8s\n' workload dm-linear migrate ratio
+	for w in "randwrite 4k IOPS" "write 1M MiB/s"; do
+		set -- $w
+		: > /tmp/lin; : > /tmp/mig
+		for _ in $(seq "$REPS"); do
+			fio_run /dev/mapper/b_linear "$1" "$2" >> /tmp/lin
+			fio_run /dev/mapper/b_migrate "$1" "$2" >> /tmp/mig
+		done
+		lin=$(median < /tmp/lin)
+		mig=$(median < /tmp/mig)
+		printf '%-28s %12s %12s %8s\n' "$1 $2 ($3)" "$lin" "$mig" "$(ratio "$mig" "$lin")"
 	done
-	lin=$(median < /tmp/lin)
-	mig=$(median < /tmp/mig)
-	printf '%-28s %12s %12s %8s\n' "$1 $2 ($3)" "$lin" "$mig" \
-		"$(awk -v a="$mig" -v b="$lin" 'BEGIN { printf "%.3f", a / b }')"
+	dmsetup remove b_linear
+	dmsetup remove b_migrate
+}
+
+# fill CONTENT: write /dev/ram0 with one of the three contents.
+fill() {
+	blkdiscard /dev/ram0 2>/dev/null || dd if=/dev/zero of=/dev/ram0 bs=1M status=none
+	case "$1" in
+	incompressible)
+		openssl enc -aes-128-ctr -pass pass:dmm -nosalt -pbkdf2 < /dev/zero 2>/dev/null |
+			head -c 1G | dd of=/dev/ram0 bs=1M iflag=fullblock status=none ;;
+	zero-heavy)	# 10% random data spread in 1 MiB pieces
+		for i in $(seq 0 10 1023); do
+			head -c 1M /dev/urandom | dd of=/dev/ram0 bs=1M seek="$i" status=none
+		done ;;
+	image-like)	# 30% random (binaries), 30% text, 40% zeroes
+		head -c 300M /dev/urandom | dd of=/dev/ram0 bs=1M iflag=fullblock status=none
+		find /usr/share/doc /usr/include -type f 2>/dev/null | xargs cat 2>/dev/null |
+			head -c 300M | dd of=/dev/ram0 bs=1M seek=300 iflag=fullblock status=none ;;
+	esac
+}
+
+tx_bytes() { on_src cat /sys/class/net/veth-s/statistics/tx_bytes; }
+
+run_migrate() {	# -> "seconds wire_bytes"
+	local key t0 tx0 i
+	key=$(new_key)
+	dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive"
+	dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128"
+	on_dst dmsetup message b_dst 0 listen $DST_IP:7800 "$key"
+	tx0=$(tx_bytes)
+	t0=$(date +%s.%N)
+	on_src dmsetup message b_src 0 push $DST_IP:7800 "$key"
+	while [ "$(status_field b_src 4)" = 0 ]; do sleep 0.05; done
+	echo "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') $(($(tx_bytes) - tx0))"
+	dmsetup message b_src 0 abort
+	dmsetup remove b_src
+	dmsetup remove b_dst
+}
+
+run_qemu_mirror() {
+	local tx0 secs
+	on_dst qemu-nbd -f raw -x vol -b $DST_IP -p 10809 --persistent --cache=none \
+		--aio=native /dev/ram1 &
+	sleep 1
+	on_src qemu-storage-daemon \
+		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on \
+		--blockdev driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol \
+		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon &
+	local qsd=$!
+	tx0=$(tx_bytes)
+	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst)
+	echo "$secs $(($(tx_bytes) - tx0))"
+	kill $qsd; pkill qemu-nbd; wait 2>/dev/null
+	rm -f /tmp/qsd.sock
+}
+
+bench_bulk() {
+	net_setup
+	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
+	local link_bps=$((LINK_MBIT * 1000000 / 8)) content tool r secs wire
+	echo "# bulk copy of a 1 GiB volume over a ${LINK_MBIT} Mbit/s link"
+	printf '%-15s %-12s %8s %10s %12s\n' content tool seconds wire_MB rate/link
+	for content in incompressible zero-heavy image-like; do
+		fill $content
+		for tool in dm-migrate qemu-mirror; do
+			blkdiscard /dev/ram1 2>/dev/null
+			case $tool in
+			dm-migrate) r=$(run_migrate) ;;
+			qemu-mirror) r=$(run_qemu_mirror) ;;
+			esac
+			read -r secs wire <<< "$r"
+			printf '%-15s %-12s %8s %10s %12s\n' $content $tool "$secs" \
+				$((wire / 1000000)) \
+				"$(awk -v s="$secs" -v l=$link_bps 'BEGIN { printf "%.2f", 1073741824 / s / l }')"
+		done
+	done
+	net_cleanup
+}
+
+for s in $(echo "$SECTIONS" | tr , ' '); do
+	"bench_$s"
 done
-echo "# migrate dirty after the runs: $(dmsetup status b_migrate | cut -d' ' -f4-)"
-dmsetup remove b_linear
-dmsetup remove b_migrate
 echo "# bench done"

@@ -7,7 +7,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 v=${BENCH_KVER:-$(tests/kernels.sh | tail -n1)}
 tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
-tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/bench 1800 \
+DMM_GUEST_MEM=4096 tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/bench 3000 \
 	bench/guest.sh "${BENCH_ARGS:-}"
 cat build/logs/bench/output.log
 grep -q '^# bench done' build/logs/bench/output.log

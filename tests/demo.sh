@@ -7,7 +7,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 v=$(tests/kernels.sh | tail -n1)
 tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
-echo "booting a throwaway guest ($v) under QEMU..."
-tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/demo 300 \
+echo "booting a throwaway guest ($v) under QEMU: two network namespaces play two hosts..."
+tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/demo 900 \
 	tests/guest/demo.sh
 cat build/logs/demo/output.log
