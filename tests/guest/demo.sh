@@ -21,7 +21,7 @@ say "Source host: the VM disk, tracked by the migrate target"
 run dmsetup create vmdisk --table "0 $(blockdev --getsz "$src") migrate $src 128"
 say "Destination host: an empty volume of the same size, in receive mode"
 run dmsetup create vmdisk-in --table "0 $(blockdev --getsz "$dst") migrate $dst 128 1 receive"
-run ip netns exec dst dmsetup message vmdisk-in 0 listen 198.18.0.2:7788 "<key>" 2>/dev/null
+echo "$ ip netns exec dst dmsetup message vmdisk-in 0 listen 198.18.0.2:7788 <key>"
 ip netns exec dst dmsetup message vmdisk-in 0 listen 198.18.0.2:7788 "$KEY"
 
 say "The VM keeps writing (fio, 1 MiB/s random 4 KiB writes)"
