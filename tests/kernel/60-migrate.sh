@@ -8,7 +8,9 @@
 
 tap_plan 12
 net_setup
+# 256 MiB; 64 MiB on the (much slower) debug kernel.
 SIZE_MB=256
+[ "$DMM_KVER" = debug ] && SIZE_MB=64
 src=$(scratch_dev ${SIZE_MB}M)
 dst=$(scratch_dev ${SIZE_MB}M)
 sz=$(sectors_of "$src")

@@ -10,6 +10,7 @@
 tap_plan 17
 net_setup
 SIZE_MB=128
+[ "$DMM_KVER" = debug ] && SIZE_MB=32
 src=$(scratch_dev ${SIZE_MB}M)
 dst=$(scratch_dev ${SIZE_MB}M)
 sz=$(sectors_of "$src")
