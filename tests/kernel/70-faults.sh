@@ -7,7 +7,7 @@
 # with identical volumes.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 17
+tap_plan 18
 net_setup
 SIZE_MB=128
 [ "$DMM_KVER" = debug ] && SIZE_MB=32
@@ -94,10 +94,13 @@ check "kill: reconnects and converges" wait_mode mt_src converged 120
 check "kill: a second connection was made" test "$(conns)" -gt "$c0"
 check "kill: handoff, volumes identical" finish
 
-# 5. Abort returns the source to tracking with its dirty chunks.
+# 5. Over IPv6; abort returns the source to tracking with its dirty chunks.
 reset_src
-start_pair rate=10M
-sleep 1
+dmsetup remove mt_dst
+dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
+on_dst dmsetup message mt_dst 0 listen "[fd00:198:18::2]:$PORT" "$KEY"
+on_src dmsetup message mt_src 0 push "[fd00:198:18::2]:$PORT" "$KEY" rate=10M
+check "ipv6: connected" sh -c 'for i in $(seq 100); do dmsetup status mt_src | grep -q " connected " && exit 0; sleep 0.1; done; exit 1'
 check "abort: back to tracking" dmsetup message mt_src 0 abort
 check "abort: unsent chunks still dirty" test "$(dirty_of mt_src)" -gt 0
 tap_done
