@@ -5,8 +5,9 @@
 #             disk, alternating, median of REPS runs: the cost of tracking.
 #   bulk      bulk copy of a 1 GiB volume over a tbf-limited veth link for
 #             incompressible, zero-heavy and image-like content: dm-migrate
-#             and qemu-storage-daemon blockdev-mirror to qemu-nbd, side by
-#             side: seconds, bytes on the wire, effective rate / link rate.
+#             qemu-storage-daemon blockdev-mirror to qemu-nbd, and DRBD's
+#             initial sync, side by side: seconds, bytes on the wire,
+#             effective rate / link rate.
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
 cd "$REPO" || exit 1
@@ -15,7 +16,7 @@ REPS=${REPS:-5}
 RUNTIME=${RUNTIME:-6}
 LINK_MBIT=${LINK_MBIT:-200}
 SECTIONS=${DMM_ARGS:-tracking,bulk}
-for m in dm_mod brd veth sch_tbf nbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
+for m in dm_mod brd veth sch_tbf nbd drbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 	modprobe "$m" 2>/dev/null
 done
 insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "cannot load module"; exit 1; }
@@ -108,6 +109,34 @@ run_qemu_mirror() {
 	rm -f /tmp/qsd.sock
 }
 
+# DRBD 8.4 (the in-tree drbd.ko) opens its sockets in the initial network
+# namespace, so its two nodes talk over lo (127.0.0.1 <-> 127.0.0.2), which
+# gets the same tbf limit for the DRBD run.
+DRBDSETUP=/usr/lib/drbd/drbdsetup-84
+run_drbd() {	# initial full sync /dev/ram0 -> /dev/ram1
+	local t0 tx0 secs
+	tc qdisc add dev lo root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
+	for n in 0 1; do
+		yes yes | drbdmeta --force $n v08 /dev/ram$n internal create-md >/dev/null 2>&1
+		$DRBDSETUP new-resource r$n
+		$DRBDSETUP new-minor r$n $n 0
+		$DRBDSETUP attach $n /dev/ram$n /dev/ram$n internal
+		$DRBDSETUP disk-options $n --c-plan-ahead=0 --resync-rate=4000M
+	done
+	tx0=$(cat /sys/class/net/lo/statistics/tx_bytes)
+	$DRBDSETUP connect r0 ipv4:127.0.0.1:7790 ipv4:127.0.0.2:7790 --protocol=C
+	$DRBDSETUP connect r1 ipv4:127.0.0.2:7790 ipv4:127.0.0.1:7790 --protocol=C
+	sleep 1
+	t0=$(date +%s.%N)
+	$DRBDSETUP primary 0 --force
+	until grep -A1 '^ 0:' /proc/drbd | grep -q 'ds:UpToDate/UpToDate'; do sleep 0.1; done
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	echo "$secs $(($(cat /sys/class/net/lo/statistics/tx_bytes) - tx0))"
+	$DRBDSETUP down r0
+	$DRBDSETUP down r1
+	tc qdisc del dev lo root
+}
+
 bench_bulk() {
 	net_setup
 	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
@@ -116,11 +145,12 @@ bench_bulk() {
 	printf '%-15s %-12s %8s %10s %12s\n' content tool seconds wire_MB rate/link
 	for content in incompressible zero-heavy image-like; do
 		fill $content
-		for tool in dm-migrate qemu-mirror; do
+		for tool in dm-migrate qemu-mirror drbd; do
 			blkdiscard /dev/ram1 2>/dev/null
 			case $tool in
 			dm-migrate) r=$(run_migrate) ;;
 			qemu-mirror) r=$(run_qemu_mirror) ;;
+			drbd) r=$(run_drbd) ;;
 			esac
 			read -r secs wire <<< "$r"
 			printf '%-15s %-12s %8s %10s %12s\n' $content $tool "$secs" \
