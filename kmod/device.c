@@ -167,3 +167,17 @@ int mig_parse_key(const char *hex, struct mig_key *key)
 	key->len = n / 2;
 	return 0;
 }
+
+/*
+ * Refresh the name used in log lines: the name the operator gave the
+ * device (dmsetup rename changes it).  Process context only (takes dm's
+ * name hash lock); the I/O path only reads dev->name.
+ */
+void mig_dev_name(struct mig_dev *dev)
+{
+	char name[DM_NAME_LEN];
+
+	if (dm_copy_name_and_uuid(dev->md, name, NULL))
+		strscpy(name, dm_device_name(dev->md), sizeof(name));
+	strscpy(dev->name, name, sizeof(dev->name));
+}

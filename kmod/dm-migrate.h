@@ -64,6 +64,7 @@ struct mig_dev {
 	struct mig_bitmap *bm;
 	sector_t sectors;		/* size the bitmap covers */
 	enum dm_migrate_mode mode;	/* READ_ONCE/WRITE_ONCE */
+	char name[DM_NAME_LEN];		/* "vm1", or "253:0" before known */
 	struct block_device *bdev;	/* the origin, for the engines */
 
 	/* Serialises push/receive control messages (start, stop, ...). */
@@ -97,9 +98,10 @@ struct mig_io {
 	bool tracked;
 };
 
+/* The device's dm name, for log lines (refreshed by mig_dev_name()). */
 static inline const char *mig_name(struct mig_dev *dev)
 {
-	return dm_device_name(dev->md);
+	return dev->name;
 }
 
 static inline void mig_stats_reset(struct mig_stats *st)
@@ -156,6 +158,7 @@ void mig_dev_event(struct mig_dev *dev);
 struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 			    unsigned int chunk_shift, char **error);
 void mig_dev_put(struct mig_dev *dev);
+void mig_dev_name(struct mig_dev *dev);
 struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
 void mig_bitmap_free(struct mig_bitmap *bm);
 

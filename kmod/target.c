@@ -154,6 +154,13 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		WRITE_ONCE(mt->dev->mode, DM_MIGRATE_MODE_RECEIVING);
 
 	if (ti->len > mt->dev->sectors) {
+		/* The engines size their state by the volume: no growing under them. */
+		if (mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
+		    mig_push_running(mt->dev)) {
+			ti->error = "Cannot grow a device while it is migrating";
+			r = -EBUSY;
+			goto bad_put_dev;
+		}
 		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
 		if (!mt->grown) {
 			ti->error = "Cannot allocate dirty bitmap for the grown device";
@@ -271,7 +278,7 @@ static int mig_preresume(struct dm_target *ti)
 	mutex_unlock(&dev->lock);
 
 	DMINFO("%s: grown to %llu sectors, %llu new chunks marked dirty",
-	       dm_table_device_name(ti->table), (unsigned long long)ti->len,
+	       mig_name(dev), (unsigned long long)ti->len,
 	       (unsigned long long)(mt->grown->nbits - old->nbits));
 	mt->grown = NULL;
 	mig_bitmap_free(old);
@@ -364,6 +371,7 @@ static int mig_control_message(struct dm_target *ti, struct mig_dev *dev,
 		return -ENOTTY;
 
 	mutex_lock(&dev->ctl_lock);
+	mig_dev_name(dev);
 	if (!strcasecmp(cmd, "push"))
 		r = mig_push_start(dev, argc - 1, argv + 1);
 	else if (!strcasecmp(cmd, "listen"))
@@ -400,7 +408,7 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 {
 	struct mig_target *mt = ti->private;
 	struct mig_dev *dev = mt->dev;
-	const char *name = dm_table_device_name(ti->table);
+	const char *name = mig_name(dev);
 	u64 first, last, from = 0, next;
 	unsigned int max = UINT_MAX;
 	bool set;
