@@ -8,6 +8,9 @@
 #             qemu-storage-daemon blockdev-mirror to qemu-nbd, and DRBD's
 #             initial sync, side by side: seconds, bytes on the wire,
 #             effective rate / link rate.
+#   converge  convergence under guest writes at 10, 50 and 90 % of the link
+#             rate: time to converge, wire bytes / volume size, the guest's
+#             write throughput and latency during pre-copy and mirroring.
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
 cd "$REPO" || exit 1
@@ -15,7 +18,7 @@ cd "$REPO" || exit 1
 REPS=${REPS:-5}
 RUNTIME=${RUNTIME:-6}
 LINK_MBIT=${LINK_MBIT:-200}
-SECTIONS=${DMM_ARGS:-tracking,bulk}
+SECTIONS=${DMM_ARGS:-tracking,bulk,converge}
 for m in dm_mod brd veth sch_tbf nbd drbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 	modprobe "$m" 2>/dev/null
 done
@@ -157,6 +160,56 @@ bench_bulk() {
 				$((wire / 1000000)) \
 				"$(awk -v s="$secs" -v l=$link_bps 'BEGIN { printf "%.2f", 1073741824 / s / l }')"
 		done
+	done
+	net_cleanup
+}
+
+# fio_bg DEV RATE_KB OUT: random 4 KiB writes at a fixed rate until killed;
+# writes bandwidth (KiB/s) and mean completion latency (us) to OUT.
+fio_bg() {
+	fio --name=g --filename="$1" --rw=randwrite --bs=4k --direct=1 \
+		--ioengine=libaio --iodepth=4 --rate="${2}k" --time_based \
+		--runtime=3600 --size=1G --output-format=terse --terse-version=3 \
+		--eta=never 2>/dev/null |
+	awk -F';' '{ printf "%s %.0f\n", $48, $81 }' > "$3" &
+}
+
+bench_converge() {
+	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 secs tx0 wire rounds
+	net_setup
+	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
+	fill image-like
+	echo "# convergence under load: 1 GiB image-like volume, ${LINK_MBIT} Mbit/s link,"
+	echo "# guest random 4 KiB writes at a share of the link rate (max_rounds=10)"
+	printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' load conv_s rounds wire/dev \
+		bulk_KiB/s bulk_lat_us mirror_KiB/s mirror_lat_us
+	for pct in 10 50 90; do
+		blkdiscard /dev/ram1 2>/dev/null
+		key=$(new_key)
+		dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive"
+		dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128"
+		on_dst dmsetup message b_dst 0 listen $DST_IP:7801 "$key"
+		tx0=$(tx_bytes)
+		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.pre
+		t0=$(date +%s.%N)
+		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" converge_below=16M max_rounds=10
+		until [ "$(mode_of b_src)" = converged ]; do sleep 0.2; done
+		secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+		rounds=$(status_field b_src 4)
+		pkill -INT -x fio; wait
+		dmsetup message b_src 0 mirror
+		wait_mode b_src mirroring 30 >/dev/null
+		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.mirror
+		sleep 10
+		pkill -INT -x fio; wait
+		dmsetup suspend b_src
+		dmsetup message b_src 0 handoff
+		wire=$(($(tx_bytes) - tx0))
+		dmsetup resume b_src
+		printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' "$pct%" "$secs" "$rounds" \
+			"$(ratio "$wire" 1073741824)" $(cat /tmp/fio.pre) $(cat /tmp/fio.mirror)
+		dmsetup remove b_src
+		dmsetup remove b_dst
 	done
 	net_cleanup
 }
