@@ -341,6 +341,7 @@ static bool pick_chunk(struct mig_push *push, u64 *index)
 				unbusy(push, i, i);	/* cleaned meanwhile */
 				continue;
 			}
+			push->round_picked++;
 			*index = i;
 			return true;
 		}
@@ -358,8 +359,11 @@ static void end_round(struct mig_push *push)
 	u64 dirty_bytes = dirty * mig_geom_chunk_bytes(&push->geom);
 	u64 sent = atomic64_read(&dev->stats.bytes_wire);
 
-	push->round++;
 	push->cursor = 0;
+	/* A pass that found nothing to send is not a round. */
+	if (push->round_picked || mode == DM_MIGRATE_MODE_BULK)
+		push->round++;
+	push->round_picked = 0;
 	if (mode == DM_MIGRATE_MODE_BULK)
 		mig_set_mode(dev, mode = DM_MIGRATE_MODE_DIRTY);
 	if (mode != DM_MIGRATE_MODE_DIRTY)
@@ -724,6 +728,7 @@ int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv)
 	push->key = key;
 	memzero_explicit(&key, sizeof(key));
 	push->round = 0;
+	push->round_picked = 0;
 	push->cursor = 0;
 	push->mirror_requested = false;
 	push->handoff_requested = false;

@@ -87,6 +87,7 @@ struct mig_push {
 	/* Thread-only state. */
 	u64 cursor;			/* next chunk of the round */
 	unsigned int round;		/* 0 is the bulk pass */
+	u64 round_picked;		/* chunks picked in this round */
 	unsigned long rate_t0;		/* rate limiter window start */
 	u64 rate_bytes;
 

@@ -32,7 +32,7 @@ for t in $tests; do
 	name=$(basename "$t" .sh)
 	echo "# selftests: dm-migrate: $name"
 	start=$(date +%s)
-	timeout 600 bash "$t" 2>&1 | sed 's/^/# /'
+	timeout 600 bash "$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	echo "# $name took $(($(date +%s) - start)) s"
 	if [ "$rc" = 0 ]; then

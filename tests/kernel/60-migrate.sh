@@ -6,7 +6,7 @@
 # destination.  The source then refuses writes.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 12
+tap_plan 13
 net_setup
 # 256 MiB; 64 MiB on the (much slower) debug kernel.
 SIZE_MB=256
