@@ -4,6 +4,7 @@
  * table reloads.
  */
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "dm-migrate.h"
@@ -180,4 +181,18 @@ void mig_dev_name(struct mig_dev *dev)
 	if (dm_copy_name_and_uuid(dev->md, name, NULL))
 		strscpy(name, dm_device_name(dev->md), sizeof(name));
 	strscpy(dev->name, name, sizeof(dev->name));
+}
+
+/*
+ * For a kthread whose work is over but whose owner will kthread_stop() it
+ * (the owner holds the only reference): sleep until then.
+ */
+void mig_wait_for_stop(void)
+{
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
 }

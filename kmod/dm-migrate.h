@@ -159,6 +159,7 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 			    unsigned int chunk_shift, char **error);
 void mig_dev_put(struct mig_dev *dev);
 void mig_dev_name(struct mig_dev *dev);
+void mig_wait_for_stop(void);
 struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
 void mig_bitmap_free(struct mig_bitmap *bm);
 

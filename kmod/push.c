@@ -198,12 +198,7 @@ static int acker_fn(void *arg)
 	wake_up(&push->wait);
 
 	/* Wait for the thread to reap us. */
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	mig_wait_for_stop();
 	return 0;
 }
 

@@ -253,12 +253,7 @@ static int recv_thread(void *arg)
 	kernel_sock_shutdown(rv->listener, SHUT_RDWR);
 	memalloc_noio_restore(noio);
 	/* Wait for kthread_stop() (mig_recv_stop owns our lifetime). */
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	mig_wait_for_stop();
 	return 0;
 }
 

@@ -75,14 +75,20 @@ static void mig_sock_tune(struct socket *sock)
 	tcp_sock_set_user_timeout(sk, 6000);
 }
 
+static int mig_sock_create(struct net *net, const struct mig_addr *addr,
+			   struct socket **sock)
+{
+	return sock_create_kern(net, addr->ss.ss_family, SOCK_STREAM,
+				IPPROTO_TCP, sock);
+}
+
 int mig_sock_connect(struct net *net, const struct mig_addr *addr,
 		     struct socket **out)
 {
 	struct socket *sock;
 	int r;
 
-	r = sock_create_kern(net, addr->ss.ss_family, SOCK_STREAM,
-			     IPPROTO_TCP, &sock);
+	r = mig_sock_create(net, addr, &sock);
 	if (r)
 		return r;
 	mig_sock_tune(sock);
@@ -101,8 +107,7 @@ int mig_sock_listen(struct net *net, const struct mig_addr *addr,
 	struct socket *sock;
 	int r;
 
-	r = sock_create_kern(net, addr->ss.ss_family, SOCK_STREAM,
-			     IPPROTO_TCP, &sock);
+	r = mig_sock_create(net, addr, &sock);
 	if (r)
 		return r;
 	sock_set_reuseaddr(sock->sk);

@@ -78,6 +78,18 @@ fi
 # Kernel log lines that fail a run.
 BAD='(WARNING:|BUG:|Oops|general protection fault|KASAN|UBSAN|kmemleak:.*unreferenced|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|Call Trace:|Kernel panic|RCU stall|rcu_sched self-detected stall)'
 
+# check_log LABEL CONSOLE_LOG: one test case, the guest kernel log is clean.
+check_log() {
+	if grep -Eq "$BAD" "$2"; then
+		echo "not ok - [$1] kernel log clean"
+		grep -E -A 20 "$BAD" "$2" | head -n 60 | sed 's/^/# /'
+		FAILED=$((FAILED + 1))
+	else
+		echo "ok - [$1] kernel log clean"
+		PASSED=$((PASSED + 1))
+	fi
+}
+
 # run_guest LABEL KERNEL INITRD MODVER TIMEOUT
 run_guest() {
 	local label=$1 kernel=$2 initrd=$3 modver=$4 tmo=$5 dir=$LOGS/$1 t0 rc
@@ -94,14 +106,7 @@ run_guest() {
 		tail -n 30 "$dir/console.log" | sed 's/^/# /'
 		FAILED=$((FAILED + 1))
 	fi
-	if grep -Eq "$BAD" "$dir/console.log"; then
-		echo "not ok - [$label] kernel log clean"
-		grep -E -A 20 "$BAD" "$dir/console.log" | head -n 60 | sed 's/^/# /'
-		FAILED=$((FAILED + 1))
-	else
-		echo "ok - [$label] kernel log clean"
-		PASSED=$((PASSED + 1))
-	fi
+	check_log "$label" "$dir/console.log"
 }
 
 if [ "$DEBUG" = 1 ]; then
@@ -119,14 +124,7 @@ else
 		cat "$LOGS/cross.tap"
 		count_tap "$LOGS/cross.tap" 0
 		for side in src dst; do
-			if grep -Eq "$BAD" "$LOGS/cross/$side/console.log"; then
-				echo "not ok - [cross $side] kernel log clean"
-				grep -E -A 20 "$BAD" "$LOGS/cross/$side/console.log" | head -n 40 | sed 's/^/# /'
-				FAILED=$((FAILED + 1))
-			else
-				echo "ok - [cross $side] kernel log clean"
-				PASSED=$((PASSED + 1))
-			fi
+			check_log "cross $side" "$LOGS/cross/$side/console.log"
 		done
 	fi
 fi
