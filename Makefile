@@ -95,7 +95,9 @@ check: deps
 check-debug: deps
 	$(MAKE) tests
 	tests/debug-kernel.sh
-	tests/run.sh --debug
+	# The debug kernel is ~5x slower under TCG: every test but the long
+	# fault-injection one, whose timings assume the production kernels.
+	tests/run.sh --debug --only 10-table,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer
 
 bench: deps
 	$(MAKE) modules tests
