@@ -23,23 +23,22 @@ fio --name=w --filename=/dev/mapper/mt_if --rw=randwrite --bs=4k --direct=1 \
 fpid=$!
 mkdir -p /tmp/copy
 : > /tmp/copy/img
-bad=0
-for round in 1 2 3 4 5 6; do
+# copy_round: one consumer round: clear each dirty range, then copy it.
+copy_round() {
+	local r a b
 	for r in $(dmsetup message mt_if 0 dirty_ranges | tr ',' ' '); do
 		a=${r%-*} b=${r#*-}
 		dmsetup message mt_if 0 clear_dirty "$a-$b"
 		dd if=/dev/mapper/mt_if of=/tmp/copy/img bs=4k skip="$a" seek="$a" \
 			count=$((b - a + 1)) iflag=direct conv=notrunc status=none
 	done
+}
+for _ in 1 2 3 4 5 6; do
+	copy_round
 done
 wait $fpid
 # Final pass with the writer stopped: copy whatever is still dirty.
-for r in $(dmsetup message mt_if 0 dirty_ranges | tr ',' ' '); do
-	a=${r%-*} b=${r#*-}
-	dmsetup message mt_if 0 clear_dirty "$a-$b"
-	dd if=/dev/mapper/mt_if of=/tmp/copy/img bs=4k skip="$a" seek="$a" \
-		count=$((b - a + 1)) iflag=direct conv=notrunc status=none
-done
+copy_round
 src=$(dd if=/dev/mapper/mt_if bs=1M count=4 iflag=direct status=none | sha256sum)
 cpy=$(head -c 4M /tmp/copy/img | sha256sum)
 expect_eq "copy by dirty rounds under a writer equals the device" "$src" "$cpy"
