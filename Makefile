@@ -54,7 +54,7 @@ $(KSFT)/kselftest.h:
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
-	$(BUILD)/tests/badpeer
+	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test
 
 tests: $(TEST_PROGS)
 
@@ -65,6 +65,10 @@ $(BUILD)/tests/chunkset: tests/prog/chunkset.c kmod/bitmap.c kmod/bitmap.h kmod/
 $(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/bitmap_test.c kmod/bitmap.c
+
+$(BUILD)/tests/ratectl_test: tests/unit/ratectl_test.c kmod/ratectl.c kmod/ratectl.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/ratectl_test.c kmod/ratectl.c
 
 WIRE_SRC := kmod/wire.c tests/unit/crc32c_user.c
 WIRE_DEPS := $(WIRE_SRC) kmod/wire.h kmod/portable.h tests/unit/portable_user.h \

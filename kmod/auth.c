@@ -1,14 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The handshake: geometry check and mutual HMAC-SHA256 challenge-response
- * over a pre-shared key (include/uapi/linux/dm-migrate.h, "Handshake").
+ * Keys and the handshake: geometry check and mutual HMAC-SHA256
+ * challenge-response over a pre-shared key (include/uapi/linux/dm-migrate.h,
+ * "Handshake").
  */
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <keys/user-type.h>
+#include <linux/key.h>
 #include <linux/random.h>
 
 #include "dm-migrate.h"
 #include "transport.h"
+
+/*
+ * Read the key bytes of "logon:DESC" or "user:DESC" from the calling
+ * process's keyrings, the way dm-crypt takes its keys: the operator loads
+ * the key with keyctl, and no key ever passes through a command line.
+ */
+int mig_key_from_keyring(const char *desc, struct mig_key *key,
+			 const char **why)
+{
+	const struct user_key_payload *ukp;
+	struct key_type *type;
+	struct key *k;
+	int r = 0;
+
+	if (!strncmp(desc, "logon:", 6)) {
+		type = &key_type_logon;
+		desc += 6;
+	} else if (!strncmp(desc, "user:", 5)) {
+		type = &key_type_user;
+		desc += 5;
+	} else {
+		*why = "key description must start with logon: or user:";
+		return -EINVAL;
+	}
+	k = request_key(type, desc, NULL);
+	if (IS_ERR(k)) {
+		*why = "no such key in the caller's keyrings";
+		return PTR_ERR(k);
+	}
+	down_read(&k->sem);
+	ukp = user_key_payload_locked(k);
+	if (!ukp) {
+		*why = "the key was revoked";
+		r = -EKEYREVOKED;
+	} else if (ukp->datalen < DM_MIGRATE_MIN_KEY_LEN ||
+		   ukp->datalen > DM_MIGRATE_MAX_KEY_LEN) {
+		*why = "the key must hold 16 to 64 bytes";
+		r = -EINVAL;
+	} else {
+		memcpy(key->bytes, ukp->data, ukp->datalen);
+		key->len = ukp->datalen;
+	}
+	up_read(&k->sem);
+	key_put(k);
+	return r;
+}
 
 static const char tag_source[] = "dm-migrate-v1 source";
 static const char tag_dest[] = "dm-migrate-v1 dest";

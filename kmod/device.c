@@ -71,7 +71,7 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 			*error = "Cannot shrink a tracked device";
 			dev = ERR_PTR(-EINVAL);
 		} else {
-			refcount_inc(&dev->ref);
+			refcount_inc(&dev->tables);
 		}
 		goto out;
 	}
@@ -89,13 +89,17 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 		dev = ERR_PTR(-ENOMEM);
 		goto out;
 	}
-	refcount_set(&dev->ref, 1);
+	refcount_set(&dev->tables, 1);
+	kref_init(&dev->kref);
 	mutex_init(&dev->lock);
 	mutex_init(&dev->ctl_lock);
 	mutex_init(&dev->ti_lock);
 	spin_lock_init(&dev->err_lock);
+	spin_lock_init(&dev->est.lock);
+	mig_throttle_init(&dev->throttle);
 	dev->ti = ti;
 	dev->md = md;
+	dev->devt = disk_devt(dm_disk(md));
 	dev->begin = ti->begin;
 	dev->origin = origin;
 	dev->chunk_shift = chunk_shift;
@@ -107,24 +111,76 @@ out:
 	return dev;
 }
 
+static void mig_dev_free(struct kref *kref)
+{
+	struct mig_dev *dev = container_of(kref, struct mig_dev, kref);
+
+	mig_throttle_destroy(&dev->throttle);
+	if (dev->ev_net)
+		put_net(dev->ev_net);
+	mig_bitmap_free(dev->bm);
+	kfree(dev);
+}
+
+/* A table lets go; the last one stops the engines. */
 void mig_dev_put(struct mig_dev *dev)
 {
 	mutex_lock(&mig_devs_lock);
-	if (!refcount_dec_and_test(&dev->ref)) {
+	if (!refcount_dec_and_test(&dev->tables)) {
 		mutex_unlock(&mig_devs_lock);
 		return;
 	}
 	list_del(&dev->list);
 	mutex_unlock(&mig_devs_lock);
 
-	/* The last table is going: stop the engines while the origin is held. */
+	/* Stop the engines while the origin is still held. */
 	mutex_lock(&dev->ctl_lock);
 	mig_push_destroy(dev);
 	mig_recv_stop(dev);
+	dev->dead = true;
 	mutex_unlock(&dev->ctl_lock);
+	kref_put(&dev->kref, mig_dev_free);
+}
 
-	mig_bitmap_free(dev->bm);
-	kfree(dev);
+/*
+ * For netlink: the tracking state of the mapped device @md (held by the
+ * caller), with a memory reference; mig_dev_release() drops it.  A device
+ * with several migrate targets answers with the first of them.
+ */
+struct mig_dev *mig_dev_lookup(struct mapped_device *md)
+{
+	struct mig_dev *dev, *found = NULL;
+
+	mutex_lock(&mig_devs_lock);
+	list_for_each_entry(dev, &mig_devs, list)
+		if (dev->md == md && (!found || dev->begin < found->begin))
+			found = dev;
+	if (found)
+		kref_get(&found->kref);
+	mutex_unlock(&mig_devs_lock);
+	return found;
+}
+
+/* For netlink dumps: the @idx-th device of the registry, referenced. */
+struct mig_dev *mig_dev_nth(unsigned long idx)
+{
+	struct mig_dev *dev;
+
+	mutex_lock(&mig_devs_lock);
+	list_for_each_entry(dev, &mig_devs, list) {
+		if (idx--)
+			continue;
+		kref_get(&dev->kref);
+		mutex_unlock(&mig_devs_lock);
+		return dev;
+	}
+	mutex_unlock(&mig_devs_lock);
+	return NULL;
+}
+
+void mig_dev_release(struct mig_dev *dev)
+{
+	kref_put(&dev->kref, mig_dev_free);
 }
 
 void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode)
@@ -133,6 +189,11 @@ void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode)
 		return;
 	WRITE_ONCE(dev->mode, mode);
 	mig_dev_event(dev);
+	mig_nl_event(dev, DM_MIGRATE_EV_PHASE, 0);
+	if (mode == DM_MIGRATE_MODE_CONVERGED)
+		mig_nl_event(dev, DM_MIGRATE_EV_CONVERGED, 0);
+	else if (mode == DM_MIGRATE_MODE_HANDED_OFF)
+		mig_nl_event(dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
 }
 
 /* Raise a dm event (dmsetup wait, uevent) on the live table. */
@@ -144,7 +205,7 @@ void mig_dev_event(struct mig_dev *dev)
 	mutex_unlock(&dev->ti_lock);
 }
 
-void mig_set_error(struct mig_dev *dev, const char *fmt, ...)
+void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...)
 {
 	va_list args;
 
@@ -152,21 +213,31 @@ void mig_set_error(struct mig_dev *dev, const char *fmt, ...)
 	va_start(args, fmt);
 	vscnprintf(dev->last_error, sizeof(dev->last_error), fmt, args);
 	va_end(args);
+	dev->last_errno = err;
+	spin_unlock(&dev->err_lock);
+	mig_nl_event(dev, DM_MIGRATE_EV_ERROR, err);
+}
+
+void mig_clear_error(struct mig_dev *dev)
+{
+	spin_lock(&dev->err_lock);
+	dev->last_error[0] = '\0';
+	dev->last_errno = 0;
 	spin_unlock(&dev->err_lock);
 }
 
-/* A pre-shared key, given as 32 to 128 hex digits (16 to 64 bytes). */
-int mig_parse_key(const char *hex, struct mig_key *key)
+/* Events of @dev go to @net's listeners from now on. */
+void mig_dev_set_net(struct mig_dev *dev, struct net *net)
 {
-	size_t n = strlen(hex);
+	struct net *old;
 
-	if (n % 2 || n / 2 < DM_MIGRATE_MIN_KEY_LEN ||
-	    n / 2 > DM_MIGRATE_MAX_KEY_LEN)
-		return -EINVAL;
-	if (hex2bin(key->bytes, hex, n / 2))
-		return -EINVAL;
-	key->len = n / 2;
-	return 0;
+	get_net(net);
+	spin_lock(&dev->err_lock);
+	old = dev->ev_net;
+	dev->ev_net = net;
+	spin_unlock(&dev->err_lock);
+	if (old)
+		put_net(old);
 }
 
 /*

@@ -12,7 +12,10 @@
  *	table (and a new mig_target) while the old one is still live; both
  *	share the same mig_dev, found in a registry keyed by (mapped device,
  *	target start), so that tracking survives reloads.  A mig_dev is
- *	refcounted by the mig_targets that use it and freed with the last.
+ *	has two counts: @tables, the mig_targets that use it (when the last
+ *	goes, the engines stop and the mig_dev is marked dead and leaves the
+ *	registry), and @kref, its memory, also held for a while by netlink
+ *	commands that found it in the registry.
  */
 #ifndef DM_MIGRATE_H
 #define DM_MIGRATE_H
@@ -20,10 +23,14 @@
 #include <linux/device-mapper.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/kref.h>
 #include <linux/refcount.h>
 #include <uapi/linux/dm-migrate.h>
 
 #include "bitmap.h"
+#include "ratectl.h"
+#include "throttle.h"
+#include "transport.h"
 #include "wire.h"
 
 #define DM_MSG_PREFIX "migrate"
@@ -44,14 +51,50 @@ struct mig_stats {
 	atomic64_t chunks;		/* chunks sent / applied */
 	atomic64_t zero_chunks;		/* of those, announced as zero */
 	atomic64_t writes;		/* mirrored writes sent / applied */
+	atomic64_t dirtied;		/* chunks guest writes made dirty */
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
 };
 
+/* Limits of a push; @given says which fields a request sets. */
+struct mig_limits {
+	u64 rate;			/* wire bytes/s; 0: unlimited */
+	u64 throttle;			/* guest write bytes/s; 0: none */
+	u64 converge_bytes;		/* converged at or under this */
+	u64 max_bytes;			/* or after this many wire bytes */
+	u32 max_rounds;			/* or after this many dirty rounds */
+	u32 given;			/* MIG_LIM_* */
+};
+
+#define MIG_LIM_RATE		BIT(0)
+#define MIG_LIM_THROTTLE	BIT(1)
+#define MIG_LIM_CONVERGE	BIT(2)
+#define MIG_LIM_MAX_BYTES	BIT(3)
+#define MIG_LIM_MAX_ROUNDS	BIT(4)
+
+/* What starts an engine: push to @addr, or listen on it. */
+struct mig_start {
+	struct mig_addr addr;
+	struct mig_key key;
+	struct mig_limits lim;		/* push only */
+	struct net *net;		/* the requester's; not referenced */
+};
+
+/* Recent rates for status and the convergence estimate (ratectl.h). */
+struct mig_estimator {
+	spinlock_t lock;
+	struct mig_rate net;		/* wire bytes */
+	struct mig_rate send;		/* volume bytes sent */
+	struct mig_rate dirty;		/* volume bytes the guest dirtied */
+};
+
 struct mig_dev {
 	struct list_head list;		/* in the registry, under its mutex */
-	refcount_t ref;
+	refcount_t tables;		/* mig_targets using it */
+	struct kref kref;		/* memory; see the top of this file */
+	bool dead;			/* no table left; under ctl_lock */
 	struct mapped_device *md;	/* registry key; outlives every table */
+	dev_t devt;			/* md's device number */
 	sector_t begin;			/* registry key: ti->begin */
 	dev_t origin;			/* the origin must not change on reload */
 
@@ -73,7 +116,13 @@ struct mig_dev {
 	struct mig_recv *recv;		/* under ctl_lock */
 	struct mig_stats stats;
 	char last_error[96];		/* under err_lock */
+	int last_errno;			/* under err_lock */
 	spinlock_t err_lock;
+	/* Where events go: the namespace of the last engine; under err_lock. */
+	struct net *ev_net;
+
+	struct mig_estimator est;
+	struct mig_throttle throttle;
 
 	/* The live target, for dm_table_event(); under ti_lock. */
 	struct mutex ti_lock;
@@ -95,6 +144,7 @@ struct mig_target {
 struct mig_io {
 	u64 first_chunk;
 	u64 last_chunk;
+	u64 release_ns;			/* throttle.c: when to submit */
 	bool tracked;
 };
 
@@ -111,6 +161,7 @@ static inline void mig_stats_reset(struct mig_stats *st)
 	atomic64_set(&st->chunks, 0);
 	atomic64_set(&st->zero_chunks, 0);
 	atomic64_set(&st->writes, 0);
+	atomic64_set(&st->dirtied, 0);
 	atomic_set(&st->connections, 0);
 	atomic_set(&st->protocol_errors, 0);
 }
@@ -120,9 +171,19 @@ static inline enum dm_migrate_mode mig_mode(struct mig_dev *dev)
 	return READ_ONCE(dev->mode);
 }
 
+static inline bool mig_mode_precopy(enum dm_migrate_mode mode)
+{
+	return mode == DM_MIGRATE_MODE_BULK || mode == DM_MIGRATE_MODE_DIRTY ||
+	       mode == DM_MIGRATE_MODE_CONVERGED;
+}
+
 void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode);
-void mig_set_error(struct mig_dev *dev, const char *fmt, ...) __printf(2, 3);
+/* Record an error for status and send an ERROR event; @err < 0. */
+void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...) __printf(3, 4);
+void mig_clear_error(struct mig_dev *dev);
+void mig_dev_set_net(struct mig_dev *dev, struct net *net);
 extern const char * const mig_mode_names[];
+extern struct workqueue_struct *mig_io_wq;
 
 /* chunkio.c */
 int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
@@ -132,32 +193,66 @@ int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
 int mig_handshake(struct socket *sock, bool source, const struct mig_geom *g,
 		  const struct mig_key *key, char *err, size_t errlen);
 
+/*
+ * auth.c: keys.  mig_key_from_keyring() reads a "logon:DESC" or
+ * "user:DESC" key of the calling process's keyrings.
+ */
+int mig_key_from_keyring(const char *desc, struct mig_key *key,
+			 const char **why);
+
+/*
+ * Control of the engines: called with ctl_lock held, by the dm message
+ * path (ctlmsg.c) and by netlink (netlink.c).  On refusal they return an
+ * error and point @why at a sentence saying why, for the log line or the
+ * netlink extended ack.
+ */
 /* push.c: the source engine */
-int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv);
-int mig_push_abort(struct mig_dev *dev);
-int mig_push_mirror(struct mig_dev *dev);
-int mig_push_handoff(struct mig_dev *dev, struct dm_target *ti);
-int mig_push_set(struct mig_dev *dev, unsigned int argc, char **argv);
+int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
+		   const char **why);
+int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
+			const char **why);
+int mig_push_pause(struct mig_dev *dev, bool pause, const char **why);
+int mig_push_abort(struct mig_dev *dev, const char **why);
+int mig_push_mirror(struct mig_dev *dev, const char **why);
+int mig_push_handoff(struct mig_dev *dev, const char **why);
 int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io);
 void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 		     unsigned int *sz);
 void mig_push_destroy(struct mig_dev *dev);
 bool mig_push_running(struct mig_dev *dev);
+bool mig_push_connected(struct mig_dev *dev);
+bool mig_push_paused(struct mig_dev *dev);
+unsigned int mig_push_round(struct mig_dev *dev);
+u64 mig_push_converge_bytes(struct mig_dev *dev);
+const char *mig_push_peer(struct mig_dev *dev);
 
 /* receive.c: the destination engine */
-int mig_recv_start(struct mig_dev *dev, unsigned int argc, char **argv);
+int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
+		   const char **why);
 void mig_recv_stop(struct mig_dev *dev);
 void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 		     unsigned int *sz);
+bool mig_recv_connected(struct mig_dev *dev);
+const char *mig_recv_addr(struct mig_dev *dev);
 
-/* Shared argument parsing (device.c). */
+/* ctlmsg.c: the control messages of `dmsetup message` */
+int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv);
 int mig_parse_key(const char *hex, struct mig_key *key);
+
+/* netlink.c: the generic netlink family and its events */
+int mig_netlink_register(void);
+void mig_netlink_unregister(void);
+void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err);
+
 void mig_dev_event(struct mig_dev *dev);
 
 /* device.c */
 struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 			    unsigned int chunk_shift, char **error);
 void mig_dev_put(struct mig_dev *dev);
+struct mig_dev *mig_dev_lookup(struct mapped_device *md);
+struct mig_dev *mig_dev_nth(unsigned long idx);
+void mig_dev_release(struct mig_dev *dev);
 void mig_dev_name(struct mig_dev *dev);
 void mig_wait_for_stop(void);
 struct mig_bitmap *mig_bitmap_alloc(u64 nbits);

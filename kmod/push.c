@@ -29,7 +29,6 @@
  * backoff.  Nothing is lost and only dirty chunks are sent again.
  */
 #include <linux/delay.h>
-#include <linux/nsproxy.h>
 #include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
 
@@ -90,22 +89,14 @@ static void slot_work(struct work_struct *work)
 /* Sleep as long as the rate limit asks before sending @bytes more. */
 static void rate_wait(struct mig_push *push, u32 bytes)
 {
-	u64 rate = READ_ONCE(push->rate);
-	unsigned long due;
+	u64 rate = READ_ONCE(push->lim.rate);
+	u64 wait;
 
-	if (!rate) {
-		push->rate_bytes = 0;
+	if (!rate)
 		return;
-	}
-	/* Restart the window every few seconds so a rate change acts fast. */
-	if (time_after(jiffies, push->rate_t0 + 4 * HZ) || !push->rate_bytes) {
-		push->rate_t0 = jiffies;
-		push->rate_bytes = 0;
-	}
-	push->rate_bytes += bytes;
-	due = push->rate_t0 + div64_u64(push->rate_bytes * HZ, rate);
-	if (time_after(due, jiffies))
-		schedule_timeout_interruptible(due - jiffies);
+	wait = mig_pace_admit(&push->pace, ktime_get_ns(), bytes, rate);
+	if (wait)
+		schedule_timeout_interruptible(nsecs_to_jiffies(wait) ?: 1);
 }
 
 /* Append to the unacknowledged ring; the caller checked there is room. */
@@ -165,7 +156,7 @@ static int acker_fn(void *arg)
 		if (r)
 			break;
 		if (mig_wire_check_hdr(&hdr, true, sizeof(perr), &why)) {
-			mig_set_error(dev, "protocol error from peer: %s", why);
+			mig_set_error(dev, -EPROTO, "protocol error from peer: %s", why);
 			atomic_inc(&dev->stats.protocol_errors);
 			r = -EPROTO;
 			break;
@@ -174,7 +165,7 @@ static int acker_fn(void *arg)
 			r = mig_recv(push->sock, &perr, sizeof(perr));
 			if (!r) {
 				perr.text[sizeof(perr.text) - 1] = '\0';
-				mig_set_error(dev, "peer closed: %s", perr.text);
+				mig_set_error(dev, -ECONNABORTED, "peer closed: %s", perr.text);
 				DMERR("%s: peer closed the connection: %s",
 				      push->addr.text, perr.text);
 			}
@@ -182,7 +173,7 @@ static int acker_fn(void *arg)
 			break;
 		}
 		if (hdr.type != DM_MIGRATE_MSG_ACK) {
-			mig_set_error(dev, "protocol error from peer: unexpected message");
+			mig_set_error(dev, -EPROTO, "protocol error from peer: unexpected message");
 			atomic_inc(&dev->stats.protocol_errors);
 			r = -EPROTO;
 			break;
@@ -210,14 +201,14 @@ static int push_connect(struct mig_push *push)
 
 	r = mig_sock_connect(push->net, &push->addr, &push->sock);
 	if (r) {
-		mig_set_error(dev, "cannot connect to %s: error %d",
+		mig_set_error(dev, r, "cannot connect to %s: error %d",
 			      push->addr.text, r);
 		return r;
 	}
 	r = mig_handshake(push->sock, true, &push->geom, &push->key, err,
 			  sizeof(err));
 	if (r) {
-		mig_set_error(dev, "%s", err);
+		mig_set_error(dev, r, "%s", err);
 		DMERR_LIMIT("%s: %s", push->addr.text, err);
 		goto fail;
 	}
@@ -237,6 +228,7 @@ static int push_connect(struct mig_push *push)
 	atomic_inc(&dev->stats.connections);
 	DMINFO("%s: connected to %s", mig_name(dev), push->addr.text);
 	mig_dev_event(dev);
+	mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 	return 0;
 fail:
 	mig_sock_close(push->sock);
@@ -291,9 +283,10 @@ static void push_disconnect(struct mig_push *push, int err)
 		DMWARN("%s: connection to %s lost (error %d); unacknowledged chunks marked dirty",
 		       mig_name(push->dev), push->addr.text, err);
 		if (!push->dev->last_error[0])
-			mig_set_error(push->dev, "connection lost: error %d", err);
+			mig_set_error(push->dev, err, "connection lost: error %d", err);
 	}
 	mig_dev_event(push->dev);
+	mig_nl_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
 }
 
 /* Send one ready chunk. */
@@ -363,9 +356,9 @@ static void end_round(struct mig_push *push)
 		mig_set_mode(dev, mode = DM_MIGRATE_MODE_DIRTY);
 	if (mode != DM_MIGRATE_MODE_DIRTY)
 		return;
-	if (dirty_bytes <= push->converge_bytes ||
-	    (push->max_rounds && push->round > push->max_rounds) ||
-	    (push->max_bytes && sent >= push->max_bytes)) {
+	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
+	    (push->lim.max_rounds && push->round > READ_ONCE(push->lim.max_rounds)) ||
+	    (push->lim.max_bytes && sent >= READ_ONCE(push->lim.max_bytes))) {
 		DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
 		       mig_name(dev), push->round - 1,
 		       (unsigned long long)dirty, (unsigned long long)sent);
@@ -418,7 +411,7 @@ static bool idle_wakeup(struct mig_push *push)
 static bool busy_wakeup(struct mig_push *push)
 {
 	return idle_wakeup(push) || !list_empty(&push->ready_slots) ||
-	       (!list_empty(&push->free_slots) &&
+	       (!READ_ONCE(push->paused) && !list_empty(&push->free_slots) &&
 		ring_used(push) < MIG_WINDOW / 2);
 }
 
@@ -460,7 +453,7 @@ static int pump(struct mig_push *push)
 		if (!slot)
 			break;
 		if (slot->error) {
-			mig_set_error(dev, "origin read failed: error %d", slot->error);
+			mig_set_error(dev, slot->error, "origin read failed: error %d", slot->error);
 			DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
 				    mig_name(dev),
 				    (unsigned long long)slot->index, slot->error);
@@ -477,8 +470,8 @@ static int pump(struct mig_push *push)
 			return r;
 	}
 
-	/* 3. Start reading more chunks. */
-	for (;;) {
+	/* 3. Start reading more chunks, unless paused. */
+	while (!READ_ONCE(push->paused)) {
 		spin_lock_irq(&push->lock);
 		slot = ring_used(push) + push->reading < MIG_WINDOW - MIG_SLOTS ?
 		       list_first_entry_or_null(&push->free_slots, struct mig_slot, list) :
@@ -625,71 +618,42 @@ fail:
 	return NULL;
 }
 
-/* "<bytes>" with an optional K/M/G/T suffix (powers of 1024). */
-static int parse_size(const char *s, u64 *out)
+/* Apply the limits @lim gives (under ctl_lock). */
+static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 {
-	char *end;
+	struct mig_dev *dev = push->dev;
 
-	*out = memparse(s, &end);
-	return (end == s || *end) ? -EINVAL : 0;
-}
-
-/* key=value options of push and set. */
-static int parse_options(struct mig_push *push, unsigned int argc, char **argv)
-{
-	unsigned int i;
-	u64 v;
-
-	for (i = 0; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (!eq || parse_size(eq + 1, &v))
-			return -EINVAL;
-		*eq = '\0';
-		if (!strcmp(argv[i], "rate"))
-			WRITE_ONCE(push->rate, v);
-		else if (!strcmp(argv[i], "converge_below"))
-			push->converge_bytes = v;
-		else if (!strcmp(argv[i], "max_rounds") && v <= UINT_MAX)
-			push->max_rounds = v;
-		else if (!strcmp(argv[i], "max_bytes"))
-			push->max_bytes = v;
-		else
-			return -EINVAL;
+	if (lim->given & MIG_LIM_RATE)
+		WRITE_ONCE(push->lim.rate, lim->rate);
+	if (lim->given & MIG_LIM_CONVERGE)
+		WRITE_ONCE(push->lim.converge_bytes, lim->converge_bytes);
+	if (lim->given & MIG_LIM_MAX_BYTES)
+		WRITE_ONCE(push->lim.max_bytes, lim->max_bytes);
+	if (lim->given & MIG_LIM_MAX_ROUNDS)
+		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
+	if (lim->given & MIG_LIM_THROTTLE) {
+		WRITE_ONCE(push->lim.throttle, lim->throttle);
+		mig_throttle_set_rate(&dev->throttle, lim->throttle);
 	}
-	return 0;
 }
 
-/*
- * push <addr:port> <hex_key> [rate=B] [converge_below=B] [max_rounds=N]
- *      [max_bytes=B]
- */
-int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv)
+int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
+		   const char **why)
 {
 	const char *name = mig_name(dev);
+	struct mig_limits defaults = {
+		.given = ~0U,
+		.max_rounds = 30,
+	};
 	struct mig_push *push;
-	struct mig_addr addr;
-	struct mig_key key;
 	int r;
 
 	lockdep_assert_held(&dev->ctl_lock);
 	if (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING) {
-		DMERR("%s: push refused: device is %s", name,
-		      mig_mode_names[mig_mode(dev)]);
+		*why = mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING ?
+		       "the device is receiving a migration" :
+		       "the device is already migrating (abort it first)";
 		return -EBUSY;
-	}
-	if (argc < 2) {
-		DMERR("%s: usage: push <addr:port> <hex_key> [option=value...]", name);
-		return -EINVAL;
-	}
-	if (mig_addr_parse(argv[0], &addr)) {
-		DMERR("%s: invalid peer address '%s' (want A.B.C.D:PORT or [IPV6]:PORT)",
-		      name, argv[0]);
-		return -EINVAL;
-	}
-	if (mig_parse_key(argv[1], &key)) {
-		DMERR("%s: invalid key: want 32 to 128 hex digits", name);
-		return -EINVAL;
 	}
 
 	if (!dev->push) {
@@ -709,30 +673,26 @@ int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv)
 			return -ENOMEM;
 		}
 	}
-	push->converge_bytes = 8ULL * mig_geom_chunk_bytes(&push->geom);
-	push->max_rounds = 30;
-	push->max_bytes = 0;
-	push->rate = 0;
-	if (parse_options(push, argc - 2, argv + 2)) {
-		DMERR("%s: invalid push option (rate=, converge_below=, max_rounds=, max_bytes=)",
-		      name);
-		return -EINVAL;
-	}
+	defaults.converge_bytes = 8ULL * mig_geom_chunk_bytes(&push->geom);
+	apply_limits(push, &defaults);
+	apply_limits(push, &s->lim);
+	push->pace.vtime_ns = 0;
 	push->bdev = dev->bdev;
-	push->addr = addr;
-	push->key = key;
-	memzero_explicit(&key, sizeof(key));
+	push->addr = s->addr;
+	push->key = s->key;
 	push->round = 0;
 	push->round_picked = 0;
 	push->cursor = 0;
+	push->paused = false;
 	push->mirror_requested = false;
 	push->handoff_requested = false;
 	push->conn_error = 0;
-	push->net = get_net(current->nsproxy->net_ns);
+	push->net = get_net(s->net);
+	mig_dev_set_net(dev, s->net);
 
 	/* The peer has nothing yet: the bulk pass sends every chunk. */
 	mig_stats_reset(&dev->stats);
-	mig_set_error(dev, "%s", "");
+	mig_clear_error(dev);
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	mig_set_mode(dev, DM_MIGRATE_MODE_BULK);
 
@@ -742,6 +702,7 @@ int mig_push_start(struct mig_dev *dev, unsigned int argc, char **argv)
 		push->thread = NULL;
 		put_net(push->net);
 		mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+		*why = "cannot start the push thread";
 		return r;
 	}
 	DMINFO("%s: pushing to %s", name, push->addr.text);
@@ -757,27 +718,42 @@ static void push_stop(struct mig_push *push)
 	push->thread = NULL;
 	put_net(push->net);
 	push->net = NULL;
+	mig_throttle_set_rate(&push->dev->throttle, 0);
 }
 
+/* The last table is gone: no I/O reaches dev->push any more. */
 void mig_push_destroy(struct mig_dev *dev)
 {
-	if (!dev->push)
+	struct mig_push *push = dev->push;
+
+	if (!push)
 		return;
-	push_stop(dev->push);
-	push_free(dev->push);
+	push_stop(push);
+	mutex_lock(&dev->lock);		/* status readers look at dev->push */
 	dev->push = NULL;
+	mutex_unlock(&dev->lock);
+	push_free(push);
 }
 
-int mig_push_abort(struct mig_dev *dev)
+/* The running push, or NULL with @why set. */
+static struct mig_push *running(struct mig_dev *dev, const char **why)
 {
 	lockdep_assert_held(&dev->ctl_lock);
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
-		DMERR("%s: abort refused: the volume was handed off to the peer; remove the device",
-		      mig_name(dev));
-		return -EPERM;
+		*why = "the volume was handed off to the peer";
+		return NULL;
 	}
-	if (!dev->push || !dev->push->thread)
-		return -ENOENT;
+	if (!dev->push || !dev->push->thread) {
+		*why = "no push is running";
+		return NULL;
+	}
+	return dev->push;
+}
+
+int mig_push_abort(struct mig_dev *dev, const char **why)
+{
+	if (!running(dev, why))
+		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EPERM : -ENOENT;
 	push_stop(dev->push);
 	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 	DMINFO("%s: push aborted; %llu chunks dirty", mig_name(dev),
@@ -785,31 +761,56 @@ int mig_push_abort(struct mig_dev *dev)
 	return 0;
 }
 
-int mig_push_mirror(struct mig_dev *dev)
+int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
 {
-	struct mig_push *push = dev->push;
+	struct mig_push *push = running(dev, why);
 
-	lockdep_assert_held(&dev->ctl_lock);
-	if (!push || !push->thread || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF)
+	if (!push)
+		return -ENOENT;
+	if (pause && (mig_mode(dev) == DM_MIGRATE_MODE_MIRRORING ||
+		      push->mirror_requested)) {
+		*why = "cannot pause while mirroring: guest writes wait for the peer";
+		return -EBUSY;
+	}
+	WRITE_ONCE(push->paused, pause);
+	wake_up(&push->wait);
+	DMINFO("%s: push %s", mig_name(dev), pause ? "paused" : "resumed");
+	return 0;
+}
+
+int mig_push_mirror(struct mig_dev *dev, const char **why)
+{
+	struct mig_push *push = running(dev, why);
+
+	if (!push)
 		return -ENOENT;
 	spin_lock_irq(&push->lock);
 	push->mirror_requested = true;
 	spin_unlock_irq(&push->lock);
+	WRITE_ONCE(push->paused, false);
 	wake_up(&push->wait);
 	return 0;
 }
 
-int mig_push_handoff(struct mig_dev *dev, struct dm_target *ti)
+static bool suspended(struct mig_dev *dev)
 {
-	struct mig_push *push = dev->push;
+	bool r;
+
+	mutex_lock(&dev->ti_lock);
+	r = dev->ti && dm_suspended(dev->ti);
+	mutex_unlock(&dev->ti_lock);
+	return r;
+}
+
+int mig_push_handoff(struct mig_dev *dev, const char **why)
+{
+	struct mig_push *push = running(dev, why);
 	long left;
 
-	lockdep_assert_held(&dev->ctl_lock);
-	if (!push || !push->thread || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF)
+	if (!push)
 		return -ENOENT;
-	if (!dm_suspended(ti)) {
-		DMERR("%s: handoff refused: suspend the device first (dmsetup suspend)",
-		      mig_name(dev));
+	if (!suspended(dev)) {
+		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
 	reinit_completion(&push->handoff_done);
@@ -817,6 +818,7 @@ int mig_push_handoff(struct mig_dev *dev, struct dm_target *ti)
 	push->handoff_requested = true;
 	push->handoff_result = -ETIMEDOUT;
 	spin_unlock_irq(&push->lock);
+	WRITE_ONCE(push->paused, false);
 	wake_up(&push->wait);
 
 	left = wait_for_completion_killable_timeout(&push->handoff_done,
@@ -825,24 +827,25 @@ int mig_push_handoff(struct mig_dev *dev, struct dm_target *ti)
 		spin_lock_irq(&push->lock);
 		push->handoff_requested = false;
 		spin_unlock_irq(&push->lock);
+		*why = "the peer did not confirm in time (unreachable or not draining)";
 		DMERR("%s: handoff did not complete: peer %s unreachable or not draining",
 		      mig_name(dev), push->addr.text);
 		return left ? left : -ETIMEDOUT;
 	}
+	if (push->handoff_result)
+		*why = "the peer did not confirm";
 	return push->handoff_result;
 }
 
-int mig_push_set(struct mig_dev *dev, unsigned int argc, char **argv)
+int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
+			const char **why)
 {
-	lockdep_assert_held(&dev->ctl_lock);
-	if (!dev->push || !dev->push->thread)
+	struct mig_push *push = running(dev, why);
+
+	if (!push)
 		return -ENOENT;
-	if (parse_options(dev->push, argc, argv)) {
-		DMERR("%s: invalid option (rate=, converge_below=, max_rounds=, max_bytes=)",
-		      mig_name(dev));
-		return -EINVAL;
-	}
-	wake_up(&dev->push->wait);
+	apply_limits(push, lim);
+	wake_up(&push->wait);
 	return 0;
 }
 
@@ -872,7 +875,36 @@ void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 	*psz = sz;
 }
 
+/*
+ * Accessors for status readers (netlink.c).  The push struct lives until
+ * the device is freed; its fields are read racily, as dm status does.
+ */
 bool mig_push_running(struct mig_dev *dev)
 {
 	return dev->push && dev->push->thread;
+}
+
+bool mig_push_connected(struct mig_dev *dev)
+{
+	return dev->push && READ_ONCE(dev->push->connected);
+}
+
+bool mig_push_paused(struct mig_dev *dev)
+{
+	return mig_push_running(dev) && READ_ONCE(dev->push->paused);
+}
+
+unsigned int mig_push_round(struct mig_dev *dev)
+{
+	return dev->push ? READ_ONCE(dev->push->round) : 0;
+}
+
+u64 mig_push_converge_bytes(struct mig_dev *dev)
+{
+	return dev->push ? READ_ONCE(dev->push->lim.converge_bytes) : 0;
+}
+
+const char *mig_push_peer(struct mig_dev *dev)
+{
+	return dev->push ? dev->push->addr.text : NULL;
 }

@@ -88,8 +88,7 @@ struct mig_push {
 	u64 cursor;			/* next chunk of the round */
 	unsigned int round;		/* 0 is the bulk pass */
 	u64 round_picked;		/* chunks picked in this round */
-	unsigned long rate_t0;		/* rate limiter window start */
-	u64 rate_bytes;
+	struct mig_pace pace;		/* the network rate limit */
 
 	/* Requests, under lock. */
 	bool mirror_requested;
@@ -97,11 +96,9 @@ struct mig_push {
 	int handoff_result;
 	struct completion handoff_done;
 
-	/* Limits: read locklessly, set under ctl_lock. */
-	u64 converge_bytes;		/* converged when dirty <= this */
-	unsigned int max_rounds;	/* or after this many dirty rounds */
-	u64 max_bytes;			/* or after this many bytes sent */
-	u64 rate;			/* bytes/s on the wire; 0: unlimited */
+	/* Limits and pause: read locklessly, set under ctl_lock. */
+	struct mig_limits lim;
+	bool paused;			/* send no chunks (pre-copy only) */
 
 	struct mig_slot slots[MIG_SLOTS];
 };

@@ -13,7 +13,6 @@
  */
 #include <linux/blkdev.h>
 #include <linux/kthread.h>
-#include <linux/nsproxy.h>
 #include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
 
@@ -45,7 +44,7 @@ static int proto_error(struct mig_recv *rv, struct socket *sock, const char *why
 	struct mig_dev *dev = rv->dev;
 
 	atomic_inc(&dev->stats.protocol_errors);
-	mig_set_error(dev, "protocol error: %s", why);
+	mig_set_error(dev, -EPROTO, "protocol error: %s", why);
 	DMERR_LIMIT("%s: protocol error from the source: %s; connection closed, nothing written",
 		    mig_name(dev), why);
 	mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, why);
@@ -54,7 +53,7 @@ static int proto_error(struct mig_recv *rv, struct socket *sock, const char *why
 
 static int io_error(struct mig_recv *rv, struct socket *sock, int r)
 {
-	mig_set_error(rv->dev, "volume write failed: error %d", r);
+	mig_set_error(rv->dev, r, "volume write failed: error %d", r);
 	DMERR_LIMIT("%s: writing to the volume failed: %d; connection closed",
 		    mig_name(rv->dev), r);
 	mig_send_error(sock, DM_MIGRATE_ERR_IO, "destination volume I/O error");
@@ -159,7 +158,7 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 		r = mig_recv(sock, &perr, sizeof(perr));
 		if (!r) {
 			perr.text[sizeof(perr.text) - 1] = '\0';
-			mig_set_error(rv->dev, "source closed: %s", perr.text);
+			mig_set_error(rv->dev, -ECONNABORTED, "source closed: %s", perr.text);
 		}
 		return -ECONNABORTED;
 	default:
@@ -195,6 +194,7 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 			/* Pages cached from reads during the migration are stale. */
 			invalidate_bdev(dm_disk(rv->dev->md)->part0);
 			mig_set_mode(rv->dev, DM_MIGRATE_MODE_TRACKING);
+			mig_nl_event(rv->dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
 		}
 		r = mig_send_msg(sock, DM_MIGRATE_MSG_ACK, be64_to_cpu(hdr.seq),
 				 NULL, 0, NULL, 0) ?: r;
@@ -228,15 +228,18 @@ static int recv_thread(void *arg)
 		r = mig_handshake(sock, false, &rv->geom, &rv->key, err, sizeof(err));
 		if (r) {
 			atomic_inc(&dev->stats.protocol_errors);
-			mig_set_error(dev, "%s", err);
+			mig_set_error(dev, r, "%s", err);
 			DMERR_LIMIT("%s: refused a source: %s", mig_name(dev), err);
 		} else {
 			atomic_inc(&dev->stats.connections);
 			WRITE_ONCE(rv->connected, true);
 			DMINFO("%s: source connected", mig_name(dev));
 			mig_dev_event(dev);
+			mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 			r = serve(rv, sock);
 			WRITE_ONCE(rv->connected, false);
+			if (r)
+				mig_nl_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
 			if (mig_mode(dev) == DM_MIGRATE_MODE_TRACKING)
 				DMINFO("%s: handoff complete; this host now owns the volume",
 				       mig_name(dev));
@@ -267,8 +270,8 @@ static void recv_free(struct mig_recv *rv)
 	kfree(rv);
 }
 
-/* listen <addr:port> <hex_key> */
-int mig_recv_start(struct mig_dev *dev, unsigned int argc, char **argv)
+int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
+		   const char **why)
 {
 	const char *name = mig_name(dev);
 	struct mig_recv *rv;
@@ -276,13 +279,9 @@ int mig_recv_start(struct mig_dev *dev, unsigned int argc, char **argv)
 
 	lockdep_assert_held(&dev->ctl_lock);
 	if (mig_mode(dev) != DM_MIGRATE_MODE_RECEIVING || dev->recv) {
-		DMERR("%s: listen refused: %s", name, dev->recv ?
-		      "already listening" : "the table has no 'receive' feature");
+		*why = dev->recv ? "already listening" :
+		       "the table has no 'receive' feature";
 		return -EBUSY;
-	}
-	if (argc != 2) {
-		DMERR("%s: usage: listen <addr:port> <hex_key>", name);
-		return -EINVAL;
 	}
 	rv = kzalloc(sizeof(*rv), GFP_KERNEL);
 	if (!rv)
@@ -292,37 +291,35 @@ int mig_recv_start(struct mig_dev *dev, unsigned int argc, char **argv)
 	rv->geom.dev_sectors = dev->sectors;
 	rv->geom.chunk_sectors = 1U << dev->chunk_shift;
 	spin_lock_init(&rv->lock);
+	rv->addr = s->addr;
+	rv->key = s->key;
 
-	r = -EINVAL;
-	if (mig_addr_parse(argv[0], &rv->addr)) {
-		DMERR("%s: invalid listen address '%s' (want A.B.C.D:PORT or [IPV6]:PORT)",
-		      name, argv[0]);
-		goto fail;
-	}
-	if (mig_parse_key(argv[1], &rv->key)) {
-		DMERR("%s: invalid key: want 32 to 128 hex digits", name);
-		goto fail;
-	}
 	r = -ENOMEM;
 	rv->buf = vmalloc(mig_wire_max_payload(&rv->geom));
 	rv->data = vmalloc(mig_geom_chunk_bytes(&rv->geom));
 	if (!rv->buf || !rv->data)
 		goto fail;
-	rv->net = get_net(current->nsproxy->net_ns);
+	rv->net = get_net(s->net);
 	r = mig_sock_listen(rv->net, &rv->addr, &rv->listener);
 	if (r) {
 		DMERR("%s: cannot listen on %s: error %d", name, rv->addr.text, r);
+		*why = r == -EADDRINUSE ? "the address is in use" :
+		       r == -EADDRNOTAVAIL ? "the address is not on this host (or namespace)" :
+		       "cannot listen on the address";
 		goto fail;
 	}
 	mig_stats_reset(&dev->stats);
-	mig_set_error(dev, "%s", "");
+	mig_clear_error(dev);
+	mig_dev_set_net(dev, s->net);
 	rv->thread = kthread_run(recv_thread, rv, "dm-migrate-recv");
 	if (IS_ERR(rv->thread)) {
 		r = PTR_ERR(rv->thread);
 		mig_sock_close(rv->listener);
 		goto fail;
 	}
+	mutex_lock(&dev->lock);		/* status readers look at dev->recv */
 	dev->recv = rv;
+	mutex_unlock(&dev->lock);
 	DMINFO("%s: listening on %s", name, rv->addr.text);
 	return 0;
 fail:
@@ -343,7 +340,9 @@ void mig_recv_stop(struct mig_dev *dev)
 	spin_unlock(&rv->lock);
 	kthread_stop(rv->thread);
 	sock_release(rv->listener);
+	mutex_lock(&dev->lock);
 	dev->recv = NULL;
+	mutex_unlock(&dev->lock);
 	recv_free(rv);
 }
 
@@ -356,4 +355,14 @@ void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 	DMEMIT(" - %s %s", READ_ONCE(rv->connected) ? "connected" : "listening",
 	       rv->addr.text);
 	*psz = sz;
+}
+
+bool mig_recv_connected(struct mig_dev *dev)
+{
+	return dev->recv && READ_ONCE(dev->recv->connected);
+}
+
+const char *mig_recv_addr(struct mig_dev *dev)
+{
+	return dev->recv ? dev->recv->addr.text : NULL;
 }

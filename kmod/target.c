@@ -48,7 +48,11 @@ const char * const mig_mode_names[] = {
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
-	mig_bitmap_set_range(mt->dev->bm, io->first_chunk, io->last_chunk);
+	u64 n = mig_bitmap_set_range(mt->dev->bm, io->first_chunk, io->last_chunk);
+
+	/* Newly dirty chunks: the dirty rate of the convergence estimate. */
+	if (n)
+		atomic64_add(n, &mt->dev->stats.dirtied);
 }
 
 static int parse_chunk_size(struct dm_target *ti, const char *arg,
@@ -149,7 +153,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	mt->dev->bdev = mt->origin->bdev;
 	/* A new device created to receive starts in receive mode. */
-	if (mt->receive && refcount_read(&mt->dev->ref) == 1 &&
+	if (mt->receive && refcount_read(&mt->dev->tables) == 1 &&
 	    mig_mode(mt->dev) == DM_MIGRATE_MODE_TRACKING)
 		WRITE_ONCE(mt->dev->mode, DM_MIGRATE_MODE_RECEIVING);
 
@@ -236,6 +240,9 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 
 	bio_set_dev(bio, mt->origin->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	if (io->tracked && mig_mode_precopy(mode) &&
+	    mig_throttle_bio(&mt->dev->throttle, bio, &io->release_ns))
+		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -249,6 +256,21 @@ static int mig_end_io(struct dm_target *ti, struct bio *bio,
 	if (io->tracked)
 		mig_mark_bio(mt, io);
 	return DM_ENDIO_DONE;
+}
+
+/* Writes the throttle holds go now: suspend waits for them. */
+static void mig_presuspend(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+
+	mig_throttle_bypass(&mt->dev->throttle, true);
+}
+
+static void mig_resume(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+
+	mig_throttle_bypass(&mt->dev->throttle, false);
 }
 
 /*
@@ -356,48 +378,6 @@ static int parse_chunk_range(const char *arg, u64 nbits, u64 *first, u64 *last)
 }
 
 /*
- * Migration control messages; -ENOTTY when @argv[0] is not one of them.
- * Serialised by ctl_lock, which handoff holds while it waits for the peer.
- */
-static int mig_control_message(struct dm_target *ti, struct mig_dev *dev,
-			       unsigned int argc, char **argv)
-{
-	const char *cmd = argv[0];
-	int r;
-
-	if (strcasecmp(cmd, "push") && strcasecmp(cmd, "listen") &&
-	    strcasecmp(cmd, "abort") && strcasecmp(cmd, "mirror") &&
-	    strcasecmp(cmd, "handoff") && strcasecmp(cmd, "set"))
-		return -ENOTTY;
-
-	mutex_lock(&dev->ctl_lock);
-	mig_dev_name(dev);
-	if (!strcasecmp(cmd, "push"))
-		r = mig_push_start(dev, argc - 1, argv + 1);
-	else if (!strcasecmp(cmd, "listen"))
-		r = mig_recv_start(dev, argc - 1, argv + 1);
-	else if (!strcasecmp(cmd, "set"))
-		r = mig_push_set(dev, argc - 1, argv + 1);
-	else if (argc != 1)
-		r = -EINVAL;
-	else if (!strcasecmp(cmd, "abort"))
-		r = dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING ?
-		    (mig_recv_stop(dev), 0) : mig_push_abort(dev);
-	else if (!strcasecmp(cmd, "mirror"))
-		r = mig_push_mirror(dev);
-	else
-		r = mig_push_handoff(dev, ti);
-	mutex_unlock(&dev->ctl_lock);
-
-	if (r == -ENOENT)
-		DMERR("%s: %s refused: no push is running", mig_name(dev), cmd);
-	else if (r == -EINVAL && argc != 1 && strcasecmp(cmd, "push") &&
-		 strcasecmp(cmd, "listen") && strcasecmp(cmd, "set"))
-		DMERR("%s: %s takes no arguments", mig_name(dev), cmd);
-	return r;
-}
-
-/*
  * Messages (dm-migrate.rst documents them):
  *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
  *   mark_dirty [<first>[-<last>]]     set all bits, or a range of chunks
@@ -419,7 +399,7 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return -EINVAL;
 	}
 
-	r = mig_control_message(ti, dev, argc, argv);
+	r = mig_ctl_message(dev, argc, argv);
 	if (r != -ENOTTY)
 		return r;
 	r = 0;
@@ -502,7 +482,9 @@ static struct target_type mig_target_type = {
 	.dtr		= mig_dtr,
 	.map		= mig_map,
 	.end_io		= mig_end_io,
+	.presuspend	= mig_presuspend,
 	.preresume	= mig_preresume,
+	.resume		= mig_resume,
 	.status		= mig_status,
 	.message	= mig_message,
 	.iterate_devices = mig_iterate_devices,

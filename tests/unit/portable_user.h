@@ -79,6 +79,11 @@ static inline unsigned long __ffs(unsigned long w)
 }
 
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+static inline u64 div64_u64(u64 a, u64 b)
+{
+	return a / b;
+}
+
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \

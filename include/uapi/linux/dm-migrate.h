@@ -160,4 +160,148 @@ struct dm_migrate_error {
 	char text[DM_MIGRATE_MAX_ERROR_TEXT];	/* NUL-terminated */
 };
 
+/*
+ * Generic netlink control plane (docs/netlink.rst).
+ *
+ * Family DM_MIGRATE_GENL_NAME, version DM_MIGRATE_GENL_VERSION.  A device
+ * is named by its device number (DM_MIGRATE_A_DEV_MAJOR and _MINOR, as
+ * `dmsetup info` shows them): device-mapper has no exported lookup by name,
+ * and a number cannot be renamed under a running command.  Replies and
+ * events carry the dm name as well.
+ *
+ * Every command that changes state needs CAP_NET_ADMIN in the network
+ * namespace of the socket (GENL_ADMIN_PERM) and CAP_SYS_ADMIN in the
+ * initial user namespace (the capability device-mapper's own ioctls need).
+ * DM_MIGRATE_CMD_GET needs neither.  A push or receiver opens its socket in
+ * the network namespace of the netlink socket that started it, and events
+ * of that device go to listeners in that namespace (before any engine ran:
+ * the initial namespace).  Attributes are validated strictly: an unknown
+ * attribute, a wrong length or an out-of-range value fails the command
+ * with -EINVAL or -ERANGE and an extended-ack message naming it.
+ *
+ * Keys are write-only: no reply, event or log line contains one.
+ */
+#define DM_MIGRATE_GENL_NAME		"dm-migrate"
+#define DM_MIGRATE_GENL_VERSION		1
+#define DM_MIGRATE_GENL_MCGRP_EVENTS	"events"
+
+enum dm_migrate_cmd {
+	DM_MIGRATE_CMD_UNSPEC,
+	/*
+	 * GET: with DEV_MAJOR/DEV_MINOR, the status of that device; as a
+	 * dump, one message per migrate device.  Replies carry the status
+	 * attributes below.
+	 */
+	DM_MIGRATE_CMD_GET,
+	/*
+	 * PUSH: start pushing the device to PEER.  Needs PEER and exactly
+	 * one of KEY or KEY_DESC; takes the limit attributes.  The device
+	 * must be in the tracking mode.
+	 */
+	DM_MIGRATE_CMD_PUSH,
+	/* RECEIVE: listen on PEER (the local address) for a source. */
+	DM_MIGRATE_CMD_RECEIVE,
+	/*
+	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, CONVERGE_BELOW,
+	 * MAX_ROUNDS or MAX_BYTES of a running push; absent ones keep their
+	 * value.
+	 */
+	DM_MIGRATE_CMD_SET_LIMITS,
+	/* PAUSE/RESUME: stop and restart sending chunks (not while mirroring). */
+	DM_MIGRATE_CMD_PAUSE,
+	DM_MIGRATE_CMD_RESUME,
+	/* MIRROR: enter the mirroring phase once the peer has caught up. */
+	DM_MIGRATE_CMD_MIRROR,
+	/*
+	 * HANDOFF: the device must be suspended; drain, let the peer flush
+	 * and take over.  Returns once the peer confirmed (or an error).
+	 */
+	DM_MIGRATE_CMD_HANDOFF,
+	/* ABORT: stop a push (back to tracking) or a receiver. */
+	DM_MIGRATE_CMD_ABORT,
+	/* EVENT: multicast on DM_MIGRATE_GENL_MCGRP_EVENTS, never a request. */
+	DM_MIGRATE_CMD_EVENT,
+	__DM_MIGRATE_CMD_MAX,
+};
+#define DM_MIGRATE_CMD_MAX (__DM_MIGRATE_CMD_MAX - 1)
+
+/* Role of a device (DM_MIGRATE_A_ROLE). */
+enum dm_migrate_role {
+	DM_MIGRATE_ROLE_NONE = 0,	/* tracking only */
+	DM_MIGRATE_ROLE_SOURCE,		/* a push was started */
+	DM_MIGRATE_ROLE_DEST,		/* a receiver was started */
+};
+
+/* Connection state (DM_MIGRATE_A_CONN_STATE). */
+enum dm_migrate_conn_state {
+	DM_MIGRATE_CONN_NONE = 0,	/* no engine */
+	DM_MIGRATE_CONN_CONNECTING,	/* source: connecting or backing off */
+	DM_MIGRATE_CONN_CONNECTED,	/* authenticated connection up */
+	DM_MIGRATE_CONN_LISTENING,	/* destination: waiting for a source */
+	DM_MIGRATE_CONN_CLOSED,		/* handed off */
+};
+
+/* Events (DM_MIGRATE_A_EVENT). */
+enum dm_migrate_event {
+	DM_MIGRATE_EV_PHASE = 1,	/* PHASE changed */
+	DM_MIGRATE_EV_CONVERGED,	/* a stop condition holds */
+	DM_MIGRATE_EV_CONNECTED,	/* connection (re)established */
+	DM_MIGRATE_EV_DISCONNECTED,	/* connection lost; ERROR_CODE says why */
+	DM_MIGRATE_EV_HANDOFF_DONE,	/* the peer owns the volume now */
+	DM_MIGRATE_EV_ERROR,		/* LAST_ERROR and ERROR_CODE were set */
+	__DM_MIGRATE_EV_MAX,
+};
+
+enum dm_migrate_attr {
+	DM_MIGRATE_A_UNSPEC,
+	DM_MIGRATE_A_PAD,
+	/* Identity. */
+	DM_MIGRATE_A_DEV_MAJOR,		/* u32 */
+	DM_MIGRATE_A_DEV_MINOR,		/* u32 */
+	DM_MIGRATE_A_DEV_NAME,		/* string: dm name (replies, events) */
+	/* Requests. */
+	DM_MIGRATE_A_PEER,		/* string: "A.B.C.D:PORT" or "[V6]:PORT" */
+	DM_MIGRATE_A_KEY,		/* binary: 16 to 64 key bytes */
+	DM_MIGRATE_A_KEY_DESC,		/* string: "logon:DESC" or "user:DESC"
+					 * naming a key in the caller's keyrings
+					 * that holds the key bytes */
+	DM_MIGRATE_A_RATE_LIMIT,	/* u64: bytes/s on the wire; 0: none */
+	DM_MIGRATE_A_WRITE_THROTTLE,	/* u64: guest write bytes/s; 0: none */
+	DM_MIGRATE_A_CONVERGE_BELOW,	/* u64: converged at or under these
+					 * dirty bytes */
+	DM_MIGRATE_A_MAX_ROUNDS,	/* u32: or after this many dirty rounds */
+	DM_MIGRATE_A_MAX_BYTES,		/* u64: or after this many wire bytes;
+					 * 0: no cap */
+	/* Status (replies to GET; events carry a subset). */
+	DM_MIGRATE_A_ROLE,		/* u8: enum dm_migrate_role */
+	DM_MIGRATE_A_PHASE,		/* u8: enum dm_migrate_mode */
+	DM_MIGRATE_A_PAUSED,		/* flag */
+	DM_MIGRATE_A_ROUND,		/* u32: 0 is the bulk pass */
+	DM_MIGRATE_A_CHUNK_BYTES,	/* u32 */
+	DM_MIGRATE_A_CHUNKS_TOTAL,	/* u64 */
+	DM_MIGRATE_A_CHUNKS_DIRTY,	/* u64 */
+	DM_MIGRATE_A_BYTES_READ,	/* u64: source: read from the volume */
+	DM_MIGRATE_A_BYTES_WIRE,	/* u64: sent (source) / received (dest) */
+	DM_MIGRATE_A_CHUNKS_SENT,	/* u64: sent (source) / applied (dest) */
+	DM_MIGRATE_A_ZERO_CHUNKS,	/* u64: of those, zero chunks */
+	DM_MIGRATE_A_WRITES,		/* u64: mirrored writes sent / applied */
+	DM_MIGRATE_A_WIRE_PERMILLE,	/* u32: bytes_wire * 1000 / bytes_read */
+	DM_MIGRATE_A_NET_RATE,		/* u64: wire bytes/s, recent average */
+	DM_MIGRATE_A_SEND_RATE,		/* u64: volume bytes/s sent, recent */
+	DM_MIGRATE_A_DIRTY_RATE,	/* u64: bytes/s the guest dirties */
+	DM_MIGRATE_A_ETA_MS,		/* u64: estimated ms to convergence;
+					 * absent when it cannot be estimated
+					 * (the guest dirties faster than the
+					 * link drains) */
+	DM_MIGRATE_A_CONN_STATE,	/* u8: enum dm_migrate_conn_state */
+	DM_MIGRATE_A_CONNECTIONS,	/* u32: connections established */
+	DM_MIGRATE_A_PROTOCOL_ERRORS,	/* u32 */
+	DM_MIGRATE_A_LAST_ERROR,	/* string; absent when none */
+	/* Events. */
+	DM_MIGRATE_A_EVENT,		/* u8: enum dm_migrate_event */
+	DM_MIGRATE_A_ERROR_CODE,	/* u32: positive errno of an error */
+	__DM_MIGRATE_A_MAX,
+};
+#define DM_MIGRATE_A_MAX (__DM_MIGRATE_A_MAX - 1)
+
 #endif /* _UAPI_LINUX_DM_MIGRATE_H */

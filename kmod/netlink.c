@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "dm-migrate": status, control and events
+ * (include/uapi/linux/dm-migrate.h, docs/netlink.rst).
+ *
+ * Every request names a device by number.  The handler takes a reference
+ * on the mapped device (dm_get_md) and on its tracking state (mig_dev_lookup)
+ * for the length of the request, and changes state only under the
+ * device's ctl_lock, the lock `dmsetup message` takes too, so both paths
+ * see the same rules.  Refusals come back as an errno and an extended-ack
+ * sentence; keys are copied in, used, and wiped.
+ */
+#include <linux/capability.h>
+#include <linux/kdev_t.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/genetlink.h>
+
+#include "dm-migrate.h"
+
+static struct genl_family mig_nl_family;
+
+enum { MIG_NL_GRP_EVENTS };
+
+static const struct genl_multicast_group mig_nl_mcgrps[] = {
+	[MIG_NL_GRP_EVENTS] = { .name = DM_MIGRATE_GENL_MCGRP_EVENTS },
+};
+
+static struct netlink_range_validation minor_range = {
+	.max = MINORMASK,
+};
+
+/* Request attributes only: a status attribute in a request is refused. */
+static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
+	[DM_MIGRATE_A_DEV_MAJOR]	= NLA_POLICY_MAX(NLA_U32, (1U << 12) - 1),
+	[DM_MIGRATE_A_DEV_MINOR]	= NLA_POLICY_FULL_RANGE(NLA_U32, &minor_range),
+	[DM_MIGRATE_A_PEER]		= { .type = NLA_NUL_STRING, .len = 63 },
+	[DM_MIGRATE_A_KEY]		= { .type = NLA_BINARY,
+					    .len = DM_MIGRATE_MAX_KEY_LEN },
+	[DM_MIGRATE_A_KEY_DESC]		= { .type = NLA_NUL_STRING, .len = 255 },
+	[DM_MIGRATE_A_RATE_LIMIT]	= { .type = NLA_U64 },
+	[DM_MIGRATE_A_WRITE_THROTTLE]	= { .type = NLA_U64 },
+	[DM_MIGRATE_A_CONVERGE_BELOW]	= { .type = NLA_U64 },
+	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
+	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
+};
+
+/* What a request holds while it runs. */
+struct nl_req {
+	struct mapped_device *md;
+	struct mig_dev *dev;
+};
+
+static int nl_find(struct sk_buff *skb, struct genl_info *info, bool admin,
+		   struct nl_req *req)
+{
+	struct netlink_ext_ack *extack = info->extack;
+
+	/* dm's ioctls need CAP_SYS_ADMIN; so does driving its devices here. */
+	if (admin && !netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(extack, "CAP_SYS_ADMIN is needed to control a migrate device");
+		return -EPERM;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, DM_MIGRATE_A_DEV_MAJOR) ||
+	    GENL_REQ_ATTR_CHECK(info, DM_MIGRATE_A_DEV_MINOR))
+		return -EINVAL;
+	req->md = dm_get_md(MKDEV(nla_get_u32(info->attrs[DM_MIGRATE_A_DEV_MAJOR]),
+				  nla_get_u32(info->attrs[DM_MIGRATE_A_DEV_MINOR])));
+	if (!req->md) {
+		NL_SET_ERR_MSG(extack, "no device-mapper device has this number");
+		return -ENODEV;
+	}
+	req->dev = mig_dev_lookup(req->md);
+	if (!req->dev) {
+		dm_put(req->md);
+		NL_SET_ERR_MSG(extack, "the device has no migrate target");
+		return -ENXIO;
+	}
+	return 0;
+}
+
+static void nl_put(struct nl_req *req)
+{
+	mig_dev_release(req->dev);
+	dm_put(req->md);
+}
+
+/*
+ * The engines explain a refusal with a sentence (a string literal, as
+ * NL_SET_ERR_MSG wants, chosen at run time).
+ */
+static void nl_fail(struct genl_info *info, int r, const char *why)
+{
+	if (r && why && info->extack)
+		info->extack->_msg = why;
+}
+
+static bool nl_get_u64(struct genl_info *info, int attr, u64 *v)
+{
+	if (!info->attrs[attr])
+		return false;
+	*v = nla_get_u64(info->attrs[attr]);
+	return true;
+}
+
+/* The limit attributes of a request; @given is 0 when there are none. */
+static void nl_limits(struct genl_info *info, struct mig_limits *lim)
+{
+	if (nl_get_u64(info, DM_MIGRATE_A_RATE_LIMIT, &lim->rate))
+		lim->given |= MIG_LIM_RATE;
+	if (nl_get_u64(info, DM_MIGRATE_A_WRITE_THROTTLE, &lim->throttle))
+		lim->given |= MIG_LIM_THROTTLE;
+	if (nl_get_u64(info, DM_MIGRATE_A_CONVERGE_BELOW, &lim->converge_bytes))
+		lim->given |= MIG_LIM_CONVERGE;
+	if (nl_get_u64(info, DM_MIGRATE_A_MAX_BYTES, &lim->max_bytes))
+		lim->given |= MIG_LIM_MAX_BYTES;
+	if (info->attrs[DM_MIGRATE_A_MAX_ROUNDS]) {
+		lim->max_rounds = nla_get_u32(info->attrs[DM_MIGRATE_A_MAX_ROUNDS]);
+		lim->given |= MIG_LIM_MAX_ROUNDS;
+	}
+}
+
+/* PEER, then exactly one of KEY and KEY_DESC. */
+static int nl_start_args(struct genl_info *info, struct mig_start *s,
+			 const char **why)
+{
+	struct nlattr *key = info->attrs[DM_MIGRATE_A_KEY];
+	struct nlattr *desc = info->attrs[DM_MIGRATE_A_KEY_DESC];
+	struct netlink_ext_ack *extack = info->extack;
+
+	if (GENL_REQ_ATTR_CHECK(info, DM_MIGRATE_A_PEER))
+		return -EINVAL;
+	if (mig_addr_parse(nla_data(info->attrs[DM_MIGRATE_A_PEER]), &s->addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[DM_MIGRATE_A_PEER],
+				    "invalid address: want A.B.C.D:PORT or [IPV6]:PORT");
+		return -EINVAL;
+	}
+	if (!key == !desc) {
+		*why = "give exactly one of a key and a key description";
+		return -EINVAL;
+	}
+	if (key) {
+		if (nla_len(key) < DM_MIGRATE_MIN_KEY_LEN) {
+			NL_SET_ERR_MSG_ATTR(extack, key, "the key must hold 16 to 64 bytes");
+			return -EINVAL;
+		}
+		s->key.len = nla_len(key);
+		memcpy(s->key.bytes, nla_data(key), s->key.len);
+	} else {
+		int r = mig_key_from_keyring(nla_data(desc), &s->key, why);
+
+		if (r)
+			return r;
+	}
+	nl_limits(info, &s->lim);
+	s->net = genl_info_net(info);
+	return 0;
+}
+
+static int nl_start(struct sk_buff *skb, struct genl_info *info)
+{
+	bool push = info->genlhdr->cmd == DM_MIGRATE_CMD_PUSH;
+	const char *why = NULL;
+	struct mig_start *s;
+	struct nl_req req;
+	int r;
+
+	r = nl_find(skb, info, true, &req);
+	if (r)
+		return r;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = nl_start_args(info, s, &why);
+	if (!r && !push && s->lim.given) {
+		why = "limits apply to a push, not to a receiver";
+		r = -EINVAL;
+	}
+	if (!r) {
+		mutex_lock(&req.dev->ctl_lock);
+		if (req.dev->dead) {
+			why = "the device's migrate table is gone";
+			r = -ENODEV;
+		} else {
+			mig_dev_name(req.dev);
+			r = push ? mig_push_start(req.dev, s, &why) :
+			    mig_recv_start(req.dev, s, &why);
+		}
+		mutex_unlock(&req.dev->ctl_lock);
+	}
+	kfree_sensitive(s);
+out:
+	nl_fail(info, r, why);
+	nl_put(&req);
+	return r;
+}
+
+/* SET_LIMITS, PAUSE, RESUME, MIRROR, HANDOFF, ABORT. */
+static int nl_control(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct mig_limits lim = {};
+	const char *why = NULL;
+	struct mig_dev *dev;
+	struct nl_req req;
+	int r;
+
+	r = nl_find(skb, info, true, &req);
+	if (r)
+		return r;
+	dev = req.dev;
+	if (cmd == DM_MIGRATE_CMD_SET_LIMITS) {
+		nl_limits(info, &lim);
+		if (!lim.given) {
+			why = "no limit given";
+			r = -EINVAL;
+			goto out;
+		}
+	}
+
+	mutex_lock(&dev->ctl_lock);
+	if (dev->dead) {
+		why = "the device's migrate table is gone";
+		r = -ENODEV;
+		goto unlock;
+	}
+	mig_dev_name(dev);
+	switch (cmd) {
+	case DM_MIGRATE_CMD_SET_LIMITS:
+		r = mig_push_set_limits(dev, &lim, &why);
+		break;
+	case DM_MIGRATE_CMD_PAUSE:
+	case DM_MIGRATE_CMD_RESUME:
+		r = mig_push_pause(dev, cmd == DM_MIGRATE_CMD_PAUSE, &why);
+		break;
+	case DM_MIGRATE_CMD_MIRROR:
+		r = mig_push_mirror(dev, &why);
+		break;
+	case DM_MIGRATE_CMD_HANDOFF:
+		r = mig_push_handoff(dev, &why);
+		break;
+	default:
+		if (dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING) {
+			mig_recv_stop(dev);
+			r = 0;
+		} else {
+			r = mig_push_abort(dev, &why);
+		}
+	}
+unlock:
+	mutex_unlock(&dev->ctl_lock);
+out:
+	nl_fail(info, r, why);
+	nl_put(&req);
+	return r;
+}
+
+/* A clock for the rate estimator, in ms, never 0. */
+static u64 now_ms(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_MSEC) + 1;
+}
+
+struct nl_rates {
+	u64 net, send, dirty;
+};
+
+static void sample_rates(struct mig_dev *dev, struct nl_rates *out)
+{
+	struct mig_stats *st = &dev->stats;
+	u64 chunk = 512ULL << dev->chunk_shift, t = now_ms();
+	struct mig_estimator *est = &dev->est;
+
+	spin_lock(&est->lock);
+	mig_rate_update(&est->net, t, atomic64_read(&st->bytes_wire));
+	mig_rate_update(&est->send, t, atomic64_read(&st->chunks) * chunk);
+	mig_rate_update(&est->dirty, t, atomic64_read(&st->dirtied) * chunk);
+	out->net = est->net.rate;
+	out->send = est->send.rate;
+	out->dirty = est->dirty.rate;
+	spin_unlock(&est->lock);
+}
+
+static int put_u64(struct sk_buff *skb, int attr, u64 v)
+{
+	return nla_put_u64_64bit(skb, attr, v, DM_MIGRATE_A_PAD);
+}
+
+/* Engine-side status: role, connection, peer, rates and estimate. */
+static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
+		       enum dm_migrate_mode mode, u64 dirty)
+{
+	u64 chunk = 512ULL << dev->chunk_shift, eta;
+	u8 role = DM_MIGRATE_ROLE_NONE, conn = DM_MIGRATE_CONN_NONE;
+	const char *peer = NULL;
+	struct nl_rates rates;
+
+	if (dev->recv) {
+		role = DM_MIGRATE_ROLE_DEST;
+		peer = mig_recv_addr(dev);
+		conn = mode != DM_MIGRATE_MODE_RECEIVING ? DM_MIGRATE_CONN_CLOSED :
+		       mig_recv_connected(dev) ? DM_MIGRATE_CONN_CONNECTED :
+		       DM_MIGRATE_CONN_LISTENING;
+	} else if (mig_push_running(dev)) {
+		role = DM_MIGRATE_ROLE_SOURCE;
+		peer = mig_push_peer(dev);
+		conn = mode == DM_MIGRATE_MODE_HANDED_OFF ? DM_MIGRATE_CONN_CLOSED :
+		       mig_push_connected(dev) ? DM_MIGRATE_CONN_CONNECTED :
+		       DM_MIGRATE_CONN_CONNECTING;
+	}
+	sample_rates(dev, &rates);
+	if (nla_put_u8(skb, DM_MIGRATE_A_ROLE, role) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_CONN_STATE, conn) ||
+	    (peer && nla_put_string(skb, DM_MIGRATE_A_PEER, peer)) ||
+	    (mig_push_paused(dev) && nla_put_flag(skb, DM_MIGRATE_A_PAUSED)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ROUND,
+			role == DM_MIGRATE_ROLE_SOURCE ? mig_push_round(dev) : 0) ||
+	    put_u64(skb, DM_MIGRATE_A_NET_RATE, rates.net) ||
+	    put_u64(skb, DM_MIGRATE_A_SEND_RATE, rates.send) ||
+	    put_u64(skb, DM_MIGRATE_A_DIRTY_RATE, rates.dirty))
+		return -EMSGSIZE;
+	if (role != DM_MIGRATE_ROLE_SOURCE)
+		return 0;
+	eta = mig_mode_precopy(mode) && mode != DM_MIGRATE_MODE_CONVERGED ?
+	      mig_eta_ms(dirty * chunk, mig_push_converge_bytes(dev),
+			 rates.send, rates.dirty) : 0;
+	if (eta != MIG_ETA_UNKNOWN && put_u64(skb, DM_MIGRATE_A_ETA_MS, eta))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
+		       struct mapped_device *md, u32 portid, u32 seq, int flags)
+{
+	struct mig_stats *st = &dev->stats;
+	u64 read = atomic64_read(&st->bytes_read);
+	u64 wire = atomic64_read(&st->bytes_wire);
+	char name[DM_NAME_LEN], err[sizeof(dev->last_error)];
+	enum dm_migrate_mode mode;
+	u64 dirty, total;
+	void *hdr;
+	int r;
+
+	if (dm_copy_name_and_uuid(md, name, NULL))
+		return -ENODEV;		/* being removed */
+	hdr = genlmsg_put(skb, portid, seq, &mig_nl_family, flags,
+			  DM_MIGRATE_CMD_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	mutex_lock(&dev->lock);
+	mode = mig_mode(dev);
+	dirty = mig_bitmap_dirty(dev->bm);
+	total = dev->bm->nbits;
+	r = fill_engine(skb, dev, mode, dirty);
+	mutex_unlock(&dev->lock);
+	spin_lock(&dev->err_lock);
+	strscpy(err, dev->last_error, sizeof(err));
+	spin_unlock(&dev->err_lock);
+	if (r ||
+	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, name) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MINOR, MINOR(dev->devt)) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_PHASE, mode) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_CHUNK_BYTES, 512U << dev->chunk_shift) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_TOTAL, total) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, dirty) ||
+	    put_u64(skb, DM_MIGRATE_A_BYTES_READ, read) ||
+	    put_u64(skb, DM_MIGRATE_A_BYTES_WIRE, wire) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_SENT, atomic64_read(&st->chunks)) ||
+	    put_u64(skb, DM_MIGRATE_A_ZERO_CHUNKS, atomic64_read(&st->zero_chunks)) ||
+	    put_u64(skb, DM_MIGRATE_A_WRITES, atomic64_read(&st->writes)) ||
+	    (read && nla_put_u32(skb, DM_MIGRATE_A_WIRE_PERMILLE,
+				 div64_u64(wire * 1000, read))) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_CONNECTIONS, atomic_read(&st->connections)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_PROTOCOL_ERRORS,
+			atomic_read(&st->protocol_errors)) ||
+	    (err[0] && nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, err))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct nl_req req;
+	int r;
+
+	r = nl_find(skb, info, false, &req);
+	if (r)
+		return r;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = fill_status(msg, req.dev, req.md, info->snd_portid, info->snd_seq, 0);
+	if (r) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	r = genlmsg_reply(msg, info);
+out:
+	nl_put(&req);
+	return r;
+}
+
+/* One message per migrate device; cb->args[0] is where to go on. */
+static int nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long idx = cb->args[0];
+	struct mapped_device *md;
+	struct mig_dev *dev;
+	int r = 0;
+
+	for (; (dev = mig_dev_nth(idx)); idx++) {
+		md = dm_get_md(dev->devt);
+		if (md) {
+			if (md == dev->md)
+				r = fill_status(skb, dev, md,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			dm_put(md);
+		}
+		mig_dev_release(dev);
+		if (r == -EMSGSIZE)
+			break;
+		r = 0;
+	}
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+/*
+ * Send an event to the listeners of the namespace the device's engine
+ * runs in.  From engine threads and control paths; never from the I/O
+ * path.  Memory: NOIO, since the source engine runs in the I/O path of a
+ * guest whose writes may be what frees memory.
+ */
+void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
+{
+	char text[sizeof(dev->last_error)];
+	struct sk_buff *skb;
+	struct net *net;
+	void *hdr;
+
+	spin_lock(&dev->err_lock);
+	net = get_net(dev->ev_net ?: &init_net);
+	strscpy(text, dev->last_error, sizeof(text));
+	spin_unlock(&dev->err_lock);
+	if (!genl_has_listeners(&mig_nl_family, net, MIG_NL_GRP_EVENTS))
+		goto out;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_NOIO);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &mig_nl_family, 0, DM_MIGRATE_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u8(skb, DM_MIGRATE_A_EVENT, ev) ||
+	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, mig_name(dev)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MINOR, MINOR(dev->devt)) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_PHASE, mig_mode(dev)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ROUND, mig_push_round(dev)) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, mig_bitmap_dirty(dev->bm)) ||
+	    (err && nla_put_u32(skb, DM_MIGRATE_A_ERROR_CODE, -err)) ||
+	    (ev == DM_MIGRATE_EV_ERROR && text[0] &&
+	     nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, text))) {
+		nlmsg_free(skb);
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&mig_nl_family, net, skb, 0, MIG_NL_GRP_EVENTS,
+				GFP_NOIO);
+out:
+	put_net(net);
+}
+
+static const struct genl_small_ops mig_nl_ops[] = {
+	{
+		.cmd = DM_MIGRATE_CMD_GET,
+		.doit = nl_get,
+		.dumpit = nl_dump,
+	},
+	{ .cmd = DM_MIGRATE_CMD_PUSH, .doit = nl_start, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_RECEIVE, .doit = nl_start, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_SET_LIMITS, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_PAUSE, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_RESUME, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_MIRROR, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_HANDOFF, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+	{ .cmd = DM_MIGRATE_CMD_ABORT, .doit = nl_control, .flags = GENL_ADMIN_PERM },
+};
+
+static struct genl_family mig_nl_family __ro_after_init = {
+	.name		= DM_MIGRATE_GENL_NAME,
+	.version	= DM_MIGRATE_GENL_VERSION,
+	.maxattr	= DM_MIGRATE_A_MAX,
+	.policy		= mig_nl_policy,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.small_ops	= mig_nl_ops,
+	.n_small_ops	= ARRAY_SIZE(mig_nl_ops),
+	.mcgrps		= mig_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(mig_nl_mcgrps),
+};
+
+int mig_netlink_register(void)
+{
+	return genl_register_family(&mig_nl_family);
+}
+
+void mig_netlink_unregister(void)
+{
+	genl_unregister_family(&mig_nl_family);
+}

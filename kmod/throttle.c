@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest write throttle (throttle.h).
+ */
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/timekeeping.h>
+
+#include "dm-migrate.h"
+
+static u64 *release_of(struct bio *bio)
+{
+	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	return &io->release_ns;
+}
+
+/* Submit the held writes whose time has come; rearm for the next. */
+static void throttle_work(struct work_struct *work)
+{
+	struct mig_throttle *t = container_of(to_delayed_work(work),
+					      struct mig_throttle, work);
+	struct bio_list ready = BIO_EMPTY_LIST;
+	u64 now = ktime_get_ns();
+	struct blk_plug plug;
+	struct bio *bio;
+
+	spin_lock_irq(&t->lock);
+	while ((bio = bio_list_peek(&t->queue))) {
+		u64 due = *release_of(bio);
+
+		if (!t->bypass && READ_ONCE(t->rate) && due > now) {
+			mod_delayed_work(mig_io_wq, &t->work,
+					 max(nsecs_to_jiffies(due - now), 1UL));
+			break;
+		}
+		bio_list_add(&ready, bio_list_pop(&t->queue));
+	}
+	spin_unlock_irq(&t->lock);
+
+	blk_start_plug(&plug);
+	while ((bio = bio_list_pop(&ready)))
+		dm_submit_bio_remap(bio, NULL);
+	blk_finish_plug(&plug);
+}
+
+void mig_throttle_init(struct mig_throttle *t)
+{
+	spin_lock_init(&t->lock);
+	bio_list_init(&t->queue);
+	INIT_DELAYED_WORK(&t->work, throttle_work);
+}
+
+/* The device is gone: every table was suspended first, nothing is held. */
+void mig_throttle_destroy(struct mig_throttle *t)
+{
+	cancel_delayed_work_sync(&t->work);
+	WARN_ON_ONCE(!bio_list_empty(&t->queue));
+}
+
+void mig_throttle_set_rate(struct mig_throttle *t, u64 rate)
+{
+	WRITE_ONCE(t->rate, rate);
+	/* Re-time the queue: a new rate applies to what is held, too. */
+	mod_delayed_work(mig_io_wq, &t->work, 0);
+}
+
+bool mig_throttle_bio(struct mig_throttle *t, struct bio *bio, u64 *release_ns)
+{
+	u64 rate = READ_ONCE(t->rate);
+	unsigned long flags;
+	u64 now, wait;
+	bool was_empty;
+
+	if (!rate)
+		return false;
+	now = ktime_get_ns();
+	spin_lock_irqsave(&t->lock, flags);
+	if (t->bypass) {
+		spin_unlock_irqrestore(&t->lock, flags);
+		return false;
+	}
+	wait = mig_pace_admit(&t->pace, now, bio->bi_iter.bi_size, rate);
+	was_empty = bio_list_empty(&t->queue);
+	if (!wait && was_empty) {
+		spin_unlock_irqrestore(&t->lock, flags);
+		return false;
+	}
+	*release_ns = now + wait;
+	bio_list_add(&t->queue, bio);
+	if (was_empty)
+		mod_delayed_work(mig_io_wq, &t->work, nsecs_to_jiffies(wait));
+	spin_unlock_irqrestore(&t->lock, flags);
+	return true;
+}
+
+void mig_throttle_bypass(struct mig_throttle *t, bool bypass)
+{
+	spin_lock_irq(&t->lock);
+	t->bypass = bypass;
+	spin_unlock_irq(&t->lock);
+	if (bypass) {
+		mod_delayed_work(mig_io_wq, &t->work, 0);
+		flush_delayed_work(&t->work);
+	}
+}
