@@ -54,7 +54,8 @@ $(KSFT)/kselftest.h:
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
-	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test
+	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
+	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad
 
 tests: $(TEST_PROGS)
 
@@ -83,32 +84,51 @@ $(BUILD)/tests/badpeer: tests/prog/badpeer.c $(WIRE_DEPS)
 	$(CC) $(UNIT_CFLAGS) -Wno-deprecated-declarations -o $@ tests/prog/badpeer.c \
 		$(WIRE_SRC) -lcrypto
 
+$(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/prog/nlbad.c $(NL_LIBS)
+
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/inflight.c -ldevmapper -lpthread
 
-tools:
+# The operator CLI.
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
+CLI_SRC := $(wildcard userspace/*.c)
+CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
+
+tools: $(BUILD)/migrate-dm
+
+$(BUILD)/migrate-dm: $(CLI_SRC) $(CLI_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) -o $@ $(CLI_SRC) \
+		$(NL_LIBS) -ldevmapper -lm
+
+$(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace -I$(KSFT) -o $@ tests/unit/units_test.c userspace/units.c -lm
 
 deps:
 	tests/deps.sh
 
 check: deps
-	$(MAKE) modules tests
+	$(MAKE) modules tools tests
 	tests/run.sh
 
 check-debug: deps
-	$(MAKE) tests
+	$(MAKE) tools tests
 	tests/debug-kernel.sh
 	# The debug kernel is ~5x slower under TCG: every test but the long
 	# fault-injection one, whose timings assume the production kernels.
 	tests/run.sh --debug --only 10-table,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer
 
 bench: deps
-	$(MAKE) modules tests
+	$(MAKE) modules tools tests
 	bench/run.sh
 
 demo: deps
-	$(MAKE) modules tests
+	$(MAKE) modules tools tests
 	tests/demo.sh
 
 lint: $(BUILD)/checkpatch/checkpatch.pl
@@ -133,6 +153,10 @@ install: module tools
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	install -D -m 0644 include/uapi/linux/dm-migrate.h \
 		$(DESTDIR)$(PREFIX)/include/linux/dm-migrate.h
+	install -D -m 0755 $(BUILD)/migrate-dm $(DESTDIR)$(PREFIX)/sbin/migrate-dm
+	install -D -m 0644 docs/migrate-dm.8 $(DESTDIR)$(PREFIX)/share/man/man8/migrate-dm.8
+	install -D -m 0644 userspace/migrate-dm.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/migrate-dm
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:

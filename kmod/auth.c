@@ -118,8 +118,14 @@ static int recv_hs(struct socket *sock, u8 type, void *buf, u32 len,
 			return r;
 		perr.text[sizeof(perr.text) - 1] = '\0';
 		snprintf(err, errlen, "peer refused: %s", perr.text);
-		return be32_to_cpu(perr.code) == DM_MIGRATE_ERR_AUTH ?
-		       -EACCES : -ECONNREFUSED;
+		switch (be32_to_cpu(perr.code)) {
+		case DM_MIGRATE_ERR_AUTH:
+			return -EACCES;		/* the key differs */
+		case DM_MIGRATE_ERR_GEOMETRY:
+			return -EINVAL;		/* the volumes differ */
+		default:
+			return -ECONNREFUSED;
+		}
 	}
 	if (hdr.type != type) {
 		snprintf(err, errlen, "protocol error in handshake: unexpected message");

@@ -135,7 +135,7 @@ static int ctl_set(struct mig_dev *dev, unsigned int argc, char **argv,
 	struct mig_limits lim = {};
 
 	if (!argc || parse_limits(argc, argv, &lim)) {
-		*why = "usage: set option=value... (rate=, throttle=, converge_below=, max_rounds=, max_bytes=)";
+		*why = "usage: set <option>=<value>...";
 		return -EINVAL;
 	}
 	return mig_push_set_limits(dev, &lim, why);

@@ -207,15 +207,21 @@ void mig_dev_event(struct mig_dev *dev)
 
 void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...)
 {
+	char text[sizeof(dev->last_error)];
 	va_list args;
+	bool same;
 
-	spin_lock(&dev->err_lock);
 	va_start(args, fmt);
-	vscnprintf(dev->last_error, sizeof(dev->last_error), fmt, args);
+	vscnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
+	spin_lock(&dev->err_lock);
+	same = dev->last_errno == err && !strcmp(dev->last_error, text);
+	strscpy(dev->last_error, text, sizeof(dev->last_error));
 	dev->last_errno = err;
 	spin_unlock(&dev->err_lock);
-	mig_nl_event(dev, DM_MIGRATE_EV_ERROR, err);
+	/* A reconnect loop repeats its error: one event per change. */
+	if (!same)
+		mig_nl_event(dev, DM_MIGRATE_EV_ERROR, err);
 }
 
 void mig_clear_error(struct mig_dev *dev)

@@ -82,7 +82,7 @@ struct mig_start {
 
 /* Recent rates for status and the convergence estimate (ratectl.h). */
 struct mig_estimator {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects the three rates */
 	struct mig_rate net;		/* wire bytes */
 	struct mig_rate send;		/* volume bytes sent */
 	struct mig_rate dirty;		/* volume bytes the guest dirtied */

@@ -453,7 +453,8 @@ static int pump(struct mig_push *push)
 		if (!slot)
 			break;
 		if (slot->error) {
-			mig_set_error(dev, slot->error, "origin read failed: error %d", slot->error);
+			mig_set_error(dev, slot->error, "origin read failed: error %d",
+				      slot->error);
 			DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
 				    mig_name(dev),
 				    (unsigned long long)slot->index, slot->error);
@@ -736,7 +737,7 @@ void mig_push_destroy(struct mig_dev *dev)
 }
 
 /* The running push, or NULL with @why set. */
-static struct mig_push *running(struct mig_dev *dev, const char **why)
+static struct mig_push *running_push(struct mig_dev *dev, const char **why)
 {
 	lockdep_assert_held(&dev->ctl_lock);
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
@@ -752,8 +753,8 @@ static struct mig_push *running(struct mig_dev *dev, const char **why)
 
 int mig_push_abort(struct mig_dev *dev, const char **why)
 {
-	if (!running(dev, why))
-		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EPERM : -ENOENT;
+	if (!running_push(dev, why))
+		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EBUSY : -ENOENT;
 	push_stop(dev->push);
 	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 	DMINFO("%s: push aborted; %llu chunks dirty", mig_name(dev),
@@ -763,7 +764,7 @@ int mig_push_abort(struct mig_dev *dev, const char **why)
 
 int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
 {
-	struct mig_push *push = running(dev, why);
+	struct mig_push *push = running_push(dev, why);
 
 	if (!push)
 		return -ENOENT;
@@ -780,7 +781,7 @@ int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
 
 int mig_push_mirror(struct mig_dev *dev, const char **why)
 {
-	struct mig_push *push = running(dev, why);
+	struct mig_push *push = running_push(dev, why);
 
 	if (!push)
 		return -ENOENT;
@@ -804,7 +805,7 @@ static bool suspended(struct mig_dev *dev)
 
 int mig_push_handoff(struct mig_dev *dev, const char **why)
 {
-	struct mig_push *push = running(dev, why);
+	struct mig_push *push = running_push(dev, why);
 	long left;
 
 	if (!push)
@@ -840,7 +841,7 @@ int mig_push_handoff(struct mig_dev *dev, const char **why)
 int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
 			const char **why)
 {
-	struct mig_push *push = running(dev, why);
+	struct mig_push *push = running_push(dev, why);
 
 	if (!push)
 		return -ENOENT;

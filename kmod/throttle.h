@@ -17,7 +17,7 @@
 #include "ratectl.h"
 
 struct mig_throttle {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects bypass, pace, queue */
 	u64 rate;			/* bytes/s; 0: off (READ_ONCE) */
 	bool bypass;			/* suspending: let everything through */
 	struct mig_pace pace;

@@ -71,6 +71,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
 	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "unit: rate control" "$BUILD/tests/ratectl_test"
+	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "lint: checkpatch --strict and sparse" make -s lint
 	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh
 	count_tap "$HOST_TAP" 0

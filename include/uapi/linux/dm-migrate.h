@@ -223,6 +223,7 @@ enum dm_migrate_cmd {
 	DM_MIGRATE_CMD_EVENT,
 	__DM_MIGRATE_CMD_MAX,
 };
+
 #define DM_MIGRATE_CMD_MAX (__DM_MIGRATE_CMD_MAX - 1)
 
 /* Role of a device (DM_MIGRATE_A_ROLE). */
@@ -262,16 +263,13 @@ enum dm_migrate_attr {
 	/* Requests. */
 	DM_MIGRATE_A_PEER,		/* string: "A.B.C.D:PORT" or "[V6]:PORT" */
 	DM_MIGRATE_A_KEY,		/* binary: 16 to 64 key bytes */
-	DM_MIGRATE_A_KEY_DESC,		/* string: "logon:DESC" or "user:DESC"
-					 * naming a key in the caller's keyrings
-					 * that holds the key bytes */
+	/* string: "logon:DESC" or "user:DESC", a key in the caller's keyrings */
+	DM_MIGRATE_A_KEY_DESC,
 	DM_MIGRATE_A_RATE_LIMIT,	/* u64: bytes/s on the wire; 0: none */
 	DM_MIGRATE_A_WRITE_THROTTLE,	/* u64: guest write bytes/s; 0: none */
-	DM_MIGRATE_A_CONVERGE_BELOW,	/* u64: converged at or under these
-					 * dirty bytes */
+	DM_MIGRATE_A_CONVERGE_BELOW,	/* u64: converged at <= dirty bytes */
 	DM_MIGRATE_A_MAX_ROUNDS,	/* u32: or after this many dirty rounds */
-	DM_MIGRATE_A_MAX_BYTES,		/* u64: or after this many wire bytes;
-					 * 0: no cap */
+	DM_MIGRATE_A_MAX_BYTES,		/* u64: or after these wire bytes; 0: no cap */
 	/* Status (replies to GET; events carry a subset). */
 	DM_MIGRATE_A_ROLE,		/* u8: enum dm_migrate_role */
 	DM_MIGRATE_A_PHASE,		/* u8: enum dm_migrate_mode */
@@ -289,10 +287,11 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_NET_RATE,		/* u64: wire bytes/s, recent average */
 	DM_MIGRATE_A_SEND_RATE,		/* u64: volume bytes/s sent, recent */
 	DM_MIGRATE_A_DIRTY_RATE,	/* u64: bytes/s the guest dirties */
-	DM_MIGRATE_A_ETA_MS,		/* u64: estimated ms to convergence;
-					 * absent when it cannot be estimated
-					 * (the guest dirties faster than the
-					 * link drains) */
+	/*
+	 * u64: estimated ms to convergence; absent when it cannot be
+	 * estimated (the guest dirties as fast as the link drains, or faster)
+	 */
+	DM_MIGRATE_A_ETA_MS,
 	DM_MIGRATE_A_CONN_STATE,	/* u8: enum dm_migrate_conn_state */
 	DM_MIGRATE_A_CONNECTIONS,	/* u32: connections established */
 	DM_MIGRATE_A_PROTOCOL_ERRORS,	/* u32 */
@@ -302,6 +301,7 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_ERROR_CODE,	/* u32: positive errno of an error */
 	__DM_MIGRATE_A_MAX,
 };
+
 #define DM_MIGRATE_A_MAX (__DM_MIGRATE_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_DM_MIGRATE_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* migrate-dm: shared definitions of the operator CLI. */
+#ifndef MIGRATE_DM_H
+#define MIGRATE_DM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/dm-migrate.h>
+
+/* Exit codes (docs/migrate-dm.8, EXIT STATUS). */
+enum {
+	MDM_EXIT_OK = 0,
+	MDM_EXIT_FAILED = 1,	/* the kernel refused or the operation failed */
+	MDM_EXIT_USAGE = 2,	/* unknown command or option, bad value */
+	MDM_EXIT_ENV = 3,	/* module not loaded, not permitted */
+	MDM_EXIT_NODEV = 4,	/* no such device, or not a migrate device */
+	MDM_EXIT_PEER = 5,	/* the peer refused the key or is unreachable */
+};
+
+/* A device as the CLI names it. */
+struct mdm_dev {
+	char name[128];
+	unsigned int major, minor;
+};
+
+/* Status or event attributes, decoded. */
+struct mdm_status {
+	char name[128];
+	unsigned int major, minor;
+	int event;			/* events only; 0 otherwise */
+	int phase, role, conn;
+	bool paused;
+	unsigned int round;
+	uint32_t chunk_bytes;
+	uint64_t total, dirty;
+	uint64_t bytes_read, bytes_wire, chunks_sent, zero_chunks, writes;
+	bool has_wire_permille;
+	uint32_t wire_permille;
+	uint64_t net_rate, send_rate, dirty_rate;
+	bool has_eta;
+	uint64_t eta_ms;
+	uint32_t connections, protocol_errors, error_code;
+	char peer[64];
+	char last_error[128];
+};
+
+extern const char *mdm_prog;
+void mdm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* MIGRATE_DM_H */

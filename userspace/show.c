@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Status and events, for people (text) and programs (JSON) (show.h). */
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "show.h"
+#include "units.h"
+
+static const char *const phases[] = {
+	[DM_MIGRATE_MODE_TRACKING] = "tracking",
+	[DM_MIGRATE_MODE_BULK] = "bulk",
+	[DM_MIGRATE_MODE_DIRTY] = "dirty",
+	[DM_MIGRATE_MODE_CONVERGED] = "converged",
+	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",
+	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",
+	[DM_MIGRATE_MODE_RECEIVING] = "receiving",
+};
+
+static const char *const roles[] = {
+	[DM_MIGRATE_ROLE_NONE] = "none",
+	[DM_MIGRATE_ROLE_SOURCE] = "source",
+	[DM_MIGRATE_ROLE_DEST] = "destination",
+};
+
+static const char *const conns[] = {
+	[DM_MIGRATE_CONN_NONE] = "none",
+	[DM_MIGRATE_CONN_CONNECTING] = "connecting",
+	[DM_MIGRATE_CONN_CONNECTED] = "connected",
+	[DM_MIGRATE_CONN_LISTENING] = "listening",
+	[DM_MIGRATE_CONN_CLOSED] = "closed",
+};
+
+static const char *const events[] = {
+	[DM_MIGRATE_EV_PHASE] = "phase",
+	[DM_MIGRATE_EV_CONVERGED] = "converged",
+	[DM_MIGRATE_EV_CONNECTED] = "connected",
+	[DM_MIGRATE_EV_DISCONNECTED] = "disconnected",
+	[DM_MIGRATE_EV_HANDOFF_DONE] = "handoff_done",
+	[DM_MIGRATE_EV_ERROR] = "error",
+};
+
+#define NAME_OF(tab, i) \
+	((i) >= 0 && (size_t)(i) < sizeof(tab) / sizeof(tab[0]) && tab[i] ? tab[i] : "unknown")
+
+const char *mdm_phase_name(int phase)
+{
+	return NAME_OF(phases, phase);
+}
+
+const char *mdm_role_name(int role)
+{
+	return NAME_OF(roles, role);
+}
+
+const char *mdm_conn_name(int conn)
+{
+	return NAME_OF(conns, conn);
+}
+
+const char *mdm_event_name(int event)
+{
+	return NAME_OF(events, event);
+}
+
+int mdm_phase_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (!strcmp(name, phases[i]))
+			return (int)i;
+	return -1;
+}
+
+double mdm_progress(const struct mdm_status *st)
+{
+	return st->total ? 100.0 * (double)(st->total - st->dirty) / (double)st->total : 0;
+}
+
+/* "2.1x" wire savings: bytes read per byte on the wire. */
+static void savings(const struct mdm_status *st, char *buf, size_t len)
+{
+	if (st->has_wire_permille && st->wire_permille)
+		snprintf(buf, len, "%.1fx", 1000.0 / st->wire_permille);
+	else
+		snprintf(buf, len, "-");
+}
+
+void mdm_show_status(FILE *f, const struct mdm_status *st)
+{
+	char a[32], b[32], c[32], d[32];
+
+	fprintf(f, "%s (%u:%u): %s, %s%s\n", st->name, st->major, st->minor,
+		mdm_role_name(st->role), mdm_phase_name(st->phase),
+		st->paused ? " (paused)" : "");
+	if (st->role != DM_MIGRATE_ROLE_NONE)
+		fprintf(f, "  peer       %s, %s, %u connection%s, round %u\n",
+			st->peer[0] ? st->peer : "-", mdm_conn_name(st->conn),
+			st->connections, st->connections == 1 ? "" : "s", st->round);
+	fprintf(f, "  chunks     %llu dirty of %llu (%s each), %.1f%% on the peer\n",
+		(unsigned long long)st->dirty, (unsigned long long)st->total,
+		mdm_fmt_size(st->chunk_bytes, a, sizeof(a)), mdm_progress(st));
+	savings(st, d, sizeof(d));
+	fprintf(f, "  data       %s read, %s on the wire (%s savings), %llu chunks sent, %llu zero, %llu writes mirrored\n",
+		mdm_fmt_size(st->bytes_read, a, sizeof(a)),
+		mdm_fmt_size(st->bytes_wire, b, sizeof(b)), d,
+		(unsigned long long)st->chunks_sent,
+		(unsigned long long)st->zero_chunks, (unsigned long long)st->writes);
+	fprintf(f, "  rates      net %s/s, sent %s/s, guest dirties %s/s, converged in %s\n",
+		mdm_fmt_size(st->net_rate, a, sizeof(a)),
+		mdm_fmt_size(st->send_rate, b, sizeof(b)),
+		mdm_fmt_size(st->dirty_rate, c, sizeof(c)),
+		st->has_eta ? mdm_fmt_duration(st->eta_ms, d, sizeof(d)) :
+		st->role == DM_MIGRATE_ROLE_SOURCE ? "never at these rates" : "-");
+	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
+		st->protocol_errors == 1 ? "" : "s",
+		st->last_error[0] ? st->last_error : "none");
+}
+
+static void add_u64(json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static json_object *status_json(const struct mdm_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "device", st->name);
+	add_u64(o, "major", st->major);
+	add_u64(o, "minor", st->minor);
+	add_str(o, "phase", mdm_phase_name(st->phase));
+	add_str(o, "role", mdm_role_name(st->role));
+	json_object_object_add(o, "paused", json_object_new_boolean(st->paused));
+	add_u64(o, "round", st->round);
+	add_u64(o, "chunk_bytes", st->chunk_bytes);
+	add_u64(o, "chunks_total", st->total);
+	add_u64(o, "chunks_dirty", st->dirty);
+	add_u64(o, "bytes_read", st->bytes_read);
+	add_u64(o, "bytes_wire", st->bytes_wire);
+	add_u64(o, "chunks_sent", st->chunks_sent);
+	add_u64(o, "zero_chunks", st->zero_chunks);
+	add_u64(o, "writes_mirrored", st->writes);
+	json_object_object_add(o, "wire_ratio", st->has_wire_permille ?
+			       json_object_new_double(st->wire_permille / 1000.0) : NULL);
+	add_u64(o, "net_rate", st->net_rate);
+	add_u64(o, "send_rate", st->send_rate);
+	add_u64(o, "dirty_rate", st->dirty_rate);
+	json_object_object_add(o, "eta_ms", st->has_eta ?
+			       json_object_new_uint64(st->eta_ms) : NULL);
+	add_str(o, "peer", st->peer[0] ? st->peer : NULL);
+	add_str(o, "connection", mdm_conn_name(st->conn));
+	add_u64(o, "connections", st->connections);
+	add_u64(o, "protocol_errors", st->protocol_errors);
+	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+	return o;
+}
+
+void mdm_show_status_json(FILE *f, const struct mdm_status *st)
+{
+	json_object *o = status_json(st);
+
+	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
+{
+	char when[32];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		add_str(o, "event", mdm_event_name(ev->event));
+		add_str(o, "device", ev->name);
+		add_u64(o, "major", ev->major);
+		add_u64(o, "minor", ev->minor);
+		add_str(o, "phase", mdm_phase_name(ev->phase));
+		add_u64(o, "round", ev->round);
+		add_u64(o, "chunks_dirty", ev->dirty);
+		json_object_object_add(o, "error", ev->error_code ?
+				       json_object_new_string(strerror((int)ev->error_code)) : NULL);
+		add_str(o, "message", ev->last_error[0] ? ev->last_error : NULL);
+		add_u64(o, "time", (uint64_t)ts.tv_sec);
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(f, "%s %s: %s", when, ev->name, mdm_event_name(ev->event));
+		if (ev->event == DM_MIGRATE_EV_PHASE)
+			fprintf(f, " %s", mdm_phase_name(ev->phase));
+		if (ev->error_code)
+			fprintf(f, " (%s)", strerror((int)ev->error_code));
+		if (ev->last_error[0])
+			fprintf(f, ": %s", ev->last_error);
+		fprintf(f, "\n");
+	}
+	fflush(f);
+}
+
+void mdm_show_line(FILE *f, const struct mdm_status *st, bool bar, int width)
+{
+	char rate[32], eta[32], save[32], line[256];
+	double pct = mdm_progress(st);
+	int n, filled;
+
+	mdm_fmt_size(st->net_rate, rate, sizeof(rate));
+	savings(st, save, sizeof(save));
+	if (st->has_eta)
+		mdm_fmt_duration(st->eta_ms, eta, sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "-");
+	snprintf(line, sizeof(line), "%5.1f%%  round %u  %s/s  savings %s  ETA %s%s",
+		 pct, st->round, rate, save, eta, st->paused ? "  paused" : "");
+	if (!bar) {
+		fprintf(f, "%s %s %s\n", st->name, mdm_phase_name(st->phase), line);
+		fflush(f);
+		return;
+	}
+	/* "[bulk      ] [#######.......] 45.2%  ..." redrawn in place. */
+	n = width - (int)strlen(line) - 16;
+	if (n < 10)
+		n = 10;
+	if (n > 40)
+		n = 40;
+	filled = (int)(pct / 100.0 * n + 0.5);
+	fprintf(f, "\r[%-10s] [", mdm_phase_name(st->phase));
+	for (int i = 0; i < n; i++)
+		fputc(i < filled ? '#' : '.', f);
+	fprintf(f, "] %s\033[K", line);
+	fflush(f);
+}
