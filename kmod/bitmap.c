@@ -61,6 +61,13 @@ static u64 change_range(struct mig_bitmap *bm, u64 first, u64 last, bool set)
 		unsigned long old;
 
 		if (set) {
+			/*
+			 * Already set: nothing to do, and no atomic operation
+			 * to pull the cache line in exclusive (a guest
+			 * rewriting hot chunks hits this every time).
+			 */
+			if (((unsigned long)atomic_long_read(&bm->words[w]) & mask) == mask)
+				continue;
 			old = atomic_long_fetch_or((long)mask, &bm->words[w]);
 			changed += hweight_long(mask & ~old);
 		} else {

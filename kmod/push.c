@@ -6,9 +6,10 @@
  * Threads and locking
  * -------------------
  * push->thread owns the connection: it connects and authenticates, picks
- * dirty chunks (clearing their bits, then reading them: the in-flight
- * invariant of target.c makes that safe), hands them to push->wq for
- * reading and encoding, and sends what is ready.  It is the only sender on
+ * runs of adjacent dirty chunks (up to MIG_RUN_BYTES; clearing their bits,
+ * then reading them: the in-flight invariant of target.c makes that safe),
+ * hands them to push->wq for reading with one I/O and encoding on any CPU
+ * (a run of zero chunks becomes one message), and sends what is ready.  It is the only sender on
  * the socket, so messages go out in the order it chooses: mirrored writes
  * first, then chunks.  push->acker reads the peer's cumulative ACKs and
  * retires what they cover.  push->lock (a spinlock, also taken from bio
@@ -53,29 +54,58 @@ static void unbusy(struct mig_push *push, u64 first, u64 last)
 		mig_bitmap_clear_range(&push->busy, first, last);
 }
 
-/* Read and encode one chunk (workqueue, may sleep, NOIO). */
+/* Encode the slot's chunks into messages; zero chunks merge into runs. */
+static void encode_run(struct mig_push *push, struct mig_slot *slot)
+{
+	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
+	struct mig_msg *m = NULL;
+
+	slot->nmsgs = 0;
+	slot->sent = 0;
+	for (i = 0; i < slot->nchunks; i++) {
+		u64 index = slot->index + i;
+		u32 len = mig_chunk_len(&push->geom, index), enc_len, crc;
+		u8 enc;
+
+		mig_encode_chunk(&slot->codec, slot->data + (size_t)i * chunk, len,
+				 slot->enc + off, &enc_len, &enc, &crc);
+		if (enc == DM_MIGRATE_ENC_ZERO && m &&
+		    m->c.encoding == DM_MIGRATE_ENC_ZERO) {
+			m->last = index;
+			be32_add_cpu(&m->c.count, 1);
+			continue;
+		}
+		m = &slot->msgs[slot->nmsgs++];
+		memset(&m->c, 0, sizeof(m->c));
+		m->c.index = cpu_to_be64(index);
+		m->c.count = cpu_to_be32(1);
+		m->c.data_len = cpu_to_be32(len);
+		m->c.crc32c = cpu_to_be32(crc);
+		m->c.encoding = enc;
+		m->first = index;
+		m->last = index;
+		m->enc_off = off;
+		m->enc_len = enc_len;
+		off += enc_len;
+	}
+}
+
+/* Read and encode one run of chunks (workqueue, may sleep, NOIO). */
 static void slot_work(struct work_struct *work)
 {
 	struct mig_slot *slot = container_of(work, struct mig_slot, work);
 	struct mig_push *push = slot->push;
-	u32 len = mig_chunk_len(&push->geom, slot->index);
+	u64 last = slot->index + slot->nchunks - 1;
+	u32 len = (u32)(last - slot->index) * mig_geom_chunk_bytes(&push->geom) +
+		  mig_chunk_len(&push->geom, last);
 	unsigned int noio = memalloc_noio_save();
-	u32 crc;
-	u8 enc;
 
 	slot->error = mig_bdev_rw(push->bdev,
 				  slot->index * push->geom.chunk_sectors,
 				  slot->data, len, REQ_OP_READ);
 	if (!slot->error) {
 		atomic64_add(len, &push->dev->stats.bytes_read);
-		mig_encode_chunk(&slot->codec, slot->data, len, slot->enc,
-				 &slot->enc_len, &enc, &crc);
-		memset(&slot->c, 0, sizeof(slot->c));
-		slot->c.index = cpu_to_be64(slot->index);
-		slot->c.count = cpu_to_be32(1);
-		slot->c.data_len = cpu_to_be32(len);
-		slot->c.crc32c = cpu_to_be32(crc);
-		slot->c.encoding = enc;
+		encode_run(push, slot);
 	}
 	memalloc_noio_restore(noio);
 
@@ -84,6 +114,20 @@ static void slot_work(struct work_struct *work)
 	list_add_tail(&slot->list, &push->ready_slots);
 	spin_unlock_irq(&push->lock);
 	wake_up(&push->wait);
+}
+
+/* The chunks of @slot not on the wire yet: dirty again, not busy. */
+static void slot_putback(struct mig_push *push, struct mig_slot *slot)
+{
+	u64 first = slot->index, last = slot->index + slot->nchunks - 1;
+
+	if (!slot->error) {
+		if (slot->sent == slot->nmsgs)
+			return;
+		first = slot->msgs[slot->sent].first;
+	}
+	mark_dirty(push, first, last);
+	unbusy(push, first, last);
 }
 
 /* Sleep as long as the rate limit asks before sending @bytes more. */
@@ -257,8 +301,7 @@ static void push_disconnect(struct mig_push *push, int err)
 	spin_lock_irq(&push->lock);
 	push->connected = false;
 	list_for_each_entry_safe(slot, tmp, &push->ready_slots, list) {
-		mark_dirty(push, slot->index, slot->index);
-		unbusy(push, slot->index, slot->index);
+		slot_putback(push, slot);
 		list_move(&slot->list, &push->free_slots);
 	}
 	while (ring_used(push)) {
@@ -289,48 +332,67 @@ static void push_disconnect(struct mig_push *push, int err)
 	mig_nl_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
 }
 
-/* Send one ready chunk. */
+/* Send the messages of a ready slot; on error, slot->sent says how far. */
 static int send_slot(struct mig_push *push, struct mig_slot *slot)
 {
 	struct mig_dev *dev = push->dev;
-	u32 bytes = sizeof(struct dm_migrate_hdr) + sizeof(slot->c) + slot->enc_len;
-	u64 seq;
-	int r;
 
-	rate_wait(push, bytes);
-	seq = mig_push_ring_add(push, slot->index, slot->index, NULL);
-	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq,
-			 &slot->c, sizeof(slot->c), slot->enc, slot->enc_len);
-	if (r)
-		return r;
-	unbusy(push, slot->index, slot->index);
-	atomic64_add(bytes, &dev->stats.bytes_wire);
-	atomic64_inc(&dev->stats.chunks);
-	if (slot->c.encoding == DM_MIGRATE_ENC_ZERO)
-		atomic64_inc(&dev->stats.zero_chunks);
+	while (slot->sent < slot->nmsgs) {
+		struct mig_msg *m = &slot->msgs[slot->sent];
+		u32 bytes = sizeof(struct dm_migrate_hdr) + sizeof(m->c) + m->enc_len;
+		u32 count = be32_to_cpu(m->c.count);
+		u64 seq;
+		int r;
+
+		rate_wait(push, bytes);
+		seq = mig_push_ring_add(push, m->first, m->last, NULL);
+		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq, &m->c,
+				 sizeof(m->c), slot->enc + m->enc_off, m->enc_len);
+		if (r)
+			return r;
+		unbusy(push, m->first, m->last);
+		slot->sent++;
+		atomic64_add(bytes, &dev->stats.bytes_wire);
+		atomic64_add(count, &dev->stats.chunks);
+		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
+			atomic64_add(count, &dev->stats.zero_chunks);
+	}
 	return 0;
 }
 
+/* Claim chunk @i: busy, and its dirty bit cleared.  False if not dirty. */
+static bool claim(struct mig_push *push, u64 i)
+{
+	/* Busy first: exactly one of us and mirror.c wins. */
+	if (mig_bitmap_set_range(&push->busy, i, i) != 1)
+		return false;
+	if (!mig_bitmap_clear_range(push->dev->bm, i, i)) {
+		unbusy(push, i, i);	/* cleaned meanwhile */
+		return false;
+	}
+	return true;
+}
+
 /*
- * Pick the next dirty chunk of the round that is not busy; clear its bit
- * and mark it busy.  Returns false when the round has no more.
+ * Pick the next run of dirty chunks of the round that are not busy, up to
+ * push->run chunks; clear their bits and mark them busy.  Returns false
+ * when the round has no more.
  */
-static bool pick_chunk(struct mig_push *push, u64 *index)
+static bool pick_run(struct mig_push *push, u64 *index, u32 *n)
 {
 	u64 first, last, i;
 
 	while (mig_bitmap_next_range(push->dev->bm, push->cursor, &first, &last)) {
 		for (i = first; i <= last; i++) {
 			push->cursor = i + 1;
-			/* Claim it first: exactly one of us and mirror.c wins. */
-			if (mig_bitmap_set_range(&push->busy, i, i) != 1)
+			if (!claim(push, i))
 				continue;
-			if (!mig_bitmap_clear_range(push->dev->bm, i, i)) {
-				unbusy(push, i, i);	/* cleaned meanwhile */
-				continue;
-			}
-			push->round_picked++;
 			*index = i;
+			*n = 1;
+			while (*n < push->run && i + *n <= last && claim(push, i + *n))
+				(*n)++;
+			push->cursor = i + *n;
+			push->round_picked += *n;
 			return true;
 		}
 	}
@@ -423,6 +485,7 @@ static int pump(struct mig_push *push)
 	struct mig_slot *slot;
 	bool round_done = false;
 	u64 index;
+	u32 n;
 	int r;
 
 	/* 1. Mirrored writes first: the guest is waiting for them. */
@@ -444,7 +507,7 @@ static int pump(struct mig_push *push)
 	/* 2. Chunks that are read and encoded. */
 	for (;;) {
 		spin_lock_irq(&push->lock);
-		slot = ring_used(push) < MIG_WINDOW - 1 ?
+		slot = ring_used(push) + push->run < MIG_WINDOW ?
 		       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
 		       NULL;
 		if (slot)
@@ -458,8 +521,7 @@ static int pump(struct mig_push *push)
 			DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
 				    mig_name(dev),
 				    (unsigned long long)slot->index, slot->error);
-			mark_dirty(push, slot->index, slot->index);
-			unbusy(push, slot->index, slot->index);
+			slot_putback(push, slot);
 			r = 0;
 		} else {
 			r = send_slot(push, slot);
@@ -474,13 +536,14 @@ static int pump(struct mig_push *push)
 	/* 3. Start reading more chunks, unless paused. */
 	while (!READ_ONCE(push->paused)) {
 		spin_lock_irq(&push->lock);
-		slot = ring_used(push) + push->reading < MIG_WINDOW - MIG_SLOTS ?
+		/* Room in the ring for every slot's messages. */
+		slot = ring_used(push) + MIG_SLOTS * push->run < MIG_WINDOW ?
 		       list_first_entry_or_null(&push->free_slots, struct mig_slot, list) :
 		       NULL;
 		spin_unlock_irq(&push->lock);
 		if (!slot)
 			break;
-		if (!pick_chunk(push, &index)) {
+		if (!pick_run(push, &index, &n)) {
 			round_done = true;
 			break;
 		}
@@ -489,6 +552,7 @@ static int pump(struct mig_push *push)
 		push->reading++;
 		spin_unlock_irq(&push->lock);
 		slot->index = index;
+		slot->nchunks = n;
 		queue_work(push->wq, &slot->work);
 	}
 
@@ -560,6 +624,7 @@ static void push_free(struct mig_push *push)
 	for (i = 0; i < MIG_SLOTS; i++) {
 		vfree(push->slots[i].data);
 		vfree(push->slots[i].enc);
+		kvfree(push->slots[i].msgs);
 		mig_codec_destroy(&push->slots[i].codec);
 	}
 	if (push->wq)
@@ -581,11 +646,14 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	u32 chunk_bytes = 512U << dev->chunk_shift;
 	struct mig_push *push;
 	int i;
+	/* Every slot's messages fit in half the ring (see pump()). */
+	u32 run = clamp(MIG_RUN_BYTES / chunk_bytes, 1U, MIG_WINDOW / 2 / MIG_SLOTS);
 
 	push = kzalloc(sizeof(*push), GFP_KERNEL);
 	if (!push)
 		return NULL;
 	push->dev = dev;
+	push->run = run;
 	spin_lock_init(&push->lock);
 	init_waitqueue_head(&push->wait);
 	INIT_LIST_HEAD(&push->free_slots);
@@ -607,9 +675,11 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 
 		slot->push = push;
 		INIT_WORK(&slot->work, slot_work);
-		slot->data = vmalloc(chunk_bytes);
-		slot->enc = vmalloc(mig_lzo_worst(chunk_bytes));
-		if (!slot->data || !slot->enc || mig_codec_init(&slot->codec))
+		slot->data = vmalloc((size_t)run * chunk_bytes);
+		slot->enc = vmalloc((size_t)run * mig_lzo_worst(chunk_bytes));
+		slot->msgs = kvcalloc(run, sizeof(*slot->msgs), GFP_KERNEL);
+		if (!slot->data || !slot->enc || !slot->msgs ||
+		    mig_codec_init(&slot->codec))
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}

@@ -12,21 +12,35 @@
 #include "compress.h"
 #include "transport.h"
 
-#define MIG_SLOTS	8	/* chunks being read and encoded at once */
+#define MIG_SLOTS	8	/* runs of chunks being read and encoded at once */
 #define MIG_WINDOW	1024	/* messages sent and not yet acknowledged */
+#define MIG_RUN_BYTES	(1U << 20)	/* adjacent dirty chunks read together */
 
-/* One chunk on its way: read from the origin, encoded, then sent. */
+/* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
+struct mig_msg {
+	struct dm_migrate_chunk c;
+	u64 first, last;		/* chunks it carries */
+	u32 enc_off, enc_len;		/* its data in the slot's enc buffer */
+};
+
+/*
+ * A run of adjacent dirty chunks on its way: read from the origin with one
+ * I/O, encoded chunk by chunk (zero chunks merged into one message), then
+ * sent.  Its chunks are busy until their message is on the wire.
+ */
 struct mig_slot {
 	struct list_head list;		/* free or ready list */
 	struct work_struct work;
 	struct mig_push *push;
-	u64 index;
-	void *data;			/* chunk, vmalloc */
-	void *enc;			/* encoded chunk, vmalloc */
-	u32 enc_len;
+	u64 index;			/* first chunk of the run */
+	u32 nchunks;			/* chunks in the run */
+	void *data;			/* the run, vmalloc */
+	void *enc;			/* encoded chunks, vmalloc */
+	struct mig_msg *msgs;		/* up to push->run messages */
+	u32 nmsgs;
+	u32 sent;			/* messages already on the wire */
 	int error;
 	struct mig_codec codec;
-	struct dm_migrate_chunk c;
 };
 
 /*
@@ -59,6 +73,7 @@ struct mig_push {
 	struct block_device *bdev;
 	struct mig_geom geom;
 	u64 nchunks;
+	u32 run;			/* chunks per slot at most */
 	struct net *net;
 	struct mig_addr addr;
 	struct mig_key key;

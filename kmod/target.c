@@ -36,15 +36,7 @@
 
 #include "dm-migrate.h"
 
-const char * const mig_mode_names[] = {
-	[DM_MIGRATE_MODE_TRACKING] = "tracking",
-	[DM_MIGRATE_MODE_BULK] = "bulk",
-	[DM_MIGRATE_MODE_DIRTY] = "dirty",
-	[DM_MIGRATE_MODE_CONVERGED] = "converged",
-	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",
-	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",
-	[DM_MIGRATE_MODE_RECEIVING] = "receiving",
-};
+const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
@@ -253,8 +245,15 @@ static int mig_end_io(struct dm_target *ti, struct bio *bio,
 	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));
 
 	/* Second mark: see "The in-flight invariant" above. */
-	if (io->tracked)
+	if (io->tracked) {
+		/*
+		 * Order the bitmap's read (set_range skips bits it finds set)
+		 * after the origin's completion: a clear this read does not
+		 * see comes after it, and so does the consumer's chunk read.
+		 */
+		smp_mb();
 		mig_mark_bio(mt, io);
+	}
 	return DM_ENDIO_DONE;
 }
 

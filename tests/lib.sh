@@ -67,15 +67,11 @@ tap_done() {
 }
 
 # Scratch storage: loop devices over files in the guest's tmpfs.
-SCRATCH_LOOPS=()
 scratch_dev() {	# scratch_dev SIZE -> prints /dev/loopN
 	local f
 	f=$(mktemp /tmp/scratch.XXXXXX)
 	truncate -s "$1" "$f"
-	local dev
-	dev=$(losetup -f --show --direct-io=on "$f" 2>/dev/null || losetup -f --show "$f")
-	SCRATCH_LOOPS+=("$dev")
-	echo "$dev"
+	losetup -f --show --direct-io=on "$f" 2>/dev/null || losetup -f --show "$f"
 }
 
 sectors_of() { blockdev --getsz "$1"; }
@@ -85,9 +81,8 @@ dm_cleanup() {
 	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
 		case "$d" in mt_*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
 	done
-	for d in "${SCRATCH_LOOPS[@]}"; do
-		losetup -d "$d" 2>/dev/null
-	done
+	# scratch_dev runs in $(...): detach every loop device of the guest.
+	losetup -D 2>/dev/null
 	rm -f /tmp/scratch.*
 }
 trap 'dm_cleanup; net_cleanup' EXIT
@@ -146,6 +141,19 @@ fill_mixed() {
 	yes "dm-migrate moves disks between hosts; lorem ipsum dolor sit amet" |
 		head -c $((third << 20)) |
 		dd of="$1" bs=1M seek="$third" oflag=direct iflag=fullblock status=none
+}
+
+# migration_pair MB [DEBUG_MB]: the two volumes of a migration test, src
+# filled with mixed content and an empty dst of MB MiB (DEBUG_MB on the
+# slower debug kernel); sets src, dst, sz (sectors), SIZE_MB and KEY.
+migration_pair() {
+	SIZE_MB=$1
+	[ "$DMM_KVER" = debug ] && SIZE_MB=${2:-$1}
+	src=$(scratch_dev "${SIZE_MB}M")
+	dst=$(scratch_dev "${SIZE_MB}M")
+	sz=$(sectors_of "$src")
+	fill_mixed "$src" "$SIZE_MB"
+	KEY=$(new_key)
 }
 
 dev_sha() { dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1; }

@@ -7,15 +7,7 @@
 #include "show.h"
 #include "units.h"
 
-static const char *const phases[] = {
-	[DM_MIGRATE_MODE_TRACKING] = "tracking",
-	[DM_MIGRATE_MODE_BULK] = "bulk",
-	[DM_MIGRATE_MODE_DIRTY] = "dirty",
-	[DM_MIGRATE_MODE_CONVERGED] = "converged",
-	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",
-	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",
-	[DM_MIGRATE_MODE_RECEIVING] = "receiving",
-};
+static const char *const phases[] = DM_MIGRATE_MODE_NAMES;
 
 static const char *const roles[] = {
 	[DM_MIGRATE_ROLE_NONE] = "none",

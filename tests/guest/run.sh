@@ -32,8 +32,15 @@ for t in $tests; do
 	name=$(basename "$t" .sh)
 	echo "# selftests: dm-migrate: $name"
 	start=$(date +%s)
-	timeout 600 bash "$t" 2>&1 | sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	# The test runs in a process group of its own, so that whatever it
+	# left running in the background is killed with it afterwards; its
+	# output is streamed until it exits.
+	setsid timeout 600 bash "$t" > /tmp/test.out 2>&1 < /dev/null &
+	pid=$!
+	tail -n +1 --pid="$pid" -f /tmp/test.out | sed -u 's/^/# /'
+	wait "$pid"
+	rc=$?
+	kill -- "-$pid" 2>/dev/null
 	echo "# $name took $(($(date +%s) - start)) s"
 	if [ "$rc" = 0 ]; then
 		echo "ok $n selftests: dm-migrate: $name"

@@ -8,7 +8,6 @@ tap_plan 9
 f=$(mktemp /tmp/scratch.XXXXXX)
 truncate -s 64M "$f"
 dev=$(losetup -f --show "$f")
-SCRATCH_LOOPS+=("$dev")
 sz=$(sectors_of "$dev")
 dmsetup create mt_r --table "0 $sz migrate $dev 128"
 dd if=/dev/urandom of=/dev/mapper/mt_r bs=64k seek=3 count=2 oflag=direct status=none

@@ -9,13 +9,7 @@
 tap_plan 13
 net_setup
 # 256 MiB; 64 MiB on the (much slower) debug kernel.
-SIZE_MB=256
-[ "$DMM_KVER" = debug ] && SIZE_MB=64
-src=$(scratch_dev ${SIZE_MB}M)
-dst=$(scratch_dev ${SIZE_MB}M)
-sz=$(sectors_of "$src")
-fill_mixed "$src" $SIZE_MB
-KEY=$(new_key)
+migration_pair 256 64
 
 dmsetup create mt_src --table "0 $sz migrate $src 128"
 dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"

@@ -9,14 +9,8 @@
 
 tap_plan 18
 net_setup
-SIZE_MB=128
-[ "$DMM_KVER" = debug ] && SIZE_MB=32
-src=$(scratch_dev ${SIZE_MB}M)
-dst=$(scratch_dev ${SIZE_MB}M)
-sz=$(sectors_of "$src")
+migration_pair 128 32
 NCHUNKS=$((sz / 128))
-fill_mixed "$src" $SIZE_MB
-KEY=$(new_key)
 PORT=7790
 
 start_pair() {	# fresh destination, then push

@@ -48,6 +48,17 @@ enum dm_migrate_mode {
 	__DM_MIGRATE_MODE_MAX,
 };
 
+/* The mode names of the status line, as an initializer indexed by mode. */
+#define DM_MIGRATE_MODE_NAMES {				\
+	[DM_MIGRATE_MODE_TRACKING] = "tracking",	\
+	[DM_MIGRATE_MODE_BULK] = "bulk",		\
+	[DM_MIGRATE_MODE_DIRTY] = "dirty",		\
+	[DM_MIGRATE_MODE_CONVERGED] = "converged",	\
+	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",	\
+	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",	\
+	[DM_MIGRATE_MODE_RECEIVING] = "receiving",	\
+}
+
 /*
  * Wire protocol, version 1 (docs/wire-protocol.rst).
  *
