@@ -68,7 +68,8 @@ on_src tc qdisc del dev veth-s root
 # 2. Link cut mid-bulk, restored after 10 s.
 reset_src
 dd if=/dev/urandom of="$src" bs=1M count=8 seek=16 oflag=direct status=none
-start_pair rate=20M
+# 6 MiB/s keeps the bulk pass (~45 MB on the wire) going for ~7 s.
+start_pair rate=6M
 sleep 2
 check "cut: still in bulk when the link goes down" test "$(mode_of mt_src)" = bulk
 on_src ip link set veth-s down
@@ -98,7 +99,8 @@ check "mirror cut: handoff after restore, volumes identical" finish
 
 # 4. The destination kills the connection (ss -K) mid-bulk.
 reset_src
-start_pair rate=20M
+# 6 MiB/s keeps the bulk pass (~45 MB on the wire) going for ~7 s.
+start_pair rate=6M
 sleep 2
 c0=$(conns)
 check "kill: the connection is there" sh -c "ip netns exec dst ss -tnH state established dst $SRC_IP | grep -q ."

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 MDM=$REPO/build/migrate-dm
-tap_plan 32
+tap_plan 34
 net_setup
 migration_pair 96
 other=$(scratch_dev 16M)
@@ -87,12 +87,18 @@ expect_rc "push" 0 "mt_src: pushing to $DST_IP:7790" \
 	on_src "$MDM" push mt_src --to $DST_IP:7790 --key-file /tmp/key \
 	--rate 4M --converge-below 2M --max-rounds 15
 expect_rc "pause" 0 "" "$MDM" pause mt_src
+sleep 1		# runs already read when the pause came still go out
 sent0=$(json mt_src 's["chunks_sent"]')
 sleep 1.5
 expect_eq "paused: status says so and nothing is sent" "True $sent0" \
 	"$(json mt_src 's["paused"], s["chunks_sent"]')"
+expect_rc "guest write throttle" 0 "" "$MDM" limit mt_src --throttle 1M/s
+t0=$(date +%s%N)
+dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=48 seek=64 oflag=direct status=none
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "throttled: 3 MiB of guest writes take about 3 s ($ms ms)" test "$ms" -ge 2500
 expect_rc "resume" 0 "" "$MDM" resume mt_src
-expect_rc "limit while running" 0 "" "$MDM" limit mt_src --rate none --throttle 64M
+expect_rc "limit while running" 0 "" "$MDM" limit mt_src --rate none --throttle 0
 check "status --json: source, peer, counters, no key" python3 -c "
 import json, subprocess
 s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_src', '--json']))
