@@ -97,19 +97,23 @@ run_migrate() {	# -> "seconds wire_bytes"
 
 run_qemu_mirror() {
 	local tx0 secs
-	on_dst qemu-nbd -f raw -x vol -b $DST_IP -p 10809 --persistent --cache=none \
-		--aio=native /dev/ram1 &
+	rm -f /tmp/qsd.sock
+	ip netns exec dst qemu-nbd -f raw -x vol -b $DST_IP -p 10809 --persistent \
+		--cache=none --aio=native /dev/ram1 > /tmp/nbd.log 2>&1 &
+	local nbd=$!
 	sleep 1
-	on_src qemu-storage-daemon \
+	ip netns exec src qemu-storage-daemon \
 		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on \
 		--blockdev driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol \
-		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon &
+		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon \
+		> /tmp/qsd.log 2>&1 &
 	local qsd=$!
 	tx0=$(tx_bytes)
-	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst)
+	secs=$(timeout 1000 ip netns exec src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) ||
+		{ echo "qemu mirror failed; qsd: $(cat /tmp/qsd.log) nbd: $(cat /tmp/nbd.log)" >&2; secs=nan; }
 	echo "$secs $(($(tx_bytes) - tx0))"
-	kill $qsd; pkill qemu-nbd; wait 2>/dev/null
-	rm -f /tmp/qsd.sock
+	kill $qsd $nbd 2>/dev/null
+	wait $qsd $nbd 2>/dev/null
 }
 
 # DRBD 8.4 (the in-tree drbd.ko) opens its sockets in the initial network
@@ -117,7 +121,8 @@ run_qemu_mirror() {
 # gets the same tbf limit for the DRBD run.
 DRBDSETUP=/usr/lib/drbd/drbdsetup-84
 run_drbd() {	# initial full sync /dev/ram0 -> /dev/ram1
-	local t0 tx0 secs
+	local t0 tx0 secs i
+	mkdir -p /run/lock	# drbdsetup's lock files; /run is empty in the guest
 	tc qdisc add dev lo root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
 	for n in 0 1; do
 		yes yes | drbdmeta --force $n v08 /dev/ram$n internal create-md >/dev/null 2>&1
@@ -132,8 +137,12 @@ run_drbd() {	# initial full sync /dev/ram0 -> /dev/ram1
 	sleep 1
 	t0=$(date +%s.%N)
 	$DRBDSETUP primary 0 --force
-	until grep -A1 '^ 0:' /proc/drbd | grep -q 'ds:UpToDate/UpToDate'; do sleep 0.1; done
+	for i in $(seq 9000); do
+		grep -A1 '^ 0:' /proc/drbd | grep -q 'ds:UpToDate/UpToDate' && break
+		sleep 0.1
+	done
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	[ "$i" = 9000 ] && { echo "drbd did not sync: $(cat /proc/drbd)" >&2; secs=nan; }
 	echo "$secs $(($(cat /sys/class/net/lo/statistics/tx_bytes) - tx0))"
 	$DRBDSETUP down r0
 	$DRBDSETUP down r1

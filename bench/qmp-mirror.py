@@ -37,10 +37,19 @@ def main():
     t0 = time.monotonic()
     cmd("blockdev-mirror", **{"job-id": "m", "device": src, "target": dst,
                               "sync": "full"})
+    last = t0
     while True:
         jobs = cmd("query-block-jobs")
-        if jobs and jobs[0].get("ready"):
+        if not jobs:
+            sys.exit("qmp: the mirror job ended before it was ready")
+        if jobs[0].get("ready"):
             break
+        if time.monotonic() - last > 10:
+            last = time.monotonic()
+            print("qmp: mirror %d of %d bytes" % (jobs[0]["offset"], jobs[0]["len"]),
+                  file=sys.stderr)
+        if time.monotonic() - t0 > 900:
+            sys.exit("qmp: the mirror job is not ready after 900 s")
         time.sleep(0.05)
     print("%.2f" % (time.monotonic() - t0))
     cmd("block-job-cancel", device="m")
