@@ -5,6 +5,7 @@
 
 #include <linux/bio.h>
 #include <linux/kthread.h>
+#include <linux/sizes.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -14,7 +15,7 @@
 
 #define MIG_SLOTS	8	/* runs of chunks being read and encoded at once */
 #define MIG_WINDOW	1024	/* messages sent and not yet acknowledged */
-#define MIG_RUN_BYTES	(1U << 20)	/* adjacent dirty chunks read together */
+#define MIG_RUN_BYTES	SZ_1M	/* adjacent dirty chunks read together */
 
 /* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
 struct mig_msg {
