@@ -141,7 +141,8 @@ static int ctl_set(struct mig_dev *dev, unsigned int argc, char **argv,
 	return mig_push_set_limits(dev, &lim, why);
 }
 
-static int ctl_abort(struct mig_dev *dev, const char **why)
+/* abort: stop a receiver that is receiving, or else the push. */
+int mig_ctl_abort(struct mig_dev *dev, const char **why)
 {
 	if (dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING) {
 		mig_recv_stop(dev);
@@ -180,7 +181,7 @@ int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv)
 		why = "this message takes no arguments";
 		r = -EINVAL;
 	} else if (!strcasecmp(cmd, "abort")) {
-		r = ctl_abort(dev, &why);
+		r = mig_ctl_abort(dev, &why);
 	} else if (!strcasecmp(cmd, "mirror")) {
 		r = mig_push_mirror(dev, &why);
 	} else if (!strcasecmp(cmd, "handoff")) {

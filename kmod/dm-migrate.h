@@ -237,6 +237,7 @@ const char *mig_recv_addr(struct mig_dev *dev);
 
 /* ctlmsg.c: the control messages of `dmsetup message` */
 int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv);
+int mig_ctl_abort(struct mig_dev *dev, const char **why);
 int mig_parse_key(const char *hex, struct mig_key *key);
 
 /* netlink.c: the generic netlink family and its events */

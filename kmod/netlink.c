@@ -79,6 +79,19 @@ static int nl_find(struct sk_buff *skb, struct genl_info *info, bool admin,
 	return 0;
 }
 
+/* Take the device's ctl_lock, unless its last migrate table is gone. */
+static int nl_lock(struct mig_dev *dev, const char **why)
+{
+	mutex_lock(&dev->ctl_lock);
+	if (dev->dead) {
+		mutex_unlock(&dev->ctl_lock);
+		*why = "the device's migrate table is gone";
+		return -ENODEV;
+	}
+	mig_dev_name(dev);
+	return 0;
+}
+
 static void nl_put(struct nl_req *req)
 {
 	mig_dev_release(req->dev);
@@ -178,16 +191,11 @@ static int nl_start(struct sk_buff *skb, struct genl_info *info)
 		why = "limits apply to a push, not to a receiver";
 		r = -EINVAL;
 	}
+	if (!r)
+		r = nl_lock(req.dev, &why);
 	if (!r) {
-		mutex_lock(&req.dev->ctl_lock);
-		if (req.dev->dead) {
-			why = "the device's migrate table is gone";
-			r = -ENODEV;
-		} else {
-			mig_dev_name(req.dev);
-			r = push ? mig_push_start(req.dev, s, &why) :
-			    mig_recv_start(req.dev, s, &why);
-		}
+		r = push ? mig_push_start(req.dev, s, &why) :
+		    mig_recv_start(req.dev, s, &why);
 		mutex_unlock(&req.dev->ctl_lock);
 	}
 	kfree_sensitive(s);
@@ -220,13 +228,9 @@ static int nl_control(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
-	mutex_lock(&dev->ctl_lock);
-	if (dev->dead) {
-		why = "the device's migrate table is gone";
-		r = -ENODEV;
-		goto unlock;
-	}
-	mig_dev_name(dev);
+	r = nl_lock(dev, &why);
+	if (r)
+		goto out;
 	switch (cmd) {
 	case DM_MIGRATE_CMD_SET_LIMITS:
 		r = mig_push_set_limits(dev, &lim, &why);
@@ -242,14 +246,8 @@ static int nl_control(struct sk_buff *skb, struct genl_info *info)
 		r = mig_push_handoff(dev, &why);
 		break;
 	default:
-		if (dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING) {
-			mig_recv_stop(dev);
-			r = 0;
-		} else {
-			r = mig_push_abort(dev, &why);
-		}
+		r = mig_ctl_abort(dev, &why);
 	}
-unlock:
 	mutex_unlock(&dev->ctl_lock);
 out:
 	nl_fail(info, r, why);
