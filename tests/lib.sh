@@ -86,6 +86,8 @@ dm_cleanup() {
 	rm -f /tmp/scratch.*
 }
 trap 'dm_cleanup; net_cleanup' EXIT
+# A test killed by its timeout still cleans up (the EXIT trap runs).
+trap 'exit 143' TERM
 
 # status_field DEV N: Nth word of the target's INFO status (after
 # "<start> <len> migrate").

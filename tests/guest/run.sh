@@ -24,6 +24,10 @@ else
 	tests=$(ls tests/kernel/*.sh)
 fi
 
+# The debug kernel is ~5x slower under TCG.
+TEST_TIMEOUT=600
+[ "$DMM_KVER" = debug ] && TEST_TIMEOUT=900
+
 echo "TAP version 13"
 echo "1..$(($(echo "$tests" | wc -w) + 1))"
 n=0
@@ -35,12 +39,13 @@ for t in $tests; do
 	# The test runs in a process group of its own, so that whatever it
 	# left running in the background is killed with it afterwards; its
 	# output is streamed until it exits.
-	setsid timeout 600 bash "$t" > /tmp/test.out 2>&1 < /dev/null &
+	setsid timeout "$TEST_TIMEOUT" bash "$t" > /tmp/test.out 2>&1 < /dev/null &
 	pid=$!
 	tail -n +1 --pid="$pid" -f /tmp/test.out | sed -u 's/^/# /'
 	wait "$pid"
 	rc=$?
 	kill -- "-$pid" 2>/dev/null
+	ip -all netns delete 2>/dev/null
 	echo "# $name took $(($(date +%s) - start)) s"
 	if [ "$rc" = 0 ]; then
 		echo "ok $n selftests: dm-migrate: $name"
