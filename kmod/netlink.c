@@ -438,7 +438,10 @@ static int nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
  * Send an event to the listeners of the namespace the device's engine
  * runs in.  From engine threads and control paths; never from the I/O
  * path.  Memory: NOIO, since the source engine runs in the I/O path of a
- * guest whose writes may be what frees memory.
+ * guest whose writes may be what frees memory.  dev->bm is read without
+ * dev->lock: it is replaced only by a grow, which the constructor refuses
+ * while an engine runs, and events come from running engines or from
+ * control paths that hold ctl_lock.
  */
 void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
 {

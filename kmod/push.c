@@ -408,6 +408,8 @@ static void end_round(struct mig_push *push)
 	u64 dirty = mig_bitmap_dirty(dev->bm);
 	u64 dirty_bytes = dirty * mig_geom_chunk_bytes(&push->geom);
 	u64 sent = atomic64_read(&dev->stats.bytes_wire);
+	u64 max_bytes;
+	u32 max_rounds;
 
 	push->cursor = 0;
 	/* A pass that found nothing to send is not a round. */
@@ -418,9 +420,12 @@ static void end_round(struct mig_push *push)
 		mig_set_mode(dev, mode = DM_MIGRATE_MODE_DIRTY);
 	if (mode != DM_MIGRATE_MODE_DIRTY)
 		return;
+	/* The limits may change under us (set_limits): read each once. */
+	max_rounds = READ_ONCE(push->lim.max_rounds);
+	max_bytes = READ_ONCE(push->lim.max_bytes);
 	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
-	    (push->lim.max_rounds && push->round > READ_ONCE(push->lim.max_rounds)) ||
-	    (push->lim.max_bytes && sent >= READ_ONCE(push->lim.max_bytes))) {
+	    (max_rounds && push->round > max_rounds) ||
+	    (max_bytes && sent >= max_bytes)) {
 		DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
 		       mig_name(dev), push->round - 1,
 		       (unsigned long long)dirty, (unsigned long long)sent);
@@ -702,10 +707,9 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.max_bytes, lim->max_bytes);
 	if (lim->given & MIG_LIM_MAX_ROUNDS)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
-	if (lim->given & MIG_LIM_THROTTLE) {
-		WRITE_ONCE(push->lim.throttle, lim->throttle);
+	/* The throttle keeps its own rate: the I/O path reads it there. */
+	if (lim->given & MIG_LIM_THROTTLE)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
-	}
 }
 
 int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
