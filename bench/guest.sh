@@ -213,6 +213,7 @@ bench_converge() {
 		pkill -INT -x fio; wait
 		dmsetup suspend b_src
 		dmsetup message b_src 0 handoff
+		wait_mode b_src handed_off 120 >/dev/null
 		wire=$(($(tx_bytes) - tx0))
 		dmsetup resume b_src
 		printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' "$pct%" "$secs" "$rounds" \

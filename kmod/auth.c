@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Keys and the handshake: geometry check and mutual HMAC-SHA256
- * challenge-response over a pre-shared key (include/uapi/linux/dm-migrate.h,
- * "Handshake").
+ * Keys and the handshake: geometry check, mutual HMAC-SHA256
+ * challenge-response over a pre-shared key, and the destination's verdict
+ * on the session the source names (include/uapi/linux/dm-migrate.h,
+ * "Handshake").  Each handshake has MIG_HS_TIMEOUT in all: a peer that
+ * connects and says nothing, or trickles bytes, is dropped by then.
+ * Before the peer proved the key nothing it says is printed: an ERROR's
+ * code is mapped to our own sentence and its text ignored.
  */
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
@@ -59,13 +63,17 @@ int mig_key_from_keyring(const char *desc, struct mig_key *key,
 	return r;
 }
 
-static const char tag_source[] = "dm-migrate-v1 source";
-static const char tag_dest[] = "dm-migrate-v1 dest";
+static const char tag_source[] = "dm-migrate-v2 source";
+static const char tag_dest[] = "dm-migrate-v2 dest";
 
-/* HMAC(key, tag | nonce_a | nonce_b | geometry) */
+/* The whole handshake, sends and receives, must fit in this. */
+#define MIG_HS_TIMEOUT	(5 * HZ)
+
+/* HMAC(key, tag | source HELLO | destination HELLO [| verdict]) */
 static int mig_mac(const struct mig_key *key, const char *tag,
-		   const u8 *nonce_a, const u8 *nonce_b,
-		   const struct dm_migrate_hello *geom, u8 *mac)
+		   const struct dm_migrate_hello *hs,
+		   const struct dm_migrate_hello *hd, const __be32 *verdict,
+		   u8 *mac)
 {
 	struct crypto_shash *tfm;
 	int r;
@@ -80,11 +88,10 @@ static int mig_mac(const struct mig_key *key, const char *tag,
 		desc->tfm = tfm;
 		r = crypto_shash_init(desc) ?:
 		    crypto_shash_update(desc, tag, strlen(tag)) ?:
-		    crypto_shash_update(desc, nonce_a, DM_MIGRATE_NONCE_LEN) ?:
-		    crypto_shash_update(desc, nonce_b, DM_MIGRATE_NONCE_LEN) ?:
-		    crypto_shash_update(desc, (const u8 *)&geom->dev_sectors,
-					sizeof(geom->dev_sectors) +
-					sizeof(geom->chunk_sectors)) ?:
+		    crypto_shash_update(desc, (const u8 *)hs, sizeof(*hs)) ?:
+		    crypto_shash_update(desc, (const u8 *)hd, sizeof(*hd)) ?:
+		    (verdict ? crypto_shash_update(desc, (const u8 *)verdict,
+						   sizeof(*verdict)) : 0) ?:
 		    crypto_shash_final(desc, mac);
 		shash_desc_zero(desc);
 	}
@@ -92,111 +99,201 @@ static int mig_mac(const struct mig_key *key, const char *tag,
 	return r;
 }
 
+/* What an unauthenticated peer's ERROR code means; its text is ignored. */
+static int refusal(u32 code, char *err, size_t errlen)
+{
+	static const char * const why[] = {
+		[DM_MIGRATE_ERR_PROTOCOL] = "protocol error",
+		[DM_MIGRATE_ERR_AUTH] = "authentication failed (wrong key?)",
+		[DM_MIGRATE_ERR_GEOMETRY] = "volume or chunk size differs",
+		[DM_MIGRATE_ERR_IO] = "volume I/O error",
+		[DM_MIGRATE_ERR_BUSY] = "a newer connection of this migration is active",
+		[DM_MIGRATE_ERR_OWNER] = "it owns the volume (handed off)",
+	};
+
+	snprintf(err, errlen, "peer refused: %s",
+		 code < ARRAY_SIZE(why) && why[code] ? why[code] : "unknown reason");
+	switch (code) {
+	case DM_MIGRATE_ERR_AUTH:
+		return -EACCES;		/* the key differs */
+	case DM_MIGRATE_ERR_GEOMETRY:
+		return -EINVAL;		/* the volumes differ */
+	case DM_MIGRATE_ERR_OWNER:
+		return -EPERM;
+	default:
+		return -ECONNREFUSED;
+	}
+}
+
 /*
- * Receive one handshake message of @type into @buf (@len bytes).  An ERROR
- * from the peer ends the handshake with its text in @err.
+ * Receive one handshake message of @type into @buf (@len bytes) by
+ * @deadline.  An ERROR from the peer ends the handshake.
  */
 static int recv_hs(struct socket *sock, u8 type, void *buf, u32 len,
-		   char *err, size_t errlen)
+		   unsigned long deadline, char *err, size_t errlen)
 {
 	struct dm_migrate_error perr;
 	struct dm_migrate_hdr hdr;
 	const char *why;
 	int r;
 
-	r = mig_recv(sock, &hdr, sizeof(hdr));
+	r = mig_recv_by(sock, &hdr, sizeof(hdr), deadline);
 	if (r)
-		return r;
+		goto fail;
 	if (mig_wire_check_hdr(&hdr, false, sizeof(perr), &why)) {
 		snprintf(err, errlen, "protocol error in handshake: %s", why);
 		mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, why);
 		return -EPROTO;
 	}
 	if (hdr.type == DM_MIGRATE_MSG_ERROR) {
-		r = mig_recv(sock, &perr, sizeof(perr));
+		r = mig_recv_by(sock, &perr, sizeof(perr), deadline);
 		if (r)
-			return r;
-		perr.text[sizeof(perr.text) - 1] = '\0';
-		snprintf(err, errlen, "peer refused: %s", perr.text);
-		switch (be32_to_cpu(perr.code)) {
-		case DM_MIGRATE_ERR_AUTH:
-			return -EACCES;		/* the key differs */
-		case DM_MIGRATE_ERR_GEOMETRY:
-			return -EINVAL;		/* the volumes differ */
-		default:
-			return -ECONNREFUSED;
-		}
+			goto fail;
+		return refusal(be32_to_cpu(perr.code), err, errlen);
 	}
 	if (hdr.type != type) {
 		snprintf(err, errlen, "protocol error in handshake: unexpected message");
 		mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, "unexpected message in handshake");
 		return -EPROTO;
 	}
-	return mig_recv(sock, buf, len);
+	r = mig_recv_by(sock, buf, len, deadline);
+	if (!r)
+		return 0;
+fail:
+	if (r == -ETIMEDOUT)
+		snprintf(err, errlen, "handshake timed out: the peer said nothing for %u s",
+			 MIG_HS_TIMEOUT / HZ);
+	return r;
 }
 
-int mig_handshake(struct socket *sock, bool source, const struct mig_geom *g,
-		  const struct mig_key *key, char *err, size_t errlen)
+static void hello_init(struct dm_migrate_hello *h, const struct mig_geom *g,
+		       const struct mig_session *s)
 {
-	struct dm_migrate_hello mine = {}, theirs;
-	u8 mac[DM_MIGRATE_MAC_LEN], want[DM_MIGRATE_MAC_LEN];
-	const u8 *client_nonce, *server_nonce;
+	memset(h, 0, sizeof(*h));
+	h->dev_sectors = cpu_to_be64(g->dev_sectors);
+	h->chunk_sectors = cpu_to_be32(g->chunk_sectors);
+	get_random_bytes(h->nonce, sizeof(h->nonce));
+	if (s) {
+		memcpy(h->session, s->id, sizeof(h->session));
+		h->generation = cpu_to_be64(s->generation);
+	}
+}
+
+/* Exchange HELLOs; @from_source: whose HELLO we receive. */
+static int exchange_hello(struct socket *sock, const struct mig_geom *g,
+			  const struct dm_migrate_hello *mine,
+			  struct dm_migrate_hello *theirs, bool from_source,
+			  unsigned long deadline, char *err, size_t errlen)
+{
 	const char *why;
 	int r;
 
-	mine.dev_sectors = cpu_to_be64(g->dev_sectors);
-	mine.chunk_sectors = cpu_to_be32(g->chunk_sectors);
-	get_random_bytes(mine.nonce, sizeof(mine.nonce));
-
-	r = mig_send_msg(sock, DM_MIGRATE_MSG_HELLO, 0, &mine, sizeof(mine),
-			 NULL, 0);
-	if (!r)
-		r = recv_hs(sock, DM_MIGRATE_MSG_HELLO, &theirs, sizeof(theirs),
-			    err, errlen);
+	r = mig_send_msg(sock, DM_MIGRATE_MSG_HELLO, 0, mine, sizeof(*mine),
+			 NULL, 0) ?:
+	    recv_hs(sock, DM_MIGRATE_MSG_HELLO, theirs, sizeof(*theirs),
+		    deadline, err, errlen);
 	if (r)
-		goto out;
-	if (mig_wire_check_hello(&theirs, g, &why)) {
+		return r;
+	if (mig_wire_check_hello(theirs, from_source, g, &why)) {
 		snprintf(err, errlen, "handshake refused: %s", why);
 		mig_send_error(sock, DM_MIGRATE_ERR_GEOMETRY, why);
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	client_nonce = source ? mine.nonce : theirs.nonce;
-	server_nonce = source ? theirs.nonce : mine.nonce;
+	return 0;
+}
 
-	/* The source proves itself first, then the destination. */
-	if (source) {
-		r = mig_mac(key, tag_source, server_nonce, client_nonce, &mine, mac) ?:
-		    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, mac, sizeof(mac),
-				 NULL, 0) ?:
-		    recv_hs(sock, DM_MIGRATE_MSG_AUTH, mac, sizeof(mac), err, errlen) ?:
-		    mig_mac(key, tag_dest, client_nonce, server_nonce, &mine, want);
-		if (r)
-			goto out;
-		if (crypto_memneq(mac, want, sizeof(mac))) {
-			snprintf(err, errlen, "destination failed authentication (wrong key?)");
-			mig_send_error(sock, DM_MIGRATE_ERR_AUTH, "authentication failed");
-			r = -EACCES;
-		}
-		goto out;
-	}
+/* Receive the peer's AUTH and check its fields and MAC. */
+static int recv_auth(struct socket *sock, const struct mig_key *key,
+		     bool from_source, const struct dm_migrate_hello *hs,
+		     const struct dm_migrate_hello *hd, struct dm_migrate_auth *a,
+		     unsigned long deadline, char *err, size_t errlen)
+{
+	u8 want[DM_MIGRATE_MAC_LEN];
+	const char *why;
+	int r;
 
-	r = recv_hs(sock, DM_MIGRATE_MSG_AUTH, mac, sizeof(mac), err, errlen) ?:
-	    mig_mac(key, tag_source, server_nonce, client_nonce, &mine, want);
+	r = recv_hs(sock, DM_MIGRATE_MSG_AUTH, a, sizeof(*a), deadline, err, errlen);
 	if (r)
-		goto out;
-	if (crypto_memneq(mac, want, sizeof(mac))) {
-		snprintf(err, errlen, "source failed authentication (wrong key?)");
+		return r;
+	if (mig_wire_check_auth(a, from_source, &why)) {
+		snprintf(err, errlen, "protocol error in handshake: %s", why);
+		mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, why);
+		return -EPROTO;
+	}
+	r = mig_mac(key, from_source ? tag_source : tag_dest, hs, hd,
+		    from_source ? NULL : &a->verdict, want);
+	if (!r && crypto_memneq(a->mac, want, sizeof(want))) {
+		snprintf(err, errlen, "%s failed authentication (wrong key?)",
+			 from_source ? "source" : "destination");
 		mig_send_error(sock, DM_MIGRATE_ERR_AUTH, "authentication failed");
 		r = -EACCES;
-		goto out;
 	}
-	r = mig_mac(key, tag_dest, client_nonce, server_nonce, &mine, mac) ?:
-	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, mac, sizeof(mac), NULL, 0);
-out:
-	memzero_explicit(mac, sizeof(mac));
 	memzero_explicit(want, sizeof(want));
+	return r;
+}
+
+static int hs_end(struct socket *sock, int r, char *err, size_t errlen)
+{
+	mig_sock_set_timeouts(sock, MAX_SCHEDULE_TIMEOUT, MAX_SCHEDULE_TIMEOUT);
 	if (r && !err[0])
 		snprintf(err, errlen, "handshake failed: error %d", r);
 	return r;
+}
+
+int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
+			 const struct mig_key *key, const struct mig_session *s,
+			 u32 *verdict, char *err, size_t errlen)
+{
+	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
+	struct dm_migrate_hello hs, hd;
+	struct dm_migrate_auth a = {};
+	int r;
+
+	mig_sock_set_timeouts(sock, MIG_HS_TIMEOUT, MIG_HS_TIMEOUT);
+	hello_init(&hs, g, s);
+	r = exchange_hello(sock, g, &hs, &hd, false, deadline, err, errlen) ?:
+	    mig_mac(key, tag_source, &hs, &hd, NULL, a.mac) ?:
+	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0) ?:
+	    recv_auth(sock, key, false, &hs, &hd, &a, deadline, err, errlen);
+	if (!r)
+		*verdict = be32_to_cpu(a.verdict);
+	memzero_explicit(&a, sizeof(a));
+	return hs_end(sock, r, err, errlen);
+}
+
+int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
+		       const struct mig_key *key, mig_decide_fn decide,
+		       void *arg, char *err, size_t errlen)
+{
+	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
+	struct dm_migrate_hello hs, hd;
+	struct dm_migrate_auth a;
+	struct mig_session s;
+	u32 code = 0;
+	int r, verdict = 0;
+
+	mig_sock_set_timeouts(sock, MIG_HS_TIMEOUT, MIG_HS_TIMEOUT);
+	hello_init(&hd, g, NULL);
+	r = exchange_hello(sock, g, &hd, &hs, true, deadline, err, errlen) ?:
+	    recv_auth(sock, key, true, &hs, &hd, &a, deadline, err, errlen);
+	if (r)
+		goto out;
+
+	/* The source proved the key: now the session it names counts. */
+	memcpy(s.id, hs.session, sizeof(s.id));
+	s.generation = be64_to_cpu(hs.generation);
+	r = decide(arg, &s, &code);
+	if (r < 0) {
+		refusal(code, err, errlen);
+		mig_send_error(sock, code, err);
+		goto out;
+	}
+	verdict = r;
+	memset(&a, 0, sizeof(a));
+	a.verdict = cpu_to_be32(verdict);
+	r = mig_mac(key, tag_dest, &hs, &hd, &a.verdict, a.mac) ?:
+	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0);
+out:
+	memzero_explicit(&a, sizeof(a));
+	return hs_end(sock, r, err, errlen) ?: verdict;
 }

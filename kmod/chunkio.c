@@ -2,6 +2,8 @@
 /*
  * Synchronous block I/O between a vmalloc'ed buffer and a block device:
  * the source reads chunks from its origin, the destination writes them.
+ * Bios come from the engine's own bio_set, so that chunk I/O never waits
+ * for bios that the I/O it serves holds.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -10,8 +12,8 @@
 
 #include "dm-migrate.h"
 
-int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
-		u32 len, blk_opf_t opf)
+int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
+		void *buf, u32 len, blk_opf_t opf)
 {
 	bool write = op_is_write(opf & REQ_OP_MASK);
 	u32 done = 0;
@@ -21,8 +23,8 @@ int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
 		flush_kernel_vmap_range(buf, len);
 	while (done < len && !r) {
 		u32 n = min_t(u32, len - done, BIO_MAX_VECS * PAGE_SIZE);
-		struct bio *bio = bio_alloc(bdev, DIV_ROUND_UP(n, PAGE_SIZE),
-					    opf, GFP_NOIO);
+		struct bio *bio = bio_alloc_bioset(bdev, DIV_ROUND_UP(n, PAGE_SIZE),
+						   opf, GFP_NOIO, bs);
 		u32 off;
 
 		bio->bi_iter.bi_sector = sector + (done >> 9);

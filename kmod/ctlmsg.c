@@ -6,7 +6,10 @@
  *   push <addr:port> <hex_key> [option=value...]
  *   listen <addr:port> <hex_key>
  *   set option=value...
- *   pause | resume | mirror | handoff | abort
+ *   pause | resume | mirror | handoff | abort [force]
+ *
+ * handoff returns once the handoff is decided (the mode is "handoff");
+ * status shows "handed_off" when the peer confirmed.
  *
  * Options: rate=B, throttle=B (bytes per second), converge_below=B,
  * max_bytes=B (sizes with an optional K/M/G/T suffix), max_rounds=N.
@@ -141,14 +144,17 @@ static int ctl_set(struct mig_dev *dev, unsigned int argc, char **argv,
 	return mig_push_set_limits(dev, &lim, why);
 }
 
-/* abort: stop a receiver that is receiving, or else the push. */
-int mig_ctl_abort(struct mig_dev *dev, const char **why)
+/*
+ * abort: stop the receiver (receiving, or answering its old source after
+ * a handoff), or else the push; @force: even a pending handoff.
+ */
+int mig_ctl_abort(struct mig_dev *dev, bool force, const char **why)
 {
-	if (dev->recv && mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING) {
+	if (dev->recv) {
 		mig_recv_stop(dev);
 		return 0;
 	}
-	return mig_push_abort(dev, why);
+	return mig_push_abort(dev, force, why);
 }
 
 /* Returns -ENOTTY when @argv[0] is not a control message. */
@@ -177,11 +183,12 @@ int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv)
 		r = ctl_start(dev, false, argc - 1, argv + 1, &why);
 	} else if (!strcasecmp(cmd, "set")) {
 		r = ctl_set(dev, argc - 1, argv + 1, &why);
+	} else if (!strcasecmp(cmd, "abort") &&
+		   (argc == 1 || (argc == 2 && !strcasecmp(argv[1], "force")))) {
+		r = mig_ctl_abort(dev, argc == 2, &why);
 	} else if (argc != 1) {
-		why = "this message takes no arguments";
+		why = "this message takes no arguments (abort: 'force' only)";
 		r = -EINVAL;
-	} else if (!strcasecmp(cmd, "abort")) {
-		r = mig_ctl_abort(dev, &why);
 	} else if (!strcasecmp(cmd, "mirror")) {
 		r = mig_push_mirror(dev, &why);
 	} else if (!strcasecmp(cmd, "handoff")) {

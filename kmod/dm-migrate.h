@@ -112,6 +112,17 @@ struct mig_dev {
 
 	/* Serialises push/receive control messages (start, stop, ...). */
 	struct mutex ctl_lock;
+	/*
+	 * Under ctl_lock: set by postsuspend (no bio left in flight), cleared
+	 * by preresume.  A handoff is decided only while it is set, and a
+	 * resume is refused once one was (preresume), so no write can slip
+	 * between the two.
+	 */
+	bool suspended;
+	/* Under ctl_lock: loaded grown tables not resumed yet. */
+	unsigned int grow_pending;
+	/* Woken on every mode change and when the device goes away. */
+	wait_queue_head_t mode_wait;
 	struct mig_push *push;		/* under ctl_lock */
 	struct mig_recv *recv;		/* under ctl_lock */
 	struct mig_stats stats;
@@ -186,12 +197,35 @@ extern const char * const mig_mode_names[];
 extern struct workqueue_struct *mig_io_wq;
 
 /* chunkio.c */
-int mig_bdev_rw(struct block_device *bdev, sector_t sector, void *buf,
-		u32 len, blk_opf_t opf);
+int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
+		void *buf, u32 len, blk_opf_t opf);
 
-/* auth.c */
-int mig_handshake(struct socket *sock, bool source, const struct mig_geom *g,
-		  const struct mig_key *key, char *err, size_t errlen);
+/* auth.c: the handshake (wire protocol v2). */
+struct mig_session {
+	u8 id[DM_MIGRATE_SESSION_LEN];	/* random, chosen at push start */
+	u64 generation;			/* connection number, from 1 */
+};
+
+/*
+ * Source side: authenticate, name @s, and learn the destination's
+ * verdict (enum dm_migrate_verdict).  0 or a negative errno with a
+ * sentence in @err: -EACCES wrong key, -EINVAL geometry, -ETIMEDOUT
+ * silent peer, -EPERM the peer owns the volume of another session.
+ */
+int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
+			 const struct mig_key *key, const struct mig_session *s,
+			 u32 *verdict, char *err, size_t errlen);
+
+/*
+ * Destination side: once the source proved the key, @decide gets the
+ * session it names and returns the verdict to send, or a negative errno
+ * to refuse it (with the ERROR code to send in *@code).  Returns the
+ * verdict sent, or a negative errno.
+ */
+typedef int (*mig_decide_fn)(void *arg, const struct mig_session *s, u32 *code);
+int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
+		       const struct mig_key *key, mig_decide_fn decide,
+		       void *arg, char *err, size_t errlen);
 
 /*
  * auth.c: keys.  mig_key_from_keyring() reads a "logon:DESC" or
@@ -212,7 +246,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
 			const char **why);
 int mig_push_pause(struct mig_dev *dev, bool pause, const char **why);
-int mig_push_abort(struct mig_dev *dev, const char **why);
+int mig_push_abort(struct mig_dev *dev, bool force, const char **why);
 int mig_push_mirror(struct mig_dev *dev, const char **why);
 int mig_push_handoff(struct mig_dev *dev, const char **why);
 int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io);
@@ -225,6 +259,8 @@ bool mig_push_paused(struct mig_dev *dev);
 unsigned int mig_push_round(struct mig_dev *dev);
 u64 mig_push_converge_bytes(struct mig_dev *dev);
 const char *mig_push_peer(struct mig_dev *dev);
+unsigned int mig_push_window_peak(struct mig_dev *dev);
+unsigned int mig_push_ack_timeouts(struct mig_dev *dev);
 
 /* receive.c: the destination engine */
 int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
@@ -233,11 +269,13 @@ void mig_recv_stop(struct mig_dev *dev);
 void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 		     unsigned int *sz);
 bool mig_recv_connected(struct mig_dev *dev);
+bool mig_recv_owner(struct mig_dev *dev);
 const char *mig_recv_addr(struct mig_dev *dev);
+void mig_recv_source(struct mig_dev *dev, char *buf, size_t len);
 
 /* ctlmsg.c: the control messages of `dmsetup message` */
 int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv);
-int mig_ctl_abort(struct mig_dev *dev, const char **why);
+int mig_ctl_abort(struct mig_dev *dev, bool force, const char **why);
 int mig_parse_key(const char *hex, struct mig_key *key);
 
 /* netlink.c: the generic netlink family and its events */
@@ -256,6 +294,8 @@ struct mig_dev *mig_dev_nth(unsigned long idx);
 void mig_dev_release(struct mig_dev *dev);
 void mig_dev_name(struct mig_dev *dev);
 void mig_wait_for_stop(void);
+int mig_dev_wait_handoff(struct mig_dev *dev, unsigned long timeout,
+			 const char **why);
 struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
 void mig_bitmap_free(struct mig_bitmap *bm);
 

@@ -3,8 +3,9 @@
  * Synchronous mirroring of guest writes during the mirroring phase.
  *
  * A write to chunks that are clean and not busy is taken over by the
- * target (DM_MAPIO_SUBMITTED): its data is copied, a clone goes to the
- * origin, and the copy is queued for the sender as WRITE messages.  dm's
+ * target (DM_MAPIO_SUBMITTED): a clone goes to the origin, and the write
+ * is queued for the sender, which sends it from the bio's pages as WRITE
+ * messages of at most a chunk each.  dm's
  * bio completes only after both the local write and the peer's ACK.  Its
  * chunks stay busy meanwhile, so no chunk message and no other mirrored
  * write for them can overtake it on the wire.
@@ -16,12 +17,11 @@
  * flushed is durable on both sides.
  */
 #include <linux/blkdev.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
 #include <linux/sizes.h>
-#include <linux/slab.h>
 
 #include "push.h"
-
-#define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
 
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 {
@@ -42,8 +42,7 @@ void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 	}
 	mreq->bio->bi_status = mreq->status;
 	bio_endio(mreq->bio);
-	kfree(mreq->data);
-	kfree(mreq);
+	mempool_free(mreq, push->mreq_pool);
 }
 
 static void local_endio(struct bio *clone)
@@ -79,6 +78,13 @@ undo:
 	return false;
 }
 
+/*
+ * Take a write (or an empty flush) over for mirroring.  Allocation never
+ * waits: the request comes from a mempool with a reserve, and when even
+ * that is empty the write takes the tracking path.  The data is not
+ * copied: it is sent from the bio's pages, which stay ours until we end
+ * the bio.
+ */
 int mig_mirror_map(struct mig_push *push, struct bio *bio)
 {
 	struct dm_target *ti = READ_ONCE(push->dev->ti);
@@ -99,34 +105,25 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 		len = bio->bi_iter.bi_size;
 	}
 
-	mreq = kzalloc(sizeof(*mreq), GFP_NOIO | __GFP_NOWARN);
+	mreq = mempool_alloc(push->mreq_pool, GFP_NOWAIT | __GFP_NOWARN);
 	if (!mreq)
 		return DM_MAPIO_REMAPPED;
+	memset(mreq, 0, sizeof(*mreq));
 	mreq->push = push;
 	mreq->bio = bio;
 	mreq->sector = off;
 	mreq->len = len;
+	mreq->iter = bio->bi_iter;
 	mreq->flags = ((bio->bi_opf & REQ_FUA) ? DM_MIGRATE_WRITE_FUA : 0) |
 		      ((bio->bi_opf & REQ_PREFLUSH) ? DM_MIGRATE_WRITE_PREFLUSH : 0);
 	INIT_LIST_HEAD(&mreq->list);
 	atomic_set(&mreq->pending, 2);
 
 	if (len) {
-		struct bvec_iter iter;
-		struct bio_vec bv;
-		u32 done = 0;
-
 		mreq->first_chunk = off >> shift;
 		mreq->last_chunk = (off + (len >> 9) - 1) >> shift;
-		mreq->data = kmalloc(len, GFP_NOIO | __GFP_NOWARN);
-		if (!mreq->data)
-			goto fallback;
 		if (!claim_chunks(push, mreq->first_chunk, mreq->last_chunk))
 			goto fallback;
-		bio_for_each_segment(bv, bio, iter) {
-			memcpy_from_bvec(mreq->data + done, &bv);
-			done += bv.bv_len;
-		}
 	}
 
 	spin_lock_irq(&push->lock);
@@ -150,45 +147,77 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 	return DM_MAPIO_SUBMITTED;
 
 fallback:
-	kfree(mreq->data);
-	kfree(mreq);
+	mempool_free(mreq, push->mreq_pool);
 	return DM_MAPIO_REMAPPED;
 }
 
-/* Send a mirrored write (in chunk-sized pieces) or flush (thread). */
+unsigned int mig_mreq_pieces(struct mig_push *push, struct mig_mreq *mreq)
+{
+	return mreq->len ? DIV_ROUND_UP(mreq->len,
+					mig_geom_chunk_bytes(&push->geom)) : 1;
+}
+
+/* CRC32C (the protocol's: seed ~0, no final inversion) of @bio's data. */
+static u32 crc32c_bio(struct bio *bio, struct bvec_iter iter)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+	u32 crc = ~0U;
+
+	__bio_for_each_segment(bv, bio, it, iter) {
+		void *p = bvec_kmap_local(&bv);
+
+		crc = crc32c(crc, p, bv.bv_len);
+		kunmap_local(p);
+	}
+	return crc;
+}
+
+/*
+ * Send a mirrored write (in chunk-sized pieces) or flush (thread).  Every
+ * piece has its ring entry before the first is sent, the request on the
+ * last: if the link drops after any piece, push_disconnect() finds the
+ * request in the ring and completes it, its chunks dirty.  The caller
+ * checked that the ring has room for mig_mreq_pieces().
+ */
 int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 {
 	u32 max = mig_geom_chunk_bytes(&push->geom);
-	u32 done = 0;
+	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
+	struct bvec_iter iter = mreq->iter;
 	u64 seq;
 	int r;
 
-	if (!mreq->len) {
-		seq = mig_push_ring_add(push, 1, 0, mreq);
+	seq = mig_push_ring_add(push, mig_mreq_pieces(push, mreq), &last);
+	if (!seq) {
+		mig_mreq_put(mreq, false);
+		return -EOVERFLOW;
+	}
+	if (!mreq->len)
 		return mig_send_msg(push->sock, DM_MIGRATE_MSG_FLUSH, seq,
 				    NULL, 0, NULL, 0);
-	}
-	while (done < mreq->len) {
-		u32 n = min(mreq->len - done, max);
-		bool last = done + n == mreq->len;
+	while (iter.bi_size) {
+		struct bvec_iter piece = iter;
+		u32 n = min(iter.bi_size, max);
 		struct dm_migrate_write w = {
-			.sector = cpu_to_be64(mreq->sector + (done >> 9)),
+			.sector = cpu_to_be64(mreq->sector +
+					      ((mreq->len - iter.bi_size) >> 9)),
 			.data_len = cpu_to_be32(n),
-			.crc32c = cpu_to_be32(mig_crc32c(mreq->data + done, n)),
 			.flags = cpu_to_be32(mreq->flags),
 		};
 
-		/* Only the last piece retires the request when ACKed. */
-		if (done)
+		piece.bi_size = n;
+		w.crc32c = cpu_to_be32(crc32c_bio(mreq->bio, piece));
+		/* The flush before the write: with the first piece only. */
+		if (iter.bi_size != mreq->len)
 			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
-		seq = mig_push_ring_add(push, 1, 0, last ? mreq : NULL);
-		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_WRITE, seq,
-				 &w, sizeof(w), mreq->data + done, n);
+		r = mig_send_msg_bio(push->sock, DM_MIGRATE_MSG_WRITE, seq++,
+				     &w, sizeof(w), mreq->bio, piece);
 		if (r)
 			return r;
 		atomic64_add(sizeof(struct dm_migrate_hdr) + sizeof(w) + n,
 			     &push->dev->stats.bytes_wire);
-		done += n;
+		bio_advance_iter(mreq->bio, &iter, n);
 	}
 	return 0;
 }

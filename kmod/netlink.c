@@ -20,10 +20,15 @@
 
 static struct genl_family mig_nl_family;
 
+/* How long HANDOFF waits for the peer's verdict before it answers. */
+#define MIG_NL_HANDOFF_WAIT	(60 * HZ)
+
 enum { MIG_NL_GRP_EVENTS };
 
 static const struct genl_multicast_group mig_nl_mcgrps[] = {
-	[MIG_NL_GRP_EVENTS] = { .name = DM_MIGRATE_GENL_MCGRP_EVENTS },
+	/* Like GET, events are for root only (dm's own ioctls are). */
+	[MIG_NL_GRP_EVENTS] = { .name = DM_MIGRATE_GENL_MCGRP_EVENTS,
+				.flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
 
 static struct netlink_range_validation minor_range = {
@@ -43,6 +48,7 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_CONVERGE_BELOW]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
+	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
 };
 
 /* What a request holds while it runs. */
@@ -95,7 +101,8 @@ static int nl_lock(struct mig_dev *dev, const char **why)
 static void nl_put(struct nl_req *req)
 {
 	mig_dev_release(req->dev);
-	dm_put(req->md);
+	if (req->md)
+		dm_put(req->md);
 }
 
 /*
@@ -246,9 +253,20 @@ static int nl_control(struct sk_buff *skb, struct genl_info *info)
 		r = mig_push_handoff(dev, &why);
 		break;
 	default:
-		r = mig_ctl_abort(dev, &why);
+		r = mig_ctl_abort(dev, nla_get_flag(info->attrs[DM_MIGRATE_A_FORCE]),
+				  &why);
 	}
 	mutex_unlock(&dev->ctl_lock);
+	if (cmd == DM_MIGRATE_CMD_HANDOFF && !r) {
+		/*
+		 * Wait for the verdict holding nothing that suspend, resume,
+		 * remove or another command needs: not ctl_lock, not the
+		 * mapped device (dm_put), only the tracking state's memory.
+		 */
+		dm_put(req.md);
+		req.md = NULL;
+		r = mig_dev_wait_handoff(dev, MIG_NL_HANDOFF_WAIT, &why);
+	}
 out:
 	nl_fail(info, r, why);
 	nl_put(&req);
@@ -296,12 +314,18 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 	struct nl_rates rates;
 
 	if (dev->recv) {
+		char source[64];
+
 		role = DM_MIGRATE_ROLE_DEST;
 		peer = mig_recv_addr(dev);
 		conn = mode != DM_MIGRATE_MODE_RECEIVING ? DM_MIGRATE_CONN_CLOSED :
 		       mig_recv_connected(dev) ? DM_MIGRATE_CONN_CONNECTED :
 		       DM_MIGRATE_CONN_LISTENING;
-	} else if (mig_push_running(dev)) {
+		mig_recv_source(dev, source, sizeof(source));
+		if (strcmp(source, "-") &&
+		    nla_put_string(skb, DM_MIGRATE_A_SOURCE_ADDR, source))
+			return -EMSGSIZE;
+	} else if (mig_push_running(dev) || mode == DM_MIGRATE_MODE_HANDED_OFF) {
 		role = DM_MIGRATE_ROLE_SOURCE;
 		peer = mig_push_peer(dev);
 		conn = mode == DM_MIGRATE_MODE_HANDED_OFF ? DM_MIGRATE_CONN_CLOSED :
@@ -375,6 +399,8 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	    nla_put_u32(skb, DM_MIGRATE_A_CONNECTIONS, atomic_read(&st->connections)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_PROTOCOL_ERRORS,
 			atomic_read(&st->protocol_errors)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_WINDOW_PEAK, mig_push_window_peak(dev)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ACK_TIMEOUTS, mig_push_ack_timeouts(dev)) ||
 	    (err[0] && nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, err))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -389,7 +415,7 @@ static int nl_get(struct sk_buff *skb, struct genl_info *info)
 	struct nl_req req;
 	int r;
 
-	r = nl_find(skb, info, false, &req);
+	r = nl_find(skb, info, true, &req);
 	if (r)
 		return r;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -416,6 +442,8 @@ static int nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct mig_dev *dev;
 	int r = 0;
 
+	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN))
+		return -EPERM;
 	for (; (dev = mig_dev_nth(idx)); idx++) {
 		md = dm_get_md(dev->devt);
 		if (md) {
@@ -486,6 +514,7 @@ static const struct genl_small_ops mig_nl_ops[] = {
 		.cmd = DM_MIGRATE_CMD_GET,
 		.doit = nl_get,
 		.dumpit = nl_dump,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{ .cmd = DM_MIGRATE_CMD_PUSH, .doit = nl_start, .flags = GENL_ADMIN_PERM },
 	{ .cmd = DM_MIGRATE_CMD_RECEIVE, .doit = nl_start, .flags = GENL_ADMIN_PERM },
@@ -503,6 +532,8 @@ static struct genl_family mig_nl_family __ro_after_init = {
 	.maxattr	= DM_MIGRATE_A_MAX,
 	.policy		= mig_nl_policy,
 	.netnsok	= true,
+	/* Every handler locks what it touches; HANDOFF waits unlocked. */
+	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 	.small_ops	= mig_nl_ops,
 	.n_small_ops	= ARRAY_SIZE(mig_nl_ops),

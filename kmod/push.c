@@ -23,23 +23,56 @@
  *
  * Losing the peer
  * ---------------
- * Every sent message stays in the ring until ACKed.  When the connection
- * drops, the chunks of every unacknowledged message and of every chunk not
- * yet sent are marked dirty again, mirrored writes in flight complete to
- * the guest with their chunks marked dirty, and the thread reconnects with
- * backoff.  Nothing is lost and only dirty chunks are sent again.
+ * Every message has its entry in the ring of unacknowledged messages
+ * before it is sent, and keeps it until ACKed (an ACK means durable on the
+ * peer).  Admission checks the room: a mirrored write takes one entry per
+ * piece and is taken off its queue only when all fit, a slot only when
+ * all its messages fit; the ring refuses (and warns) rather than wrap.
+ * When the connection drops, the chunks of every unacknowledged message
+ * and of every chunk not yet sent are marked dirty again, mirrored writes
+ * in flight complete to the guest with their chunks marked dirty, and the
+ * thread reconnects with backoff.  The acker is also a watchdog: when the
+ * peer ACKs nothing for ack_timeout_ms while messages wait, it drops the
+ * connection the same way (a stalled destination degrades mirroring to
+ * tracking instead of blocking guest writes).
+ *
+ * Reconnecting, the source names its session (random id, generation);
+ * the destination's verdict says whether it still holds what it ACKed
+ * (RESUME), holds nothing (FRESH: every chunk is sent again) or was
+ * handed the volume already (OWNER).
+ *
+ * Handoff
+ * -------
+ * mig_push_handoff() only decides: the mode becomes HANDOFF (writes and
+ * resume refused), and the thread drains, sends HANDOFF and waits for its
+ * ACK, across reconnects (a lost ACK is answered by the verdict OWNER of
+ * the next handshake).  Nothing but that ACK or that verdict ends the
+ * mode, except the operator's "abort force".
  */
 #include <linux/delay.h>
+#include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
 
 #include "push.h"
 
-#define HANDOFF_TIMEOUT		(120 * HZ)
+#define MIG_CONNECT_TIMEOUT	(5 * HZ)
+#define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
+
+static unsigned int ack_timeout_ms = 10000;
+module_param(ack_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(ack_timeout_ms,
+		 "Drop a connection whose peer acknowledges nothing for this long while messages wait (0: never)");
 
 static unsigned int ring_used(struct mig_push *push)
 {
 	return push->tail - push->head;
+}
+
+static bool ring_room(struct mig_push *push, unsigned int n)
+{
+	return ring_used(push) + n <= MIG_WINDOW;
 }
 
 static void mark_dirty(struct mig_push *push, u64 first, u64 last)
@@ -100,7 +133,7 @@ static void slot_work(struct work_struct *work)
 		  mig_chunk_len(&push->geom, last);
 	unsigned int noio = memalloc_noio_save();
 
-	slot->error = mig_bdev_rw(push->bdev,
+	slot->error = mig_bdev_rw(push->bdev, &push->bs,
 				  slot->index * push->geom.chunk_sectors,
 				  slot->data, len, REQ_OP_READ);
 	if (!slot->error) {
@@ -143,30 +176,48 @@ static void rate_wait(struct mig_push *push, u32 bytes)
 		schedule_timeout_interruptible(nsecs_to_jiffies(wait) ?: 1);
 }
 
-/* Append to the unacknowledged ring; the caller checked there is room. */
-u64 mig_push_ring_add(struct mig_push *push, u64 first, u64 last,
-		      struct mig_mreq *mreq)
+/*
+ * Append @n entries, one per message about to be sent, the last one a
+ * copy of @last; returns the first one's seq.  Admission checked the room
+ * (only the thread adds); were it wrong, wrapping would overwrite entries
+ * still unacknowledged, so the ring refuses (0) and warns instead.
+ */
+u64 mig_push_ring_add(struct mig_push *push, unsigned int n,
+		      const struct mig_unacked *last)
 {
 	struct mig_unacked *u;
-	u64 seq;
+	u64 seq = 0;
 
 	spin_lock_irq(&push->lock);
-	seq = ++push->next_seq;
-	u = &push->fifo[push->tail++ % MIG_WINDOW];
-	u->seq = seq;
-	u->first = first;
-	u->last = last;
-	u->mreq = mreq;
+	if (WARN_ON_ONCE(!n || !ring_room(push, n)))
+		goto out;
+	seq = push->next_seq + 1;
+	while (n--) {
+		u = &push->fifo[push->tail++ % MIG_WINDOW];
+		if (n) {
+			memset(u, 0, sizeof(*u));
+			u->first = 1;	/* no chunks */
+		} else {
+			*u = *last;
+		}
+		u->seq = ++push->next_seq;
+		u->queued = jiffies;
+	}
+	push->ring_peak = max(push->ring_peak, ring_used(push));
+out:
 	spin_unlock_irq(&push->lock);
 	return seq;
 }
 
 /* Retire every message up to @seq (acker). */
-static void push_ack(struct mig_push *push, u64 seq)
+static int push_ack(struct mig_push *push, u64 seq)
 {
 	struct mig_mreq *done[16];
 	unsigned int n;
+	bool more;
 
+	if (seq > READ_ONCE(push->next_seq))
+		return -EPROTO;
 	do {
 		n = 0;
 		spin_lock_irq(&push->lock);
@@ -177,13 +228,42 @@ static void push_ack(struct mig_push *push, u64 seq)
 				break;
 			if (u->mreq)
 				done[n++] = u->mreq;
+			if (u->handoff)
+				push->handoff_acked = true;
 			push->head++;
+			push->last_ack = jiffies;
+			push->peer_io_errors = 0;
+			push->scan_blocked = false;
 		}
+		more = ring_used(push) &&
+		       push->fifo[push->head % MIG_WINDOW].seq <= seq;
 		spin_unlock_irq(&push->lock);
 		while (n)
 			mig_mreq_put(done[--n], true);
-	} while (ring_used(push) && push->fifo[push->head % MIG_WINDOW].seq <= seq);
+	} while (more);
 	wake_up(&push->wait);
+	return 0;
+}
+
+/* The acker's watchdog: has the peer stopped acknowledging? */
+static int ack_tick(void *arg)
+{
+	struct mig_push *push = arg;
+	unsigned long limit = msecs_to_jiffies(READ_ONCE(ack_timeout_ms));
+	unsigned long since;
+	bool stalled = false;
+
+	if (kthread_should_stop())
+		return -EINTR;
+	spin_lock_irq(&push->lock);
+	if (limit && ring_used(push)) {
+		since = push->fifo[push->head % MIG_WINDOW].queued;
+		if (time_after(push->last_ack, since))
+			since = push->last_ack;
+		stalled = time_after(jiffies, since + limit);
+	}
+	spin_unlock_irq(&push->lock);
+	return stalled ? -ETIMEDOUT : 0;
 }
 
 static int acker_fn(void *arg)
@@ -196,7 +276,7 @@ static int acker_fn(void *arg)
 	int r;
 
 	for (;;) {
-		r = mig_recv(push->sock, &hdr, sizeof(hdr));
+		r = mig_recv_ticking(push->sock, &hdr, sizeof(hdr), ack_tick, push);
 		if (r)
 			break;
 		if (mig_wire_check_hdr(&hdr, true, sizeof(perr), &why)) {
@@ -206,25 +286,38 @@ static int acker_fn(void *arg)
 			break;
 		}
 		if (hdr.type == DM_MIGRATE_MSG_ERROR) {
-			r = mig_recv(push->sock, &perr, sizeof(perr));
+			r = mig_recv_ticking(push->sock, &perr, sizeof(perr),
+					     ack_tick, push);
 			if (!r) {
-				perr.text[sizeof(perr.text) - 1] = '\0';
+				mig_wire_sanitize(perr.text, sizeof(perr.text));
 				mig_set_error(dev, -ECONNABORTED, "peer closed: %s", perr.text);
-				DMERR("%s: peer closed the connection: %s",
-				      push->addr.text, perr.text);
+				DMERR_LIMIT("%s: peer %s closed the connection: %s",
+					    mig_name(dev), push->addr.text, perr.text);
+				if (be32_to_cpu(perr.code) == DM_MIGRATE_ERR_IO) {
+					spin_lock_irq(&push->lock);
+					push->peer_io_errors++;
+					spin_unlock_irq(&push->lock);
+				}
 			}
 			r = -ECONNABORTED;
 			break;
 		}
-		if (hdr.type != DM_MIGRATE_MSG_ACK) {
+		if (hdr.type != DM_MIGRATE_MSG_ACK ||
+		    push_ack(push, be64_to_cpu(hdr.seq))) {
 			mig_set_error(dev, -EPROTO, "protocol error from peer: unexpected message");
 			atomic_inc(&dev->stats.protocol_errors);
 			r = -EPROTO;
 			break;
 		}
-		push_ack(push, be64_to_cpu(hdr.seq));
 	}
 
+	if (r == -ETIMEDOUT) {
+		atomic_inc(&push->ack_timeouts);
+		mig_set_error(dev, r, "peer acknowledged nothing for %u ms: connection dropped, unacknowledged data marked dirty",
+			      READ_ONCE(ack_timeout_ms));
+		DMWARN("%s: peer %s acknowledged nothing for %u ms; dropping the connection",
+		       mig_name(dev), push->addr.text, READ_ONCE(ack_timeout_ms));
+	}
 	spin_lock_irq(&push->lock);
 	if (!push->conn_error)
 		push->conn_error = r;
@@ -237,29 +330,124 @@ static int acker_fn(void *arg)
 	return 0;
 }
 
+/* Close the thread's socket; the stop path no longer sees it. */
+static void push_close_sock(struct mig_push *push)
+{
+	struct socket *sock;
+
+	mutex_lock(&push->sock_lock);
+	sock = push->sock;
+	push->sock = NULL;
+	mutex_unlock(&push->sock_lock);
+	mig_sock_close(sock);
+}
+
+static void handed_off(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+
+	mig_set_mode(dev, DM_MIGRATE_MODE_HANDED_OFF);
+	DMINFO("%s: handed off to %s; local writes now fail",
+	       mig_name(dev), push->addr.text);
+	/* No more connections: the key is not needed any more. */
+	memzero_explicit(&push->key, sizeof(push->key));
+}
+
+/* Everything dirty again: the peer holds nothing we can count on. */
+static void restart(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+
+	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
+	push->cursor = 0;
+	push->round_picked = 0;
+	if (mig_mode_precopy(mig_mode(dev))) {
+		push->round = 0;
+		mig_set_mode(dev, DM_MIGRATE_MODE_BULK);
+	}
+}
+
+/*
+ * Act on the destination's verdict (nothing is in flight yet).  Returns
+ * 0 to go on with this connection, 1 when there is nothing more to send
+ * (handed off), or an error.
+ */
+static int push_verdict(struct mig_push *push, u32 verdict)
+{
+	struct mig_dev *dev = push->dev;
+
+	switch (verdict) {
+	case DM_MIGRATE_VERDICT_OWNER:
+		if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
+			DMINFO("%s: the peer confirms it took the volume over",
+			       mig_name(dev));
+			handed_off(push);
+			return 1;
+		}
+		mig_set_error(dev, -EPERM, "the peer owns the volume: it was handed off");
+		return -EPERM;
+	case DM_MIGRATE_VERDICT_FRESH:
+		if (push->session.generation > 1) {
+			DMWARN("%s: %s holds nothing of this migration (restarted or re-created); sending every chunk again",
+			       mig_name(dev), push->addr.text);
+			mig_set_error(dev, -ESTALE, "the peer lost the migration's state: sending every chunk again");
+			restart(push);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int push_connect(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
+	struct socket *sock;
 	char err[96] = "";
+	u32 verdict;
 	int r;
 
-	r = mig_sock_connect(push->net, &push->addr, &push->sock);
+	r = mig_sock_open(push->net, &push->addr, &sock);
+	if (r) {
+		mig_set_error(dev, r, "cannot create a socket: error %d", r);
+		return r;
+	}
+	mutex_lock(&push->sock_lock);
+	if (push->stopping) {
+		mutex_unlock(&push->sock_lock);
+		sock_release(sock);
+		return -EINTR;
+	}
+	push->sock = sock;
+	mutex_unlock(&push->sock_lock);
+
+	r = mig_sock_connect(sock, &push->addr, MIG_CONNECT_TIMEOUT);
 	if (r) {
 		mig_set_error(dev, r, "cannot connect to %s: error %d",
 			      push->addr.text, r);
-		return r;
-	}
-	r = mig_handshake(push->sock, true, &push->geom, &push->key, err,
-			  sizeof(err));
-	if (r) {
-		mig_set_error(dev, r, "%s", err);
-		DMERR_LIMIT("%s: %s", push->addr.text, err);
 		goto fail;
 	}
+	push->session.generation++;
+	r = mig_handshake_source(sock, &push->geom, &push->key, &push->session,
+				 &verdict, err, sizeof(err));
+	if (r) {
+		mig_set_error(dev, r, "%s", err);
+		DMERR_LIMIT("%s: %s: %s", mig_name(dev), push->addr.text, err);
+		goto fail;
+	}
+	r = push_verdict(push, verdict);
+	if (r)
+		goto fail;
+
 	push->conn_error = 0;
 	push->next_seq = 0;
 	push->head = 0;
 	push->tail = 0;
+	push->last_ack = jiffies;
+	push->handoff_sent = false;
+	push->handoff_acked = false;
+	/* The acker wakes up every second to watch for a stalled peer. */
+	mig_sock_set_timeouts(sock, HZ, MAX_SCHEDULE_TIMEOUT);
 	push->acker = kthread_run(acker_fn, push, "dm-migrate-ack");
 	if (IS_ERR(push->acker)) {
 		r = PTR_ERR(push->acker);
@@ -270,13 +458,13 @@ static int push_connect(struct mig_push *push)
 	push->connected = true;
 	spin_unlock_irq(&push->lock);
 	atomic_inc(&dev->stats.connections);
-	DMINFO("%s: connected to %s", mig_name(dev), push->addr.text);
+	DMINFO("%s: connected to %s (%s)", mig_name(dev), push->addr.text,
+	       verdict == DM_MIGRATE_VERDICT_RESUME ? "resumed" : "new session");
 	mig_dev_event(dev);
 	mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 	return 0;
 fail:
-	mig_sock_close(push->sock);
-	push->sock = NULL;
+	push_close_sock(push);
 	return r;
 }
 
@@ -300,6 +488,8 @@ static void push_disconnect(struct mig_push *push, int err)
 
 	spin_lock_irq(&push->lock);
 	push->connected = false;
+	push->handoff_sent = false;
+	push->scan_blocked = false;
 	list_for_each_entry_safe(slot, tmp, &push->ready_slots, list) {
 		slot_putback(push, slot);
 		list_move(&slot->list, &push->free_slots);
@@ -319,8 +509,7 @@ static void push_disconnect(struct mig_push *push, int err)
 		list_del_init(&mreq->list);
 		mig_mreq_put(mreq, false);
 	}
-	sock_release(push->sock);
-	push->sock = NULL;
+	push_close_sock(push);
 
 	if (err && err != -EINTR) {
 		DMWARN("%s: connection to %s lost (error %d); unacknowledged chunks marked dirty",
@@ -339,13 +528,16 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 
 	while (slot->sent < slot->nmsgs) {
 		struct mig_msg *m = &slot->msgs[slot->sent];
+		struct mig_unacked u = { .first = m->first, .last = m->last };
 		u32 bytes = sizeof(struct dm_migrate_hdr) + sizeof(m->c) + m->enc_len;
 		u32 count = be32_to_cpu(m->c.count);
 		u64 seq;
 		int r;
 
 		rate_wait(push, bytes);
-		seq = mig_push_ring_add(push, m->first, m->last, NULL);
+		seq = mig_push_ring_add(push, 1, &u);
+		if (!seq)
+			return -EOVERFLOW;
 		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq, &m->c,
 				 sizeof(m->c), slot->enc + m->enc_off, m->enc_len);
 		if (r)
@@ -412,9 +604,14 @@ static void end_round(struct mig_push *push)
 	u32 max_rounds;
 
 	push->cursor = 0;
-	/* A pass that found nothing to send is not a round. */
+	/*
+	 * A pass that found nothing to send is not a round; if chunks are
+	 * dirty but all busy, wait for an ACK before the next pass.
+	 */
 	if (push->round_picked || mode == DM_MIGRATE_MODE_BULK)
 		push->round++;
+	else if (dirty)
+		push->scan_blocked = true;
 	push->round_picked = 0;
 	if (mode == DM_MIGRATE_MODE_BULK)
 		mig_set_mode(dev, mode = DM_MIGRATE_MODE_DIRTY);
@@ -440,46 +637,80 @@ static bool drained(struct mig_push *push)
 	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
 }
 
-/* Everything is on the peer: send HANDOFF and wait for its ACK. */
-static int do_handoff(struct mig_push *push)
+/* Under push->lock: the first queued mirrored write fits in the ring. */
+static struct mig_mreq *mirror_head(struct mig_push *push)
+{
+	struct mig_mreq *mreq = list_first_entry_or_null(&push->mirror_q,
+							 struct mig_mreq, list);
+
+	return mreq && ring_room(push, mig_mreq_pieces(push, mreq)) ? mreq : NULL;
+}
+
+/* Under push->lock: a ready slot and room for all its messages. */
+static struct mig_slot *ready_slot(struct mig_push *push)
+{
+	return ring_room(push, push->run) ?
+	       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
+	       NULL;
+}
+
+/* Under push->lock: a free slot to read into, room for every slot. */
+static struct mig_slot *free_slot(struct mig_push *push)
+{
+	if (READ_ONCE(push->paused) || push->scan_blocked ||
+	    !mig_bitmap_dirty(push->dev->bm) ||
+	    !ring_room(push, (MIG_SLOTS + 1) * push->run))
+		return NULL;
+	return list_first_entry_or_null(&push->free_slots, struct mig_slot, list);
+}
+
+/*
+ * Whether the sender has something it can do now; it sleeps until then
+ * (or MIG_POLL passed, for new dirty chunks).  Every condition is one the
+ * pass below acts on, so that a wakeup is never a busy loop.
+ */
+static bool work_ready(struct mig_push *push)
+{
+	enum dm_migrate_mode mode = mig_mode(push->dev);
+	bool r;
+
+	if (kthread_should_stop() || READ_ONCE(push->conn_error))
+		return true;
+	spin_lock_irq(&push->lock);
+	r = mirror_head(push) || ready_slot(push) || free_slot(push) ||
+	    push->handoff_acked ||
+	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
+	     drained(push)) ||
+	    (push->mirror_requested && mig_mode_precopy(mode));
+	spin_unlock_irq(&push->lock);
+	return r;
+}
+
+/* Everything is on the peer: send HANDOFF; its ACK ends the mode. */
+static int send_handoff(struct mig_push *push)
+{
+	struct mig_unacked u = { .first = 1, .handoff = true };
+	u64 seq = mig_push_ring_add(push, 1, &u);
+
+	if (!seq)
+		return -EOVERFLOW;
+	push->handoff_sent = true;
+	DMINFO("%s: drained; asking %s to take the volume over",
+	       mig_name(push->dev), push->addr.text);
+	return mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF, seq, NULL, 0,
+			    NULL, 0);
+}
+
+/* A slot whose read failed: its chunks go back; too many in a row stop. */
+static void slot_failed(struct mig_push *push, struct mig_slot *slot)
 {
 	struct mig_dev *dev = push->dev;
-	int r;
 
-	r = mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF,
-			 mig_push_ring_add(push, 1, 0, NULL), NULL, 0, NULL, 0);
-	if (r)
-		return r;
-	wait_event_interruptible_timeout(push->wait,
-					 !ring_used(push) || push->conn_error ||
-					 kthread_should_stop(), HANDOFF_TIMEOUT);
-	if (ring_used(push))
-		return push->conn_error ?: -ETIMEDOUT;
-
-	mig_set_mode(dev, DM_MIGRATE_MODE_HANDED_OFF);
-	DMINFO("%s: handed off to %s; local writes now fail",
-	       mig_name(dev), push->addr.text);
-	spin_lock_irq(&push->lock);
-	push->handoff_requested = false;
-	push->handoff_result = 0;
-	spin_unlock_irq(&push->lock);
-	complete(&push->handoff_done);
-	return 0;
-}
-
-/* Wake the idle sender: new mirrored writes or a request. */
-static bool idle_wakeup(struct mig_push *push)
-{
-	return kthread_should_stop() || push->conn_error ||
-	       !list_empty(&push->mirror_q) || push->handoff_requested;
-}
-
-/* Wake the busy sender: also chunks ready or room to read more. */
-static bool busy_wakeup(struct mig_push *push)
-{
-	return idle_wakeup(push) || !list_empty(&push->ready_slots) ||
-	       (!READ_ONCE(push->paused) && !list_empty(&push->free_slots) &&
-		ring_used(push) < MIG_WINDOW / 2);
+	mig_set_error(dev, slot->error, "origin read failed: error %d", slot->error);
+	DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
+		    mig_name(dev), (unsigned long long)slot->index, slot->error);
+	slot_putback(push, slot);
+	push->read_errors++;
 }
 
 /* One pass of the sender: returns an error when the connection broke. */
@@ -496,9 +727,7 @@ static int pump(struct mig_push *push)
 	/* 1. Mirrored writes first: the guest is waiting for them. */
 	for (;;) {
 		spin_lock_irq(&push->lock);
-		mreq = ring_used(push) < MIG_WINDOW - 1 ?
-		       list_first_entry_or_null(&push->mirror_q, struct mig_mreq, list) :
-		       NULL;
+		mreq = mirror_head(push);
 		if (mreq)
 			list_del_init(&mreq->list);
 		spin_unlock_irq(&push->lock);
@@ -512,39 +741,33 @@ static int pump(struct mig_push *push)
 	/* 2. Chunks that are read and encoded. */
 	for (;;) {
 		spin_lock_irq(&push->lock);
-		slot = ring_used(push) + push->run < MIG_WINDOW ?
-		       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
-		       NULL;
+		slot = ready_slot(push);
 		if (slot)
 			list_del_init(&slot->list);
 		spin_unlock_irq(&push->lock);
 		if (!slot)
 			break;
+		r = 0;
 		if (slot->error) {
-			mig_set_error(dev, slot->error, "origin read failed: error %d",
-				      slot->error);
-			DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
-				    mig_name(dev),
-				    (unsigned long long)slot->index, slot->error);
-			slot_putback(push, slot);
-			r = 0;
+			slot_failed(push, slot);
 		} else {
+			push->read_errors = 0;
 			r = send_slot(push, slot);
 		}
 		spin_lock_irq(&push->lock);
 		list_add(&slot->list, r ? &push->ready_slots : &push->free_slots);
+		push->scan_blocked = false;
 		spin_unlock_irq(&push->lock);
 		if (r)
 			return r;
 	}
+	if (push->read_errors >= MIG_MAX_FAILURES)
+		return -EIO;
 
 	/* 3. Start reading more chunks, unless paused. */
-	while (!READ_ONCE(push->paused)) {
+	for (;;) {
 		spin_lock_irq(&push->lock);
-		/* Room in the ring for every slot's messages. */
-		slot = ring_used(push) + MIG_SLOTS * push->run < MIG_WINDOW ?
-		       list_first_entry_or_null(&push->free_slots, struct mig_slot, list) :
-		       NULL;
+		slot = free_slot(push);
 		spin_unlock_irq(&push->lock);
 		if (!slot)
 			break;
@@ -563,30 +786,60 @@ static int pump(struct mig_push *push)
 
 	spin_lock_irq(&push->lock);
 	round_done = round_done && !push->reading && list_empty(&push->ready_slots);
-	if (push->mirror_requested && mig_mode(dev) != DM_MIGRATE_MODE_MIRRORING) {
+	if (push->mirror_requested && mig_mode_precopy(mig_mode(dev))) {
 		spin_unlock_irq(&push->lock);
 		mig_set_mode(dev, DM_MIGRATE_MODE_MIRRORING);
 		DMINFO("%s: mirroring writes to %s", mig_name(dev),
 		       push->addr.text);
 		spin_lock_irq(&push->lock);
 	}
-	if (push->handoff_requested && drained(push)) {
+	if (push->handoff_acked) {
 		spin_unlock_irq(&push->lock);
-		return do_handoff(push);
+		handed_off(push);
+		return 0;
+	}
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
+	    drained(push)) {
+		spin_unlock_irq(&push->lock);
+		return send_handoff(push);
 	}
 	spin_unlock_irq(&push->lock);
 
-	if (round_done) {
+	if (round_done)
 		end_round(push);
-		/* Nothing dirty: poll, new writes will be found next pass. */
-		if (!mig_bitmap_dirty(dev->bm))
-			wait_event_interruptible_timeout(push->wait,
-							 idle_wakeup(push), HZ / 20);
-		return push->conn_error;
-	}
+	wait_event_interruptible_timeout(push->wait, work_ready(push), MIG_POLL);
+	return READ_ONCE(push->conn_error);
+}
 
-	wait_event_interruptible_timeout(push->wait, busy_wakeup(push), HZ / 10);
-	return push->conn_error;
+/*
+ * The push cannot go on (the origin or the peer keeps failing): stop
+ * with the error in status, back to tracking, every unsent chunk dirty.
+ * Never while a handoff is pending: that mode ends only by the peer's
+ * word or the operator's.
+ */
+static bool push_give_up(struct mig_push *push, int err)
+{
+	struct mig_dev *dev = push->dev;
+	const char *what;
+
+	if (push->read_errors >= MIG_MAX_FAILURES)
+		what = "reading the origin";
+	else if (push->peer_io_errors >= MIG_MAX_FAILURES)
+		what = "the destination's writes";
+	else if (err == -EPERM)
+		what = "the destination owns the volume:";
+	else
+		return false;
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
+		return false;
+	mig_set_error(dev, err, "push stopped: %s failed (error %d); the volume is intact and tracked",
+		      what, err);
+	DMERR("%s: push to %s stopped: %s failed (error %d)", mig_name(dev),
+	      push->addr.text, what, err);
+	WRITE_ONCE(push->failed, true);
+	mig_throttle_set_rate(&dev->throttle, 0);
+	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+	return true;
 }
 
 static int push_thread(void *arg)
@@ -597,25 +850,29 @@ static int push_thread(void *arg)
 	int r;
 
 	while (!kthread_should_stop()) {
-		if (mig_mode(push->dev) == DM_MIGRATE_MODE_HANDED_OFF) {
+		if (mig_mode(push->dev) == DM_MIGRATE_MODE_HANDED_OFF ||
+		    READ_ONCE(push->failed)) {
 			push_disconnect(push, 0);
-			schedule_timeout_interruptible(HZ);
+			wait_event_interruptible(push->wait, kthread_should_stop());
 			continue;
 		}
 		if (!push->sock) {
 			r = push_connect(push);
-			if (r) {
+			if (r < 0 && !push_give_up(push, r)) {
 				wait_event_interruptible_timeout(push->wait,
 								 kthread_should_stop(),
 								 msecs_to_jiffies(backoff_ms));
 				backoff_ms = min(backoff_ms * 2, 5000U);
-				continue;
 			}
+			if (r)
+				continue;
 			backoff_ms = 100;
 		}
 		r = pump(push);
-		if (r)
+		if (r) {
 			push_disconnect(push, r);
+			push_give_up(push, r);
+		}
 	}
 	push_disconnect(push, 0);
 	memalloc_noio_restore(noio);
@@ -634,6 +891,7 @@ static void push_free(struct mig_push *push)
 	}
 	if (push->wq)
 		destroy_workqueue(push->wq);
+	mempool_destroy(push->mreq_pool);
 	bioset_exit(&push->bs);
 	mig_bitmap_destroy(&push->busy);
 	kvfree(push->fifo);
@@ -651,7 +909,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	u32 chunk_bytes = 512U << dev->chunk_shift;
 	struct mig_push *push;
 	int i;
-	/* Every slot's messages fit in half the ring (see pump()). */
+	/* Every slot's messages fit in half the ring (see free_slot()). */
 	u32 run = clamp(MIG_RUN_BYTES / chunk_bytes, 1U, MIG_WINDOW / 2 / MIG_SLOTS);
 
 	push = kzalloc(sizeof(*push), GFP_KERNEL);
@@ -660,16 +918,19 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	push->dev = dev;
 	push->run = run;
 	spin_lock_init(&push->lock);
+	mutex_init(&push->sock_lock);
 	init_waitqueue_head(&push->wait);
 	INIT_LIST_HEAD(&push->free_slots);
 	INIT_LIST_HEAD(&push->ready_slots);
 	INIT_LIST_HEAD(&push->mirror_q);
-	init_completion(&push->handoff_done);
 
 	push->fifo = kvcalloc(MIG_WINDOW, sizeof(*push->fifo), GFP_KERNEL);
 	if (!push->fifo)
 		goto fail;
 	if (bioset_init(&push->bs, 64, 0, BIOSET_NEED_BVECS))
+		goto fail;
+	push->mreq_pool = mempool_create_kmalloc_pool(64, sizeof(struct mig_mreq));
+	if (!push->mreq_pool)
 		goto fail;
 	push->wq = alloc_workqueue("dm-migrate-read", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				   MIG_SLOTS);
@@ -712,6 +973,26 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
 }
 
+/* Stop the thread; what was not acknowledged is dirty again. */
+static void push_stop(struct mig_push *push)
+{
+	if (!push->thread)
+		return;
+	/* End any blocking connect, send or receive of the thread's socket. */
+	mutex_lock(&push->sock_lock);
+	push->stopping = true;
+	if (push->sock)
+		kernel_sock_shutdown(push->sock, SHUT_RDWR);
+	mutex_unlock(&push->sock_lock);
+	kthread_stop(push->thread);
+	push->thread = NULL;
+	push->stopping = false;
+	put_net(push->net);
+	push->net = NULL;
+	memzero_explicit(&push->key, sizeof(push->key));
+	mig_throttle_set_rate(&push->dev->throttle, 0);
+}
+
 int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 		   const char **why)
 {
@@ -730,6 +1011,13 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 		       "the device is already migrating (abort it first)";
 		return -EBUSY;
 	}
+	if (dev->grow_pending) {
+		*why = "a grown table is loaded but not resumed: resume the device first";
+		return -EBUSY;
+	}
+	/* A destination that took over stops answering its old source. */
+	if (mig_recv_owner(dev))
+		mig_recv_stop(dev);
 
 	if (!dev->push) {
 		dev->push = push_alloc(dev);
@@ -737,6 +1025,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 			return -ENOMEM;
 	}
 	push = dev->push;
+	push_stop(push);		/* a push that stopped by itself */
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
 	if (push->nchunks != mig_geom_chunks(&push->geom)) {
@@ -755,13 +1044,19 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->bdev = dev->bdev;
 	push->addr = s->addr;
 	push->key = s->key;
+	get_random_bytes(push->session.id, sizeof(push->session.id));
+	push->session.generation = 0;
 	push->round = 0;
 	push->round_picked = 0;
 	push->cursor = 0;
 	push->paused = false;
+	push->failed = false;
+	push->read_errors = 0;
+	push->peer_io_errors = 0;
 	push->mirror_requested = false;
-	push->handoff_requested = false;
 	push->conn_error = 0;
+	push->ring_peak = 0;
+	atomic_set(&push->ack_timeouts, 0);
 	push->net = get_net(s->net);
 	mig_dev_set_net(dev, s->net);
 
@@ -782,18 +1077,6 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	}
 	DMINFO("%s: pushing to %s", name, push->addr.text);
 	return 0;
-}
-
-/* Stop the thread; what was not acknowledged is dirty again. */
-static void push_stop(struct mig_push *push)
-{
-	if (!push->thread)
-		return;
-	kthread_stop(push->thread);
-	push->thread = NULL;
-	put_net(push->net);
-	push->net = NULL;
-	mig_throttle_set_rate(&push->dev->throttle, 0);
 }
 
 /* The last table is gone: no I/O reaches dev->push any more. */
@@ -818,19 +1101,30 @@ static struct mig_push *running_push(struct mig_dev *dev, const char **why)
 		*why = "the volume was handed off to the peer";
 		return NULL;
 	}
-	if (!dev->push || !dev->push->thread) {
-		*why = "no push is running";
+	if (!mig_push_running(dev)) {
+		*why = dev->push && dev->push->thread ?
+		       "the push stopped after repeated failures (see status)" :
+		       "no push is running";
 		return NULL;
 	}
 	return dev->push;
 }
 
-int mig_push_abort(struct mig_dev *dev, const char **why)
+int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 {
+	bool pending = mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF;
+
 	if (!running_push(dev, why))
 		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EBUSY : -ENOENT;
+	if (pending && !force) {
+		*why = "a handoff is pending: the peer may own the volume already; 'abort force' only if it certainly does not";
+		return -EBUSY;
+	}
 	push_stop(dev->push);
 	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+	if (pending)
+		DMWARN("%s: pending handoff forced back to tracking by the operator; the volume is writable here again",
+		       mig_name(dev));
 	DMINFO("%s: push aborted; %llu chunks dirty", mig_name(dev),
 	       (unsigned long long)mig_bitmap_dirty(dev->bm));
 	return 0;
@@ -842,9 +1136,8 @@ int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
 
 	if (!push)
 		return -ENOENT;
-	if (pause && (mig_mode(dev) == DM_MIGRATE_MODE_MIRRORING ||
-		      push->mirror_requested)) {
-		*why = "cannot pause while mirroring: guest writes wait for the peer";
+	if (pause && (!mig_mode_precopy(mig_mode(dev)) || push->mirror_requested)) {
+		*why = "cannot pause while mirroring or handing off: guest writes wait for the peer";
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, pause);
@@ -859,6 +1152,10 @@ int mig_push_mirror(struct mig_dev *dev, const char **why)
 
 	if (!push)
 		return -ENOENT;
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
+		*why = "a handoff is pending";
+		return -EBUSY;
+	}
 	spin_lock_irq(&push->lock);
 	push->mirror_requested = true;
 	spin_unlock_irq(&push->lock);
@@ -867,49 +1164,30 @@ int mig_push_mirror(struct mig_dev *dev, const char **why)
 	return 0;
 }
 
-static bool suspended(struct mig_dev *dev)
-{
-	bool r;
-
-	mutex_lock(&dev->ti_lock);
-	r = dev->ti && dm_suspended(dev->ti);
-	mutex_unlock(&dev->ti_lock);
-	return r;
-}
-
+/*
+ * Decide the handoff: from now on the device refuses resume and writes
+ * (target.c), and the thread drains and asks the peer to take over.
+ * Returns at once; mig_push_handoff_wait() waits for the outcome.
+ */
 int mig_push_handoff(struct mig_dev *dev, const char **why)
 {
 	struct mig_push *push = running_push(dev, why);
-	long left;
 
 	if (!push)
 		return -ENOENT;
-	if (!suspended(dev)) {
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
+		return 0;		/* already decided: same answer */
+	/* dev->suspended changes under ctl_lock, which we hold. */
+	if (!dev->suspended) {
 		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
-	reinit_completion(&push->handoff_done);
-	spin_lock_irq(&push->lock);
-	push->handoff_requested = true;
-	push->handoff_result = -ETIMEDOUT;
-	spin_unlock_irq(&push->lock);
+	mig_set_mode(dev, DM_MIGRATE_MODE_HANDOFF);
 	WRITE_ONCE(push->paused, false);
 	wake_up(&push->wait);
-
-	left = wait_for_completion_killable_timeout(&push->handoff_done,
-						    HANDOFF_TIMEOUT);
-	if (left <= 0) {
-		spin_lock_irq(&push->lock);
-		push->handoff_requested = false;
-		spin_unlock_irq(&push->lock);
-		*why = "the peer did not confirm in time (unreachable or not draining)";
-		DMERR("%s: handoff did not complete: peer %s unreachable or not draining",
-		      mig_name(dev), push->addr.text);
-		return left ? left : -ETIMEDOUT;
-	}
-	if (push->handoff_result)
-		*why = "the peer did not confirm";
-	return push->handoff_result;
+	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",
+	       mig_name(dev), push->addr.text);
+	return 0;
 }
 
 int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
@@ -945,6 +1223,7 @@ void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 	else
 		DMEMIT(" %u %s %s", push->round,
 		       mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? "closed" :
+		       READ_ONCE(push->failed) ? "stopped" :
 		       READ_ONCE(push->connected) ? "connected" : "connecting",
 		       push->addr.text);
 	*psz = sz;
@@ -956,7 +1235,7 @@ void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
  */
 bool mig_push_running(struct mig_dev *dev)
 {
-	return dev->push && dev->push->thread;
+	return dev->push && dev->push->thread && !READ_ONCE(dev->push->failed);
 }
 
 bool mig_push_connected(struct mig_dev *dev)
@@ -982,4 +1261,14 @@ u64 mig_push_converge_bytes(struct mig_dev *dev)
 const char *mig_push_peer(struct mig_dev *dev)
 {
 	return dev->push ? dev->push->addr.text : NULL;
+}
+
+unsigned int mig_push_window_peak(struct mig_dev *dev)
+{
+	return dev->push ? READ_ONCE(dev->push->ring_peak) : 0;
+}
+
+unsigned int mig_push_ack_timeouts(struct mig_dev *dev)
+{
+	return dev->push ? atomic_read(&dev->push->ack_timeouts) : 0;
 }

@@ -5,6 +5,7 @@
 
 #include <linux/bio.h>
 #include <linux/kthread.h>
+#include <linux/mempool.h>
 #include <linux/sizes.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -16,6 +17,8 @@
 #define MIG_SLOTS	8	/* runs of chunks being read and encoded at once */
 #define MIG_WINDOW	1024	/* messages sent and not yet acknowledged */
 #define MIG_RUN_BYTES	SZ_1M	/* adjacent dirty chunks read together */
+#define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
+#define MIG_MAX_FAILURES 8	/* same failure in a row: the push stops */
 
 /* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
 struct mig_msg {
@@ -57,7 +60,8 @@ struct mig_mreq {
 	sector_t sector;		/* 0-based in the volume */
 	u32 len;			/* 0 for a flush */
 	u32 flags;			/* DM_MIGRATE_WRITE_* */
-	void *data;			/* kmalloc copy of the write */
+	/* The data, sent from @bio's own pages: it lives until we end it. */
+	struct bvec_iter iter;
 	atomic_t pending;		/* local write + peer ack */
 	blk_status_t status;
 };
@@ -66,7 +70,9 @@ struct mig_mreq {
 struct mig_unacked {
 	u64 seq;
 	u64 first, last;		/* chunks; first > last for none */
-	struct mig_mreq *mreq;
+	struct mig_mreq *mreq;		/* on the last piece of a write */
+	unsigned long queued;		/* jiffies, for the ACK watchdog */
+	bool handoff;			/* the HANDOFF message */
 };
 
 struct mig_push {
@@ -80,8 +86,17 @@ struct mig_push {
 	struct mig_key key;
 
 	struct task_struct *thread;	/* connects, dispatches, sends */
-	struct task_struct *acker;	/* reads ACKs of one connection */
-	struct socket *sock;		/* owned by thread */
+	struct task_struct *acker;	/* reads ACKs, watches for stalls */
+	/*
+	 * Owned by thread; published under sock_lock (as soon as it exists,
+	 * before connect) so that a stop can shut it down from outside and
+	 * so end any blocking connect, send or receive.
+	 */
+	struct socket *sock;
+	struct mutex sock_lock;
+	bool stopping;			/* under sock_lock */
+	struct mig_session session;	/* id and connection generation */
+	mempool_t *mreq_pool;		/* mirrored writes, from ->map */
 	struct workqueue_struct *wq;	/* reads and encodes chunks */
 	struct bio_set bs;		/* local clones of mirrored writes */
 	/* Chunks read or mirrored and not yet on the wire: never re-read. */
@@ -98,7 +113,16 @@ struct mig_push {
 	struct list_head mirror_q;	/* mreqs to send */
 	struct mig_unacked *fifo;	/* ring of MIG_WINDOW */
 	unsigned int head, tail;	/* fifo[head % W] .. fifo[tail % W] */
+	unsigned int ring_peak;		/* most entries ever used at once */
 	u64 next_seq;
+	unsigned long last_ack;		/* jiffies of the last ACK progress */
+	bool scan_blocked;		/* a pass found only busy chunks */
+	bool handoff_sent;		/* HANDOFF is in the ring */
+	bool handoff_acked;		/* and the peer ACKed it */
+	unsigned int peer_io_errors;	/* ERROR(IO) from the peer, in a row */
+	unsigned int read_errors;	/* origin read failures, in a row */
+	bool failed;			/* the thread gave up; see last_error */
+	atomic_t ack_timeouts;		/* connections dropped for no ACK */
 
 	/* Thread-only state. */
 	u64 cursor;			/* next chunk of the round */
@@ -108,9 +132,6 @@ struct mig_push {
 
 	/* Requests, under lock. */
 	bool mirror_requested;
-	bool handoff_requested;
-	int handoff_result;
-	struct completion handoff_done;
 
 	/* Limits and pause: read locklessly, set under ctl_lock. */
 	struct mig_limits lim;
@@ -120,12 +141,14 @@ struct mig_push {
 };
 
 /* push.c */
-u64 mig_push_ring_add(struct mig_push *push, u64 first, u64 last,
-		      struct mig_mreq *mreq);
+u64 mig_push_ring_add(struct mig_push *push, unsigned int n,
+		      const struct mig_unacked *last);
 
 /* mirror.c */
 int mig_mirror_map(struct mig_push *push, struct bio *bio);
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it);
 int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq);
+/* Ring entries (messages) a mirrored write or flush takes. */
+unsigned int mig_mreq_pieces(struct mig_push *push, struct mig_mreq *mreq);
 
 #endif /* DM_MIGRATE_PUSH_H */

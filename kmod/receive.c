@@ -1,15 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The destination engine: listen, authenticate the source, apply its
- * chunks and writes to the volume in order, acknowledge them, and on
- * HANDOFF flush and become a plain tracking pass-through.
+ * The destination engine: listen, authenticate sources, apply the chunks
+ * and writes of one connection to the volume in order, acknowledge them
+ * once durable, and on HANDOFF flush and become the volume's owner.
  *
- * One thread, one connection at a time.  Every message is checked in full
- * (wire.c) and, for data, decoded and CRC-checked into a private buffer
- * before a byte of it is written, so a bad message writes nothing: the
- * connection is closed with an ERROR and the protocol error counter rises.
- * ACKs are sent after the write completed (and after the flush, for FLUSH
- * and HANDOFF), so an ACK means the data is on the volume.
+ * Threads and locking
+ * -------------------
+ * rv->acceptor accepts connections and queues each on rv->hs_wq for its
+ * handshake, at most MIG_MAX_PENDING at once: when one more arrives the
+ * oldest is dropped, so idle or slow clients cannot keep a real source
+ * out, and each handshake has a deadline of a few seconds (auth.c).
+ * A handshake that authenticates gets a verdict on the session its source
+ * names (decide()): FRESH, RESUME or OWNER.  A FRESH or RESUME connection
+ * becomes rv->next and preempts the one being served (a source only
+ * reconnects when it gave up on the old connection); rv->thread serves
+ * one connection at a time, so messages of two connections are never
+ * applied interleaved.  rv->lock (a mutex) protects the session, the
+ * pending list and the socket pointers.
+ *
+ * What an ACK means
+ * -----------------
+ * Every message is checked in full (wire.c) and, for data, decoded and
+ * CRC-checked into a private buffer before a byte of it is written, so a
+ * bad message writes nothing.  ACK(seq) is sent only after everything up
+ * to seq was written and the volume flushed: it means durable.  ACKs are
+ * batched: one flush covers every message that had arrived by then (at
+ * most ACK_BATCH messages or ACK_DELAY between ACKs).
+ *
+ * Handoff
+ * -------
+ * HANDOFF makes this host the owner (writes allowed, mode TRACKING) before
+ * the ACK goes out.  The receiver then keeps listening: a source whose ACK
+ * was lost reconnects and gets the verdict OWNER; no data is accepted any
+ * more.  The operator's abort (or removing the device) ends that.
  */
 #include <linux/blkdev.h>
 #include <linux/kthread.h>
@@ -20,6 +43,19 @@
 #include "compress.h"
 #include "transport.h"
 
+#define MIG_MAX_PENDING	8		/* handshakes at once */
+#define ACK_BATCH	64		/* messages per ACK at most */
+#define ACK_DELAY	(HZ / 10)	/* between ACKs at most, when busy */
+
+struct mig_pending {
+	struct list_head list;		/* rv->pending, oldest first */
+	struct work_struct work;
+	struct mig_recv *rv;
+	struct socket *sock;
+	bool dropped;			/* shut down to make room */
+	bool handed;			/* the socket went to rv->next */
+};
+
 struct mig_recv {
 	struct mig_dev *dev;
 	struct block_device *bdev;
@@ -27,17 +63,33 @@ struct mig_recv {
 	struct net *net;
 	struct mig_addr addr;
 	struct mig_key key;
+	struct task_struct *acceptor;
 	struct task_struct *thread;
+	struct workqueue_struct *hs_wq;
 	struct socket *listener;
-	struct socket *sock;		/* current connection, under lock */
-	spinlock_t lock;
-	bool connected;
+	struct bio_set bs;
 	void *buf;			/* encoded payload, vmalloc */
 	void *data;			/* decoded chunk, vmalloc */
+
+	struct mutex lock;		/* protects the fields below */
+	wait_queue_head_t wait;		/* rv->thread waits for rv->next */
+	struct list_head pending;
+	unsigned int nlisted;		/* entries in @pending */
+	unsigned int npending;		/* of them, not dropped */
+	struct socket *next;		/* authenticated, to serve next */
+	struct mig_pending *next_p;	/* its handshake, until complete */
+	bool next_ready;		/* its handshake is complete */
+	struct socket *sock;		/* being served */
+	bool stopping;
+	bool has_session;
+	bool owner;			/* handed off: this host owns it */
+	struct mig_session session;
+	char source[64];		/* address of the source served */
+	bool connected;			/* READ_ONCE */
 };
 
 /* Result of applying one message. */
-enum { APPLIED, HANDED_OFF };
+enum { WROTE, FLUSHED, HANDED_OFF };
 
 static int proto_error(struct mig_recv *rv, struct socket *sock, const char *why)
 {
@@ -90,25 +142,27 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock, u32 len)
 			return io_error(rv, sock, r);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.chunks);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.zero_chunks);
-		return APPLIED;
+		return WROTE;
 	}
 	if (mig_decode_chunk(&c, rv->buf, enc_len, rv->data, &why))
 		return proto_error(rv, sock, why);
-	r = mig_bdev_rw(rv->bdev, sector, rv->data, be32_to_cpu(c.data_len),
-			REQ_OP_WRITE);
+	r = mig_bdev_rw(rv->bdev, &rv->bs, sector, rv->data,
+			be32_to_cpu(c.data_len), REQ_OP_WRITE);
 	if (r)
 		return io_error(rv, sock, r);
 	atomic64_inc(&dev->stats.chunks);
-	return APPLIED;
+	return WROTE;
 }
 
+/*
+ * A mirrored write.  FUA needs nothing of its own: no ACK goes out before
+ * a flush that covers the write.
+ */
 static int apply_write(struct mig_recv *rv, struct socket *sock, u32 len)
 {
 	struct dm_migrate_write w;
 	u32 data_len = len - sizeof(w);
 	const char *why;
-	blk_opf_t opf = REQ_OP_WRITE;
-	u32 flags;
 	int r;
 
 	r = mig_recv(sock, &w, sizeof(w));
@@ -121,19 +175,17 @@ static int apply_write(struct mig_recv *rv, struct socket *sock, u32 len)
 		return r;
 	if (mig_crc32c(rv->data, data_len) != be32_to_cpu(w.crc32c))
 		return proto_error(rv, sock, "write CRC mismatch");
-	flags = be32_to_cpu(w.flags);
-	if (flags & DM_MIGRATE_WRITE_PREFLUSH) {
+	if (be32_to_cpu(w.flags) & DM_MIGRATE_WRITE_PREFLUSH) {
 		r = blkdev_issue_flush(rv->bdev);
 		if (r)
 			return io_error(rv, sock, r);
 	}
-	if (flags & DM_MIGRATE_WRITE_FUA)
-		opf |= REQ_FUA;
-	r = mig_bdev_rw(rv->bdev, be64_to_cpu(w.sector), rv->data, data_len, opf);
+	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), rv->data,
+			data_len, REQ_OP_WRITE);
 	if (r)
 		return io_error(rv, sock, r);
 	atomic64_inc(&rv->dev->stats.writes);
-	return APPLIED;
+	return WROTE;
 }
 
 static int apply(struct mig_recv *rv, struct socket *sock,
@@ -153,11 +205,11 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 		r = blkdev_issue_flush(rv->bdev);
 		if (r)
 			return io_error(rv, sock, r);
-		return hdr->type == DM_MIGRATE_MSG_HANDOFF ? HANDED_OFF : APPLIED;
+		return hdr->type == DM_MIGRATE_MSG_HANDOFF ? HANDED_OFF : FLUSHED;
 	case DM_MIGRATE_MSG_ERROR:
 		r = mig_recv(sock, &perr, sizeof(perr));
 		if (!r) {
-			perr.text[sizeof(perr.text) - 1] = '\0';
+			mig_wire_sanitize(perr.text, sizeof(perr.text));
 			mig_set_error(rv->dev, -ECONNABORTED, "source closed: %s", perr.text);
 		}
 		return -ECONNABORTED;
@@ -166,13 +218,30 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 	}
 }
 
+/* The volume is ours now: before the ACK that tells the source so. */
+static void commit_handoff(struct mig_recv *rv)
+{
+	struct mig_dev *dev = rv->dev;
+
+	mutex_lock(&rv->lock);
+	rv->owner = true;
+	mutex_unlock(&rv->lock);
+	/* Pages cached from reads during the migration are stale. */
+	invalidate_bdev(dm_disk(dev->md)->part0);
+	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+	DMINFO("%s: handoff complete; this host now owns the volume",
+	       mig_name(dev));
+}
+
 /* Serve one authenticated connection until it ends or hands off. */
 static int serve(struct mig_recv *rv, struct socket *sock)
 {
 	u32 max = mig_wire_max_payload(&rv->geom);
+	unsigned long since = 0;
 	struct dm_migrate_hdr hdr;
+	u64 seq = 0, acked = 0;
+	bool unflushed = false;
 	const char *why;
-	u64 expect = 1;
 	int r;
 
 	for (;;) {
@@ -182,86 +251,251 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		if (mig_wire_check_hdr(&hdr, true, max, &why))
 			return proto_error(rv, sock, why);
 		if (hdr.type != DM_MIGRATE_MSG_ERROR &&
-		    be64_to_cpu(hdr.seq) != expect)
+		    be64_to_cpu(hdr.seq) != seq + 1)
 			return proto_error(rv, sock, "message out of sequence");
 		atomic64_add(sizeof(hdr) + be32_to_cpu(hdr.len),
 			     &rv->dev->stats.bytes_wire);
 		r = apply(rv, sock, &hdr);
 		if (r < 0)
 			return r;
-		expect++;
+		if (seq++ == acked)
+			since = jiffies;
+		unflushed = r == WROTE || (unflushed && r != FLUSHED && r != HANDED_OFF);
 		if (r == HANDED_OFF) {
-			/* Pages cached from reads during the migration are stale. */
-			invalidate_bdev(dm_disk(rv->dev->md)->part0);
-			mig_set_mode(rv->dev, DM_MIGRATE_MODE_TRACKING);
-			mig_nl_event(rv->dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
+			commit_handoff(rv);
+			mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
+			return 0;
 		}
-		r = mig_send_msg(sock, DM_MIGRATE_MSG_ACK, be64_to_cpu(hdr.seq),
-				 NULL, 0, NULL, 0) ?: r;
+		/* More is waiting: let one flush and one ACK cover it too. */
+		if (mig_sock_input_pending(sock) && seq - acked < ACK_BATCH &&
+		    time_before(jiffies, since + ACK_DELAY))
+			continue;
+		if (unflushed) {
+			r = blkdev_issue_flush(rv->bdev);
+			if (r)
+				return io_error(rv, sock, r);
+			unflushed = false;
+		}
+		r = mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
 		if (r)
 			return r;
+		acked = seq;
 	}
 }
 
-static int recv_thread(void *arg)
+static int serve_thread(void *arg)
 {
 	struct mig_recv *rv = arg;
 	struct mig_dev *dev = rv->dev;
 	unsigned int noio = memalloc_noio_save();
 	struct socket *sock;
-	char err[96];
 	int r;
 
-	while (!kthread_should_stop() &&
-	       mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING) {
-		r = mig_sock_accept(rv->listener, &sock);
+	for (;;) {
+		wait_event_interruptible(rv->wait, kthread_should_stop() ||
+					 READ_ONCE(rv->next_ready));
+		if (kthread_should_stop())
+			break;
+		mutex_lock(&rv->lock);
+		sock = rv->next_ready ? rv->next : NULL;
+		if (sock) {
+			rv->next = NULL;
+			rv->next_ready = false;
+			rv->sock = sock;
+			mig_sock_peer_text(sock, rv->source, sizeof(rv->source));
+		}
+		mutex_unlock(&rv->lock);
+		if (!sock)
+			continue;
+
+		atomic_inc(&dev->stats.connections);
+		WRITE_ONCE(rv->connected, true);
+		DMINFO("%s: source %s connected", mig_name(dev), rv->source);
+		mig_dev_event(dev);
+		mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
+		r = serve(rv, sock);
+		WRITE_ONCE(rv->connected, false);
 		if (r) {
-			if (!kthread_should_stop())
-				schedule_timeout_interruptible(HZ / 10);
+			DMWARN("%s: source connection ended (error %d)",
+			       mig_name(dev), r);
+			mig_nl_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
+		}
+		mutex_lock(&rv->lock);
+		rv->sock = NULL;
+		mutex_unlock(&rv->lock);
+		mig_sock_close(sock);
+		mig_dev_event(dev);
+	}
+	memalloc_noio_restore(noio);
+	return 0;
+}
+
+/* What the handshake worker needs in decide(). */
+struct hs_ctx {
+	struct mig_recv *rv;
+	struct mig_pending *p;
+};
+
+/*
+ * The verdict on the session an authenticated source names (rv->lock not
+ * held by the caller).  A newer generation of our session resumes and
+ * preempts the connection being served; another session starts afresh;
+ * once handed off, only our own session is answered (OWNER).
+ */
+static int decide(void *arg, const struct mig_session *s, u32 *code)
+{
+	struct hs_ctx *c = arg;
+	struct mig_recv *rv = c->rv;
+	bool same;
+	int r;
+
+	mutex_lock(&rv->lock);
+	same = rv->has_session &&
+	       !memcmp(rv->session.id, s->id, sizeof(s->id));
+	if (rv->stopping || c->p->dropped ||
+	    (same && s->generation <= rv->session.generation)) {
+		*code = DM_MIGRATE_ERR_BUSY;
+		r = -ESTALE;
+		goto out;
+	}
+	if (rv->owner) {
+		*code = DM_MIGRATE_ERR_OWNER;
+		r = same ? DM_MIGRATE_VERDICT_OWNER : -EPERM;
+		goto out;
+	}
+	r = same ? DM_MIGRATE_VERDICT_RESUME : DM_MIGRATE_VERDICT_FRESH;
+	rv->session = *s;
+	rv->has_session = true;
+
+	/* This connection is served next; it is no longer pending. */
+	list_del_init(&c->p->list);
+	rv->nlisted--;
+	rv->npending--;
+	c->p->handed = true;
+	if (rv->next_ready) {
+		mig_sock_close(rv->next);
+	} else if (rv->next) {
+		/* Still in its handshake: its worker closes it. */
+		kernel_sock_shutdown(rv->next, SHUT_RDWR);
+		rv->next_p->handed = false;
+	}
+	rv->next = c->p->sock;
+	rv->next_p = c->p;
+	rv->next_ready = false;
+	if (rv->sock)
+		kernel_sock_shutdown(rv->sock, SHUT_RDWR);
+out:
+	if (r >= 0 && rv->owner)
+		rv->session.generation = s->generation;
+	mutex_unlock(&rv->lock);
+	return r;
+}
+
+static void hs_work(struct work_struct *work)
+{
+	struct mig_pending *p = container_of(work, struct mig_pending, work);
+	struct mig_recv *rv = p->rv;
+	struct mig_dev *dev = rv->dev;
+	struct hs_ctx ctx = { .rv = rv, .p = p };
+	unsigned int noio = memalloc_noio_save();
+	char err[96] = "";
+	int r;
+
+	r = mig_handshake_dest(p->sock, &rv->geom, &rv->key, decide, &ctx,
+			       err, sizeof(err));
+
+	mutex_lock(&rv->lock);
+	if (!p->handed && !list_empty(&p->list)) {
+		list_del(&p->list);
+		rv->nlisted--;
+		if (!p->dropped)
+			rv->npending--;
+	} else if (p->handed) {
+		/* Served from now on, or dropped if its AUTH did not go out. */
+		rv->next_p = NULL;
+		if (r < 0)
+			rv->next = NULL;
+		else
+			WRITE_ONCE(rv->next_ready, true);
+		p->handed = r >= 0;
+	}
+	mutex_unlock(&rv->lock);
+	wake_up(&rv->wait);
+
+	if (r == DM_MIGRATE_VERDICT_OWNER) {
+		DMINFO("%s: told a reconnecting source that the handoff is done",
+		       mig_name(dev));
+	} else if (r < 0 && !p->dropped && r != -ESTALE) {
+		atomic_inc(&dev->stats.protocol_errors);
+		mig_set_error(dev, r, "%s", err);
+		DMERR_LIMIT("%s: refused a source: %s", mig_name(dev), err);
+	}
+	if (!p->handed)
+		mig_sock_close(p->sock);
+	memalloc_noio_restore(noio);
+	kfree(p);
+}
+
+/* Make room for one more handshake: shut the oldest one down. */
+static void drop_oldest(struct mig_recv *rv)
+{
+	struct mig_pending *p;
+
+	list_for_each_entry(p, &rv->pending, list) {
+		if (p->dropped)
+			continue;
+		p->dropped = true;
+		rv->npending--;
+		kernel_sock_shutdown(p->sock, SHUT_RDWR);
+		DMWARN_LIMIT("%s: too many connections in handshake; dropped the oldest",
+			     mig_name(rv->dev));
+		return;
+	}
+}
+
+static int accept_thread(void *arg)
+{
+	struct mig_recv *rv = arg;
+	struct mig_pending *p;
+	struct socket *sock;
+
+	while (!kthread_should_stop()) {
+		if (mig_sock_accept(rv->listener, &sock)) {
+			schedule_timeout_interruptible(HZ / 10);
 			continue;
 		}
-		spin_lock(&rv->lock);
-		rv->sock = sock;
-		spin_unlock(&rv->lock);
-
-		err[0] = '\0';
-		r = mig_handshake(sock, false, &rv->geom, &rv->key, err, sizeof(err));
-		if (r) {
-			atomic_inc(&dev->stats.protocol_errors);
-			mig_set_error(dev, r, "%s", err);
-			DMERR_LIMIT("%s: refused a source: %s", mig_name(dev), err);
-		} else {
-			atomic_inc(&dev->stats.connections);
-			WRITE_ONCE(rv->connected, true);
-			DMINFO("%s: source connected", mig_name(dev));
-			mig_dev_event(dev);
-			mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
-			r = serve(rv, sock);
-			WRITE_ONCE(rv->connected, false);
-			if (r)
-				mig_nl_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
-			if (mig_mode(dev) == DM_MIGRATE_MODE_TRACKING)
-				DMINFO("%s: handoff complete; this host now owns the volume",
-				       mig_name(dev));
-			else
-				DMWARN("%s: source connection ended (error %d)",
-				       mig_name(dev), r);
+		p = kzalloc(sizeof(*p), GFP_KERNEL);
+		if (!p) {
+			mig_sock_close(sock);
+			continue;
 		}
-		spin_lock(&rv->lock);
-		rv->sock = NULL;
-		spin_unlock(&rv->lock);
-		mig_sock_close(sock);
+		p->rv = rv;
+		p->sock = sock;
+		INIT_WORK(&p->work, hs_work);
+		mutex_lock(&rv->lock);
+		/* Dropped ones linger until their worker ran: bound them too. */
+		if (rv->stopping || rv->nlisted >= 4 * MIG_MAX_PENDING) {
+			mutex_unlock(&rv->lock);
+			mig_sock_close(sock);
+			kfree(p);
+			continue;
+		}
+		if (rv->npending >= MIG_MAX_PENDING)
+			drop_oldest(rv);
+		list_add_tail(&p->list, &rv->pending);
+		rv->nlisted++;
+		rv->npending++;
+		mutex_unlock(&rv->lock);
+		queue_work(rv->hs_wq, &p->work);
 	}
-	/* Handed off (or stopping): no more sources. */
-	kernel_sock_shutdown(rv->listener, SHUT_RDWR);
-	memalloc_noio_restore(noio);
-	/* Wait for kthread_stop() (mig_recv_stop owns our lifetime). */
-	mig_wait_for_stop();
 	return 0;
 }
 
 static void recv_free(struct mig_recv *rv)
 {
+	if (rv->hs_wq)
+		destroy_workqueue(rv->hs_wq);
+	bioset_exit(&rv->bs);
 	vfree(rv->buf);
 	vfree(rv->data);
 	if (rv->net)
@@ -290,14 +524,19 @@ int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 	rv->bdev = dev->bdev;
 	rv->geom.dev_sectors = dev->sectors;
 	rv->geom.chunk_sectors = 1U << dev->chunk_shift;
-	spin_lock_init(&rv->lock);
+	mutex_init(&rv->lock);
+	init_waitqueue_head(&rv->wait);
+	INIT_LIST_HEAD(&rv->pending);
 	rv->addr = s->addr;
 	rv->key = s->key;
+	strscpy(rv->source, "-", sizeof(rv->source));
 
 	r = -ENOMEM;
 	rv->buf = vmalloc(mig_wire_max_payload(&rv->geom));
 	rv->data = vmalloc(mig_geom_chunk_bytes(&rv->geom));
-	if (!rv->buf || !rv->data)
+	rv->hs_wq = alloc_workqueue("dm-migrate-hs", WQ_UNBOUND, MIG_MAX_PENDING);
+	if (!rv->buf || !rv->data || !rv->hs_wq ||
+	    bioset_init(&rv->bs, 4, 0, BIOSET_NEED_BVECS))
 		goto fail;
 	rv->net = get_net(s->net);
 	r = mig_sock_listen(rv->net, &rv->addr, &rv->listener);
@@ -308,20 +547,27 @@ int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 		       "cannot listen on the address";
 		goto fail;
 	}
+	rv->thread = kthread_run(serve_thread, rv, "dm-migrate-recv");
+	if (IS_ERR(rv->thread)) {
+		r = PTR_ERR(rv->thread);
+		goto fail_listener;
+	}
+	rv->acceptor = kthread_run(accept_thread, rv, "dm-migrate-accept");
+	if (IS_ERR(rv->acceptor)) {
+		r = PTR_ERR(rv->acceptor);
+		kthread_stop(rv->thread);
+		goto fail_listener;
+	}
 	mig_stats_reset(&dev->stats);
 	mig_clear_error(dev);
 	mig_dev_set_net(dev, s->net);
-	rv->thread = kthread_run(recv_thread, rv, "dm-migrate-recv");
-	if (IS_ERR(rv->thread)) {
-		r = PTR_ERR(rv->thread);
-		mig_sock_close(rv->listener);
-		goto fail;
-	}
 	mutex_lock(&dev->lock);		/* status readers look at dev->recv */
 	dev->recv = rv;
 	mutex_unlock(&dev->lock);
 	DMINFO("%s: listening on %s", name, rv->addr.text);
 	return 0;
+fail_listener:
+	mig_sock_close(rv->listener);
 fail:
 	recv_free(rv);
 	return r;
@@ -330,15 +576,25 @@ fail:
 void mig_recv_stop(struct mig_dev *dev)
 {
 	struct mig_recv *rv = dev->recv;
+	struct mig_pending *p;
 
 	if (!rv)
 		return;
+	mutex_lock(&rv->lock);
+	rv->stopping = true;
 	kernel_sock_shutdown(rv->listener, SHUT_RDWR);
-	spin_lock(&rv->lock);
+	list_for_each_entry(p, &rv->pending, list)
+		kernel_sock_shutdown(p->sock, SHUT_RDWR);
+	if (rv->next)
+		kernel_sock_shutdown(rv->next, SHUT_RDWR);
 	if (rv->sock)
 		kernel_sock_shutdown(rv->sock, SHUT_RDWR);
-	spin_unlock(&rv->lock);
+	mutex_unlock(&rv->lock);
+
+	kthread_stop(rv->acceptor);
+	flush_workqueue(rv->hs_wq);	/* every handshake is over */
 	kthread_stop(rv->thread);
+	mig_sock_close(rv->next);
 	sock_release(rv->listener);
 	mutex_lock(&dev->lock);
 	dev->recv = NULL;
@@ -346,13 +602,15 @@ void mig_recv_stop(struct mig_dev *dev)
 	recv_free(rv);
 }
 
+/* Under dev->lock (the status path). */
 void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 		     unsigned int *psz)
 {
 	struct mig_recv *rv = dev->recv;
 	unsigned int sz = *psz;
 
-	DMEMIT(" - %s %s", READ_ONCE(rv->connected) ? "connected" : "listening",
+	DMEMIT(" - %s %s", READ_ONCE(rv->owner) ? "owner" :
+	       READ_ONCE(rv->connected) ? "connected" : "listening",
 	       rv->addr.text);
 	*psz = sz;
 }
@@ -362,7 +620,25 @@ bool mig_recv_connected(struct mig_dev *dev)
 	return dev->recv && READ_ONCE(dev->recv->connected);
 }
 
+bool mig_recv_owner(struct mig_dev *dev)
+{
+	return dev->recv && READ_ONCE(dev->recv->owner);
+}
+
 const char *mig_recv_addr(struct mig_dev *dev)
 {
 	return dev->recv ? dev->recv->addr.text : NULL;
+}
+
+/* The address of the source served last, or "-"; under dev->lock. */
+void mig_recv_source(struct mig_dev *dev, char *buf, size_t len)
+{
+	struct mig_recv *rv = dev->recv;
+
+	strscpy(buf, "-", len);
+	if (!rv)
+		return;
+	mutex_lock(&rv->lock);
+	strscpy(buf, rv->source, len);
+	mutex_unlock(&rv->lock);
 }

@@ -150,18 +150,25 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		WRITE_ONCE(mt->dev->mode, DM_MIGRATE_MODE_RECEIVING);
 
 	if (ti->len > mt->dev->sectors) {
-		/* The engines size their state by the volume: no growing under them. */
-		if (mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
-		    mig_push_running(mt->dev)) {
-			ti->error = "Cannot grow a device while it is migrating";
-			r = -EBUSY;
-			goto bad_put_dev;
-		}
 		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
 		if (!mt->grown) {
 			ti->error = "Cannot allocate dirty bitmap for the grown device";
 			r = -ENOMEM;
 			goto bad_put_dev;
+		}
+		/*
+		 * The engines size their state by the volume: no growing under
+		 * them, and no push starts until this table is resumed or gone.
+		 */
+		mutex_lock(&mt->dev->ctl_lock);
+		r = mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
+		    mig_push_running(mt->dev) ? -EBUSY : 0;
+		if (!r)
+			mt->dev->grow_pending++;
+		mutex_unlock(&mt->dev->ctl_lock);
+		if (r) {
+			ti->error = "Cannot grow a device while it is migrating";
+			goto bad_free_grown;
 		}
 	}
 
@@ -173,6 +180,8 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = mt;
 	return 0;
 
+bad_free_grown:
+	mig_bitmap_free(mt->grown);
 bad_put_dev:
 	mig_dev_put(mt->dev);
 bad_put_origin:
@@ -186,7 +195,12 @@ static void mig_dtr(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
 
-	mig_bitmap_free(mt->grown);
+	if (mt->grown) {
+		mutex_lock(&mt->dev->ctl_lock);
+		mt->dev->grow_pending--;
+		mutex_unlock(&mt->dev->ctl_lock);
+		mig_bitmap_free(mt->grown);
+	}
 	mutex_lock(&mt->dev->ti_lock);
 	if (mt->dev->ti == ti)
 		mt->dev->ti = NULL;
@@ -209,10 +223,13 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 
 	io->tracked = mig_bio_modifies(bio);
 	if (io->tracked && (mode == DM_MIGRATE_MODE_RECEIVING ||
+			    mode == DM_MIGRATE_MODE_HANDOFF ||
 			    mode == DM_MIGRATE_MODE_HANDED_OFF)) {
 		DMERR_LIMIT("%s: write refused: %s", mig_name(mt->dev),
 			    mode == DM_MIGRATE_MODE_RECEIVING ?
 			    "the volume is receiving a migration" :
+			    mode == DM_MIGRATE_MODE_HANDOFF ?
+			    "a handoff to the peer is pending" :
 			    "the volume was handed off to the peer");
 		return DM_MAPIO_KILL;
 	}
@@ -232,7 +249,8 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 
 	bio_set_dev(bio, mt->origin->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	if (io->tracked && mig_mode_precopy(mode) &&
+	/* Discards and write-zeroes cost the origin little: not throttled. */
+	if (io->tracked && mig_mode_precopy(mode) && bio_op(bio) == REQ_OP_WRITE &&
 	    mig_throttle_bio(&mt->dev->throttle, bio, &io->release_ns))
 		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
@@ -265,6 +283,24 @@ static void mig_presuspend(struct dm_target *ti)
 	mig_throttle_bypass(&mt->dev->throttle, true);
 }
 
+/* A suspend that was cancelled: the throttle holds writes again. */
+static void mig_presuspend_undo(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+
+	mig_throttle_bypass(&mt->dev->throttle, false);
+}
+
+/* Every bio is through ->end_io: a handoff may be decided now. */
+static void mig_postsuspend(struct dm_target *ti)
+{
+	struct mig_target *mt = ti->private;
+
+	mutex_lock(&mt->dev->ctl_lock);
+	mt->dev->suspended = true;
+	mutex_unlock(&mt->dev->ctl_lock);
+}
+
 static void mig_resume(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
@@ -273,23 +309,41 @@ static void mig_resume(struct dm_target *ti)
 }
 
 /*
- * Install the bitmap of a grown table.  The device is suspended and the
- * new table already swapped in: no bio is between ->map and ->end_io, so
- * the I/O path does not look at the bitmap.  Status and message calls may
- * (they run against the live table without suspend_lock); dev->lock keeps
- * them off the bitmap while it is replaced.
+ * Refuse to resume while a handoff is pending: the peer may own the volume
+ * already (dm-migrate.rst, "Handoff").  Otherwise install the bitmap of a
+ * grown table.  The device is suspended and the new table already swapped
+ * in: no bio is between ->map and ->end_io, so the I/O path does not look
+ * at the bitmap.  Status and message calls may (they run against the live
+ * table without suspend_lock); dev->lock keeps them off the bitmap while
+ * it is replaced.  ctl_lock keeps the engines from starting meanwhile.
  */
 static int mig_preresume(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
 	struct mig_dev *dev = mt->dev;
-	struct mig_bitmap *old;
+	struct mig_bitmap *old = NULL;
+	int r = 0;
 
+	mutex_lock(&dev->ctl_lock);
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
+		DMERR("%s: resume refused: a handoff is pending (wait for it, or 'abort force' if the peer certainly did not take over)",
+		      mig_name(dev));
+		r = -EBUSY;
+		goto out;
+	}
+	if (mt->grown && (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
+			  mig_push_running(dev))) {
+		DMERR("%s: resume refused: the grown table cannot go live while the device migrates (abort first)",
+		      mig_name(dev));
+		r = -EBUSY;
+		goto out;
+	}
+	dev->suspended = false;
 	mutex_lock(&dev->ti_lock);
 	dev->ti = ti;
 	mutex_unlock(&dev->ti_lock);
 	if (!mt->grown)
-		return 0;
+		goto out;
 
 	mutex_lock(&dev->lock);
 	old = dev->bm;
@@ -297,13 +351,16 @@ static int mig_preresume(struct dm_target *ti)
 	dev->bm = mt->grown;
 	dev->sectors = ti->len;
 	mutex_unlock(&dev->lock);
+	dev->grow_pending--;
 
 	DMINFO("%s: grown to %llu sectors, %llu new chunks marked dirty",
 	       mig_name(dev), (unsigned long long)ti->len,
 	       (unsigned long long)(mt->grown->nbits - old->nbits));
 	mt->grown = NULL;
+out:
+	mutex_unlock(&dev->ctl_lock);
 	mig_bitmap_free(old);
-	return 0;
+	return r;
 }
 
 static void mig_status(struct dm_target *ti, status_type_t type,
@@ -324,17 +381,17 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 		       1ULL << dev->chunk_shift,
 		       (unsigned long long)mig_bitmap_dirty(dev->bm),
 		       (unsigned long long)dev->bm->nbits);
-		if (dev->push && mode != DM_MIGRATE_MODE_RECEIVING)
-			mig_push_status(dev, result, maxlen, &sz);
-		else if (dev->recv && mode == DM_MIGRATE_MODE_RECEIVING)
+		if (dev->recv)
 			mig_recv_status(dev, result, maxlen, &sz);
+		else if (dev->push)
+			mig_push_status(dev, result, maxlen, &sz);
 		else
 			DMEMIT(" - - -");
-		DMEMIT(" %lld %lld %lld %lld %lld %d %d",
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u",
 		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
 		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
 		       atomic64_read(&st->writes), atomic_read(&st->connections),
-		       atomic_read(&st->protocol_errors));
+		       atomic_read(&st->protocol_errors), mig_push_window_peak(dev));
 		spin_lock(&dev->err_lock);
 		DMEMIT(" %s", dev->last_error[0] ? dev->last_error : "-");
 		spin_unlock(&dev->err_lock);
@@ -403,6 +460,8 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return r;
 	r = 0;
 
+	/* ctl_lock: no push starts between a check and a clear below. */
+	mutex_lock(&dev->ctl_lock);
 	mutex_lock(&dev->lock);
 	if (!strcasecmp(argv[0], "dirty_ranges")) {
 		if (argc > 3 || (argc > 1 && kstrtoull(argv[1], 10, &from)) ||
@@ -451,17 +510,19 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		r = -EINVAL;
 		goto out;
 	}
-	if (!set && mig_push_running(dev)) {
-		DMERR("%s: clear_dirty refused while pushing: it would lose data", name);
-		r = -EBUSY;
+	if (set) {
+		mig_bitmap_set_range(dev->bm, first, last);
 		goto out;
 	}
-	if (set)
-		mig_bitmap_set_range(dev->bm, first, last);
-	else
+	if (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING) {
+		DMERR("%s: clear_dirty refused while migrating: it would lose data", name);
+		r = -EBUSY;
+	} else {
 		mig_bitmap_clear_range(dev->bm, first, last);
+	}
 out:
 	mutex_unlock(&dev->lock);
+	mutex_unlock(&dev->ctl_lock);
 	return r;
 }
 
@@ -475,13 +536,15 @@ static int mig_iterate_devices(struct dm_target *ti,
 
 static struct target_type mig_target_type = {
 	.name		= DM_MIGRATE_TARGET_NAME,
-	.version	= {1, 0, 0},
+	.version	= {2, 0, 0},
 	.module		= THIS_MODULE,
 	.ctr		= mig_ctr,
 	.dtr		= mig_dtr,
 	.map		= mig_map,
 	.end_io		= mig_end_io,
 	.presuspend	= mig_presuspend,
+	.presuspend_undo = mig_presuspend_undo,
+	.postsuspend	= mig_postsuspend,
 	.preresume	= mig_preresume,
 	.resume		= mig_resume,
 	.status		= mig_status,

@@ -4,6 +4,7 @@
  * of the process that started the push or the receiver (the caller holds a
  * reference on it for the socket's lifetime).
  */
+#include <linux/bio.h>
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -67,6 +68,8 @@ static void mig_sock_tune(struct socket *sock)
 	sk->sk_allocation = GFP_NOIO;
 	/* Sent from the I/O path: never borrow the task's page fragment. */
 	sk->sk_use_task_frag = false;
+	/* Writeback (swap on a migrated volume) may depend on this socket. */
+	sk_set_memalloc(sk);
 	tcp_sock_set_nodelay(sk);
 	sock_set_keepalive(sk);
 	tcp_sock_set_keepidle(sk, 5);
@@ -82,23 +85,46 @@ static int mig_sock_create(struct net *net, const struct mig_addr *addr,
 				IPPROTO_TCP, sock);
 }
 
-int mig_sock_connect(struct net *net, const struct mig_addr *addr,
-		     struct socket **out)
+int mig_sock_open(struct net *net, const struct mig_addr *addr,
+		  struct socket **out)
 {
-	struct socket *sock;
+	int r = mig_sock_create(net, addr, out);
+
+	if (!r)
+		mig_sock_tune(*out);
+	return r;
+}
+
+int mig_sock_connect(struct socket *sock, const struct mig_addr *addr,
+		     unsigned long timeout)
+{
 	int r;
 
-	r = mig_sock_create(net, addr, &sock);
-	if (r)
-		return r;
-	mig_sock_tune(sock);
+	mig_sock_set_timeouts(sock, MAX_SCHEDULE_TIMEOUT, timeout);
 	r = kernel_connect(sock, (struct sockaddr *)&addr->ss, addr->len, 0);
-	if (r) {
-		sock_release(sock);
-		return r;
-	}
-	*out = sock;
-	return 0;
+	/* A connect that timed out reports -EINPROGRESS. */
+	return r == -EINPROGRESS ? -ETIMEDOUT : r;
+}
+
+void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd)
+{
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, rcv);
+	WRITE_ONCE(sock->sk->sk_sndtimeo, snd);
+}
+
+bool mig_sock_input_pending(struct socket *sock)
+{
+	return tcp_inq(sock->sk) > 0;
+}
+
+void mig_sock_peer_text(struct socket *sock, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+
+	if (kernel_getpeername(sock, (struct sockaddr *)&ss) < 0)
+		strscpy(buf, "-", len);
+	else
+		snprintf(buf, len, "%pISpc", &ss);
 }
 
 int mig_sock_listen(struct net *net, const struct mig_addr *addr,
@@ -113,7 +139,7 @@ int mig_sock_listen(struct net *net, const struct mig_addr *addr,
 	sock_set_reuseaddr(sock->sk);
 	r = kernel_bind(sock, (struct sockaddr *)&addr->ss, addr->len);
 	if (!r)
-		r = kernel_listen(sock, 4);
+		r = kernel_listen(sock, 64);
 	if (r) {
 		sock_release(sock);
 		return r;
@@ -139,6 +165,18 @@ void mig_sock_close(struct socket *sock)
 	sock_release(sock);
 }
 
+static int send_all(struct socket *sock, struct msghdr *msg)
+{
+	int r;
+
+	while (msg_data_left(msg)) {
+		r = sock_sendmsg(sock, msg);
+		if (r <= 0)
+			return r ? r : -EPIPE;
+	}
+	return 0;
+}
+
 int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 		 const void *p1, u32 l1, const void *p2, u32 l2)
 {
@@ -146,7 +184,7 @@ int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 	struct kvec iov[3];
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	size_t total = sizeof(hdr) + l1 + l2;
-	int n = 1, r;
+	int n = 1;
 
 	mig_wire_hdr(&hdr, type, l1 + l2, seq);
 	iov[0].iov_base = &hdr;
@@ -160,15 +198,16 @@ int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 		iov[n++].iov_len = l2;
 	}
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, iov, n, total);
-	while (msg_data_left(&msg)) {
-		r = sock_sendmsg(sock, &msg);
-		if (r <= 0)
-			return r ? r : -EPIPE;
-	}
-	return 0;
+	return send_all(sock, &msg);
 }
 
 int mig_recv(struct socket *sock, void *buf, size_t len)
+{
+	return mig_recv_ticking(sock, buf, len, NULL, NULL);
+}
+
+int mig_recv_ticking(struct socket *sock, void *buf, size_t len,
+		     int (*tick)(void *arg), void *arg)
 {
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
@@ -177,10 +216,71 @@ int mig_recv(struct socket *sock, void *buf, size_t len)
 	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
 	while (msg_data_left(&msg)) {
 		r = sock_recvmsg(sock, &msg, MSG_WAITALL);
-		if (r <= 0)
-			return r ? r : -ECONNRESET;
+		if (r > 0)
+			continue;
+		if (r == -EAGAIN && tick) {
+			r = tick(arg);
+			if (!r)
+				continue;
+		}
+		if (r == -EAGAIN)
+			r = -ETIMEDOUT;
+		return r ? r : -ECONNRESET;
 	}
 	return 0;
+}
+
+struct deadline {
+	struct socket *sock;
+	unsigned long at;		/* jiffies */
+};
+
+/* Wait at most until the deadline, however the bytes trickle in. */
+static int deadline_tick(void *arg)
+{
+	struct deadline *d = arg;
+	long left = (long)(d->at - jiffies);
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	WRITE_ONCE(d->sock->sk->sk_rcvtimeo, left);
+	return 0;
+}
+
+int mig_recv_by(struct socket *sock, void *buf, size_t len,
+		unsigned long deadline)
+{
+	struct deadline d = { .sock = sock, .at = deadline };
+	int r = deadline_tick(&d);
+
+	return r ?: mig_recv_ticking(sock, buf, len, deadline_tick, &d);
+}
+
+int mig_send_msg_bio(struct socket *sock, u8 type, u64 seq, const void *p1,
+		     u32 l1, struct bio *bio, struct bvec_iter iter)
+{
+	struct dm_migrate_hdr hdr;
+	struct kvec iov[2] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)p1, .iov_len = l1 },
+	};
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | MSG_MORE };
+	struct bvec_iter it;
+	struct bio_vec bv;
+	int r;
+
+	mig_wire_hdr(&hdr, type, l1 + iter.bi_size, seq);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, iov, 2, sizeof(hdr) + l1);
+	r = send_all(sock, &msg);
+	__bio_for_each_segment(bv, bio, it, iter) {
+		if (r)
+			break;
+		if (it.bi_size == bv.bv_len)
+			msg.msg_flags &= ~MSG_MORE;
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, bv.bv_len);
+		r = send_all(sock, &msg);
+	}
+	return r;
 }
 
 void mig_send_error(struct socket *sock, u32 code, const char *text)

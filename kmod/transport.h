@@ -6,11 +6,14 @@
 #ifndef DM_MIGRATE_TRANSPORT_H
 #define DM_MIGRATE_TRANSPORT_H
 
+#include <linux/bvec.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/net_namespace.h>
 
 #include "wire.h"
+
+struct bio;
 
 struct mig_addr {
 	struct sockaddr_storage ss;
@@ -21,8 +24,18 @@ struct mig_addr {
 /* Parse "A.B.C.D:PORT" or "[IPV6]:PORT". */
 int mig_addr_parse(const char *s, struct mig_addr *addr);
 
-int mig_sock_connect(struct net *net, const struct mig_addr *addr,
-		     struct socket **out);
+/* A TCP socket tuned for a replication link, not connected yet. */
+int mig_sock_open(struct net *net, const struct mig_addr *addr,
+		  struct socket **out);
+/* Connect, giving up after @timeout jiffies (-ETIMEDOUT). */
+int mig_sock_connect(struct socket *sock, const struct mig_addr *addr,
+		     unsigned long timeout);
+/* Receive and send timeouts in jiffies (MAX_SCHEDULE_TIMEOUT: none). */
+void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd);
+/* Whether received bytes are waiting to be read (a hint, no lock). */
+bool mig_sock_input_pending(struct socket *sock);
+/* The peer's address as text ("198.18.0.1:40312"), or "-". */
+void mig_sock_peer_text(struct socket *sock, char *buf, size_t len);
 int mig_sock_listen(struct net *net, const struct mig_addr *addr,
 		    struct socket **out);
 int mig_sock_accept(struct socket *listener, struct socket **out);
@@ -31,8 +44,21 @@ void mig_sock_close(struct socket *sock);
 /* Send a header and up to two payload pieces as one message. */
 int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 		 const void *p1, u32 l1, const void *p2, u32 l2);
+/* Send a header, @p1 and the data of @bio under @iter as one message. */
+int mig_send_msg_bio(struct socket *sock, u8 type, u64 seq, const void *p1,
+		     u32 l1, struct bio *bio, struct bvec_iter iter);
 /* Receive exactly @len bytes. */
 int mig_recv(struct socket *sock, void *buf, size_t len);
+/*
+ * Receive exactly @len bytes; each time the socket's receive timeout
+ * passes with nothing read, call @tick, which ends the wait with its
+ * error or lets it go on (returning 0).  Bytes already read are kept.
+ */
+int mig_recv_ticking(struct socket *sock, void *buf, size_t len,
+		     int (*tick)(void *arg), void *arg);
+/* Receive exactly @len bytes by @deadline (jiffies), else -ETIMEDOUT. */
+int mig_recv_by(struct socket *sock, void *buf, size_t len,
+		unsigned long deadline);
 /* Send an ERROR with a code and text, best effort. */
 void mig_send_error(struct socket *sock, u32 code, const char *text);
 

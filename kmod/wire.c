@@ -53,7 +53,7 @@ int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
 	case DM_MIGRATE_MSG_AUTH:
 		if (authed)
 			return bad(why, "AUTH after the handshake");
-		if (len != DM_MIGRATE_MAC_LEN)
+		if (len != sizeof(struct dm_migrate_auth))
 			return bad(why, "AUTH of wrong length");
 		return 0;
 	case DM_MIGRATE_MSG_ERROR:
@@ -82,16 +82,45 @@ int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
 	}
 }
 
-int mig_wire_check_hello(const struct dm_migrate_hello *hello,
+int mig_wire_check_hello(const struct dm_migrate_hello *hello, bool from_source,
 			 const struct mig_geom *g, const char **why)
 {
+	static const u8 none[DM_MIGRATE_SESSION_LEN];
+	u64 gen = be64_to_cpu(hello->generation);
+
 	if (hello->flags)
 		return bad(why, "HELLO with reserved flags set");
+	if (from_source && (!gen || !memcmp(hello->session, none, sizeof(none))))
+		return bad(why, "HELLO names no session");
+	if (!from_source && (gen || memcmp(hello->session, none, sizeof(none))))
+		return bad(why, "destination HELLO with a session");
 	if (be64_to_cpu(hello->dev_sectors) != g->dev_sectors)
 		return bad(why, "volume sizes differ");
 	if (be32_to_cpu(hello->chunk_sectors) != g->chunk_sectors)
 		return bad(why, "chunk sizes differ");
 	return 0;
+}
+
+int mig_wire_check_auth(const struct dm_migrate_auth *auth, bool from_source,
+			const char **why)
+{
+	u32 verdict = be32_to_cpu(auth->verdict);
+
+	if (auth->pad)
+		return bad(why, "AUTH padding not zero");
+	if (verdict >= __DM_MIGRATE_VERDICT_MAX || (from_source && verdict))
+		return bad(why, "AUTH with an unknown verdict");
+	return 0;
+}
+
+void mig_wire_sanitize(char *text, size_t size)
+{
+	size_t i;
+
+	text[size - 1] = '\0';
+	for (i = 0; text[i]; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e)
+			text[i] = '?';
 }
 
 int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,

@@ -53,9 +53,22 @@ void mig_wire_hdr(struct dm_migrate_hdr *h, u8 type, u32 len, u64 seq);
 int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
 		       u32 max_payload, const char **why);
 
-/* Check a HELLO payload against our own geometry. */
-int mig_wire_check_hello(const struct dm_migrate_hello *hello,
+/*
+ * Check a HELLO payload against our own geometry.  @from_source: a
+ * source's HELLO names a session and a generation, a destination's none.
+ */
+int mig_wire_check_hello(const struct dm_migrate_hello *hello, bool from_source,
 			 const struct mig_geom *g, const char **why);
+
+/* Check an AUTH payload's fields (not its MAC). */
+int mig_wire_check_auth(const struct dm_migrate_auth *auth, bool from_source,
+			const char **why);
+
+/*
+ * Make a peer's text safe to print: NUL-terminated within @size, every
+ * byte outside printable ASCII replaced by '?'.
+ */
+void mig_wire_sanitize(char *text, size_t size);
 
 /*
  * Check a CHUNK message: @c and the @enc_len encoded bytes that follow it.

@@ -158,4 +158,10 @@ migration_pair() {
 	KEY=$(new_key)
 }
 
+# handoff_wait DEV [TIMEOUT_S]: decide the handoff of the suspended DEV
+# (the message returns at once) and wait until the peer confirmed.
+handoff_wait() {
+	dmsetup message "$1" 0 handoff && wait_mode "$1" handed_off "${2:-120}"
+}
+
 dev_sha() { dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1; }

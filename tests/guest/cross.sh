@@ -42,7 +42,7 @@ wait_mode mt_x mirroring 60 || exit 1
 sleep 3
 kill $FIO; wait $FIO 2>/dev/null
 dmsetup suspend mt_x
-dmsetup message mt_x 0 handoff || exit 1
+dmsetup message mt_x 0 handoff && wait_mode mt_x handed_off 120 || exit 1
 dmsetup resume mt_x
 echo "cross: status $(dmsetup status mt_x)"
 echo "cross: sha $(dev_sha "$dev")"

@@ -49,7 +49,7 @@ done
 kill $FIO; wait $FIO 2>/dev/null
 
 check "suspend source" dmsetup suspend mt_src
-check "handoff" dmsetup message mt_src 0 handoff
+check "handoff" handoff_wait mt_src
 expect_eq "source is handed off" "handed_off" "$(mode_of mt_src)"
 expect_eq "destination owns the volume" "tracking" "$(mode_of mt_dst)"
 dmsetup resume mt_src

@@ -21,7 +21,7 @@ start_pair() {	# fresh destination, then push
 }
 finish() {	# mirror, hand off, compare
 	dmsetup message mt_src 0 mirror && wait_mode mt_src mirroring 60 &&
-	dmsetup suspend mt_src && dmsetup message mt_src 0 handoff &&
+	dmsetup suspend mt_src && handoff_wait mt_src &&
 	dmsetup resume mt_src &&
 	[ "$(dev_sha "$src")" = "$(dev_sha "$dst")" ]
 }

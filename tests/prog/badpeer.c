@@ -7,9 +7,11 @@
  * ("error <code> <text>", "closed" or "acked <seq>") and exits 0 when that
  * is what MODE expects.
  *
- * Usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE
+ * Usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]
  * MODE: garbage wrongkey size preauth oversize badcrc badlzo badindex
- *       badlen seq good
+ *       badlen seq good nosession errtext
+ *       idle N: open N connections, say nothing, hold them until killed
+ *       (prints "idle N" once they are all connected)
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -83,18 +85,37 @@ static const char *answer(void)
 	return "unexpected";
 }
 
-static void mac(const u8 *key, int klen, const char *tag, const u8 *a,
-		const u8 *b, const struct dm_migrate_hello *g, u8 *out)
+/* HMAC(key, tag | source HELLO | destination HELLO), protocol v2. */
+static void mac(const u8 *key, int klen, const char *tag,
+		const struct dm_migrate_hello *hs,
+		const struct dm_migrate_hello *hd, u8 *out)
 {
-	u8 buf[256];
+	u8 buf[512];
 	size_t n = strlen(tag);
 	unsigned int olen = 32;
 
 	memcpy(buf, tag, n);
-	memcpy(buf + n, a, 32);
-	memcpy(buf + n + 32, b, 32);
-	memcpy(buf + n + 64, &g->dev_sectors, 12);
-	HMAC(EVP_sha256(), key, klen, buf, n + 76, out, &olen);
+	memcpy(buf + n, hs, sizeof(*hs));
+	memcpy(buf + n + sizeof(*hs), hd, sizeof(*hd));
+	HMAC(EVP_sha256(), key, klen, buf, n + 2 * sizeof(*hs), out, &olen);
+}
+
+/* Hold N silent connections open until killed. */
+static int idle(struct sockaddr_storage *ss, socklen_t len, int n)
+{
+	int i, s;
+
+	for (i = 0; i < n; i++) {
+		s = socket(ss->ss_family, SOCK_STREAM, 0);
+		if (s < 0 || connect(s, (struct sockaddr *)ss, len)) {
+			perror("connect");
+			return 1;
+		}
+	}
+	printf("idle %d\n", n);
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 int main(int argc, char **argv)
@@ -104,14 +125,15 @@ int main(int argc, char **argv)
 	struct dm_migrate_hdr h;
 	struct sockaddr_storage ss = {};
 	struct addrinfo *ai;
-	u8 key[64], m[32];
+	u8 key[64];
+	struct dm_migrate_auth a = {};
 	const char *mode, *want = "error";
 	static u8 data[8 << 20];
 	struct dm_migrate_chunk c = {};
 	int klen, i;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE\n");
+	if (argc < 7) {
+		fprintf(stderr, "usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]\n");
 		return 2;
 	}
 	if (getaddrinfo(argv[1], argv[2], NULL, &ai))
@@ -124,6 +146,8 @@ int main(int argc, char **argv)
 	g.chunk_sectors = strtoul(argv[5], NULL, 0);
 	mode = argv[6];
 
+	if (!strcmp(mode, "idle"))
+		return idle(&ss, ai->ai_addrlen, argc > 7 ? atoi(argv[7]) : 64);
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen)) {
 		perror("connect");
@@ -140,16 +164,29 @@ int main(int argc, char **argv)
 
 	mine.dev_sectors = cpu_to_be64(g.dev_sectors + (!strcmp(mode, "size") ? 8 : 0));
 	mine.chunk_sectors = cpu_to_be32(g.chunk_sectors);
+	srand(getpid());
 	for (i = 0; i < 32; i++)
 		mine.nonce[i] = rand();
+	for (i = 0; i < DM_MIGRATE_SESSION_LEN; i++)
+		mine.session[i] = rand() | 1;
+	if (strcmp(mode, "nosession"))
+		mine.generation = cpu_to_be64(1);
 	msg(DM_MIGRATE_MSG_HELLO, 0, &mine, sizeof(mine), NULL, 0);
 	if (xrecv(&h, sizeof(h)) || h.type != DM_MIGRATE_MSG_HELLO ||
 	    xrecv(&theirs, sizeof(theirs))) {
 		printf("no HELLO\n");
 		return 1;
 	}
-	if (!strcmp(mode, "size"))
+	if (!strcmp(mode, "size") || !strcmp(mode, "nosession"))
 		return strcmp(answer(), "error");
+	if (!strcmp(mode, "errtext")) {
+		/* Before authentication: text the destination must not print. */
+		struct dm_migrate_error e = { .code = cpu_to_be32(DM_MIGRATE_ERR_IO) };
+
+		strcpy(e.text, "INJECTED\nfake: dm-migrate: handed off\x1b[2J");
+		msg(DM_MIGRATE_MSG_ERROR, 0, &e, sizeof(e), NULL, 0);
+		return strcmp(answer(), "closed");
+	}
 	if (!strcmp(mode, "preauth")) {
 		c.count = cpu_to_be32(1);
 		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), NULL, 0);
@@ -157,11 +194,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "wrongkey"))
 		key[0] ^= 1;
-	mac(key, klen, "dm-migrate-v1 source", theirs.nonce, mine.nonce, &mine, m);
-	msg(DM_MIGRATE_MSG_AUTH, 0, m, 32, NULL, 0);
+	mac(key, klen, "dm-migrate-v2 source", &mine, &theirs, a.mac);
+	msg(DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0);
 	if (!strcmp(mode, "wrongkey"))
 		return strcmp(answer(), "error");
-	if (xrecv(&h, sizeof(h)) || h.type != DM_MIGRATE_MSG_AUTH || xrecv(m, 32)) {
+	if (xrecv(&h, sizeof(h)) || h.type != DM_MIGRATE_MSG_AUTH || xrecv(&a, sizeof(a))) {
 		printf("no AUTH\n");
 		return 1;
 	}

@@ -52,7 +52,7 @@ static void test_hdr(void)
 	ksft_test_result(mig_wire_check_hdr(&h, true, 1000, &why) &&
 			 !strcmp(why, "bad magic"), "bad magic refused\n");
 	mig_wire_hdr(&h, DM_MIGRATE_MSG_ACK, 0, 1);
-	h.version = 2;
+	h.version = DM_MIGRATE_PROTO_VERSION + 1;
 	ksft_test_result(mig_wire_check_hdr(&h, true, 1000, &why) != 0,
 			 "other version refused\n");
 	mig_wire_hdr(&h, DM_MIGRATE_MSG_ACK, 0, 1);
@@ -143,13 +143,53 @@ static void test_mutations(void)
 			 accepted, bad);
 }
 
+/* Protocol v2: sessions in HELLO, AUTH fields, peer text. */
+static void test_v2(void)
+{
+	struct dm_migrate_hello hs = {
+		.dev_sectors = cpu_to_be64(g.dev_sectors),
+		.chunk_sectors = cpu_to_be32(g.chunk_sectors),
+		.session = { 1 }, .generation = cpu_to_be64(1),
+	}, hd = hs;
+	struct dm_migrate_auth a = {};
+	char text[16] = "ok\n\x1b[2Jtail!";
+	const char *why;
+
+	memset(hd.session, 0, sizeof(hd.session));
+	hd.generation = 0;
+	ksft_test_result(!mig_wire_check_hello(&hs, true, &g, &why) &&
+			 !mig_wire_check_hello(&hd, false, &g, &why),
+			 "v2: source HELLO names a session, destination's none\n");
+	ksft_test_result(mig_wire_check_hello(&hd, true, &g, &why) &&
+			 mig_wire_check_hello(&hs, false, &g, &why),
+			 "v2: HELLO without a session (source) or with one (dest) refused\n");
+	hs.generation = 0;
+	ksft_test_result(mig_wire_check_hello(&hs, true, &g, &why) != 0,
+			 "v2: source HELLO with generation 0 refused\n");
+	ksft_test_result(!mig_wire_check_auth(&a, true, &why) &&
+			 (a.verdict = cpu_to_be32(DM_MIGRATE_VERDICT_OWNER),
+			  mig_wire_check_auth(&a, true, &why) &&
+			  !mig_wire_check_auth(&a, false, &why)),
+			 "v2: a verdict only from the destination\n");
+	a.verdict = cpu_to_be32(__DM_MIGRATE_VERDICT_MAX);
+	ksft_test_result(mig_wire_check_auth(&a, false, &why) != 0,
+			 "v2: unknown verdict refused\n");
+	ksft_test_result(hdr_ok(DM_MIGRATE_MSG_AUTH, sizeof(a), false) == 0 &&
+			 hdr_ok(DM_MIGRATE_MSG_AUTH, DM_MIGRATE_MAC_LEN, false) != 0,
+			 "v2: AUTH carries a struct dm_migrate_auth\n");
+	mig_wire_sanitize(text, sizeof(text));
+	ksft_test_result(!strcmp(text, "ok??[2Jtail!"),
+			 "v2: peer text sanitized to printable ASCII (%s)\n", text);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 13 + 6 + 1);
+	ksft_set_plan(10 + 13 + 6 + 1 + 7);
 	test_hdr();
 	test_chunk();
 	test_write();
 	test_mutations();
+	test_v2();
 	ksft_finished();
 }

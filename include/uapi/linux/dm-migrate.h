@@ -36,6 +36,11 @@
  * MIRRORING:  pushing; new writes complete only once the peer has them.
  * HANDED_OFF: the peer owns the volume; local writes fail with EIO.
  * RECEIVING:  destination; chunks arrive from the peer, local writes fail.
+ * HANDOFF:    source; a handoff was decided and the peer's verdict is not
+ *             known yet.  The device refuses resume and writes; the engine
+ *             drains, asks the peer, and never leaves this mode by itself
+ *             except to HANDED_OFF (the peer confirmed).  Only an explicit
+ *             "abort force" returns it to TRACKING.
  */
 enum dm_migrate_mode {
 	DM_MIGRATE_MODE_TRACKING = 0,
@@ -45,6 +50,7 @@ enum dm_migrate_mode {
 	DM_MIGRATE_MODE_MIRRORING,
 	DM_MIGRATE_MODE_HANDED_OFF,
 	DM_MIGRATE_MODE_RECEIVING,
+	DM_MIGRATE_MODE_HANDOFF,
 	__DM_MIGRATE_MODE_MAX,
 };
 
@@ -57,42 +63,57 @@ enum dm_migrate_mode {
 	[DM_MIGRATE_MODE_MIRRORING] = "mirroring",	\
 	[DM_MIGRATE_MODE_HANDED_OFF] = "handed_off",	\
 	[DM_MIGRATE_MODE_RECEIVING] = "receiving",	\
+	[DM_MIGRATE_MODE_HANDOFF] = "handoff",		\
 }
 
 /*
- * Wire protocol, version 1 (docs/wire-protocol.rst).
+ * Wire protocol, version 2 (docs/wire-protocol.rst).
  *
- * One TCP connection per migration; the source connects.  Every message is
- * a struct dm_migrate_hdr followed by hdr.len payload bytes.  All integers
- * are big-endian.  A receiver checks every field before it acts on a
- * message; any violation is a protocol error: the connection is closed and
- * nothing from that message is written.
+ * One TCP connection at a time per migration; the source connects.  Every
+ * message is a struct dm_migrate_hdr followed by hdr.len payload bytes.
+ * All integers are big-endian.  A receiver checks every field before it
+ * acts on a message; any violation is a protocol error: the connection is
+ * closed and nothing from that message is written.
  *
- * Handshake: each side sends HELLO (its geometry and a random nonce); the
- * source then sends AUTH, the HMAC-SHA256 under the pre-shared key of
- * ("dm-migrate-v1 source" | server nonce | client nonce | geometry); the
- * destination checks it and answers with its own AUTH over
- * ("dm-migrate-v1 dest" | client nonce | server nonce | geometry).  A side
- * that cannot verify the other's AUTH, or whose geometry differs, sends
- * ERROR and closes.  Nothing but HELLO, AUTH and ERROR is accepted before
- * both AUTHs have been verified.
+ * Handshake: each side sends HELLO: its geometry and a random nonce; the
+ * source's also names the migration (a random session id chosen when the
+ * push starts) and the connection's generation (1, 2, 3... within the
+ * session).  The source then sends AUTH, the HMAC-SHA256 under the
+ * pre-shared key of ("dm-migrate-v2 source" | source HELLO | destination
+ * HELLO).  The destination checks it, decides its verdict on the session
+ * (enum dm_migrate_verdict) and answers with its own AUTH: the verdict and
+ * the HMAC of ("dm-migrate-v2 dest" | source HELLO | destination HELLO |
+ * verdict).  A side that cannot verify the other's AUTH, or whose geometry
+ * differs, sends ERROR (code only is trusted before authentication) and
+ * closes.  Nothing but HELLO, AUTH and ERROR is accepted before both AUTHs
+ * have been verified; each side gives the handshake a few seconds.
  *
  * Data: the source numbers CHUNK, WRITE, FLUSH and HANDOFF messages with
  * hdr.seq, 1, 2, 3... per connection.  The destination applies them in
  * order and answers ACK(seq) once everything up to seq is on its volume
- * (FLUSH: and flushed).  ACKs are cumulative.
+ * and flushed to stable storage: an ACK means durable.  ACKs are
+ * cumulative, and the destination batches them (one flush covers every
+ * message it had already received), at least every 100 ms while it has
+ * unacknowledged messages.
+ *
+ * Handoff: HANDOFF commits the destination as the volume's owner (it
+ * flushes, becomes writable, and ACKs).  The commit is remembered: a later
+ * connection of the same session is answered with the verdict OWNER in
+ * the handshake and no data is accepted, so a source whose ACK was lost
+ * learns the outcome by reconnecting.
  */
 #define DM_MIGRATE_MAGIC		0x444d4d47U	/* "DMMG" */
-#define DM_MIGRATE_PROTO_VERSION	1
+#define DM_MIGRATE_PROTO_VERSION	2
 #define DM_MIGRATE_NONCE_LEN		32
 #define DM_MIGRATE_MAC_LEN		32	/* HMAC-SHA256 */
 #define DM_MIGRATE_MIN_KEY_LEN		16
 #define DM_MIGRATE_MAX_KEY_LEN		64
 #define DM_MIGRATE_MAX_ERROR_TEXT	128
+#define DM_MIGRATE_SESSION_LEN		16
 
 enum dm_migrate_msg_type {
 	DM_MIGRATE_MSG_HELLO = 1,	/* struct dm_migrate_hello */
-	DM_MIGRATE_MSG_AUTH,		/* __u8 mac[DM_MIGRATE_MAC_LEN] */
+	DM_MIGRATE_MSG_AUTH,		/* struct dm_migrate_auth */
 	DM_MIGRATE_MSG_CHUNK,		/* struct dm_migrate_chunk + data */
 	DM_MIGRATE_MSG_WRITE,		/* struct dm_migrate_write + data */
 	DM_MIGRATE_MSG_FLUSH,		/* no payload */
@@ -117,6 +138,35 @@ struct dm_migrate_hello {
 	__be32 chunk_sectors;	/* chunk size, sectors */
 	__be32 flags;		/* 0; reserved */
 	__u8 nonce[DM_MIGRATE_NONCE_LEN];
+	/* Source: the migration's random id; destination: zeroes. */
+	__u8 session[DM_MIGRATE_SESSION_LEN];
+	/* Source: this connection's number in the session, from 1; dest: 0. */
+	__be64 generation;
+};
+
+/*
+ * The destination's verdict on the session a source names (its AUTH).
+ * The source acts on it only after the destination's MAC verified.
+ */
+enum dm_migrate_verdict {
+	/*
+	 * FRESH: the destination holds nothing of this session (a new
+	 * receiver, or one that was restarted or re-created): whatever it
+	 * ACKed before is not to be trusted, the source sends every chunk.
+	 */
+	DM_MIGRATE_VERDICT_FRESH = 0,
+	/* RESUME: it holds the session; everything it ACKed is durable. */
+	DM_MIGRATE_VERDICT_RESUME,
+	/* OWNER: the session was handed off; the destination owns the volume. */
+	DM_MIGRATE_VERDICT_OWNER,
+	__DM_MIGRATE_VERDICT_MAX,
+};
+
+/* AUTH: the sender's MAC over the handshake; verdict: see above (source: 0). */
+struct dm_migrate_auth {
+	__u8 mac[DM_MIGRATE_MAC_LEN];
+	__be32 verdict;		/* enum dm_migrate_verdict */
+	__be32 pad;		/* 0 */
 };
 
 /* Chunk encodings. */
@@ -164,8 +214,14 @@ enum dm_migrate_error_code {
 	DM_MIGRATE_ERR_AUTH,		/* authentication failed */
 	DM_MIGRATE_ERR_GEOMETRY,	/* size or chunk size differ */
 	DM_MIGRATE_ERR_IO,		/* the volume failed a write */
+	DM_MIGRATE_ERR_BUSY,		/* a newer connection of the session won */
+	DM_MIGRATE_ERR_OWNER,		/* handed off: this side owns the volume */
 };
 
+/*
+ * The text is for logs only, and only after authentication: a receiver
+ * keeps printable ASCII of it and ignores it before the handshake is done.
+ */
 struct dm_migrate_error {
 	__be32 code;		/* enum dm_migrate_error_code */
 	char text[DM_MIGRATE_MAX_ERROR_TEXT];	/* NUL-terminated */
@@ -225,10 +281,18 @@ enum dm_migrate_cmd {
 	DM_MIGRATE_CMD_MIRROR,
 	/*
 	 * HANDOFF: the device must be suspended; drain, let the peer flush
-	 * and take over.  Returns once the peer confirmed (or an error).
+	 * and take over.  The phase becomes HANDOFF at once (resume and writes
+	 * are refused from then on).  Returns 0 once the peer confirmed;
+	 * -ETIMEDOUT if it did not within about a minute: the handoff stays
+	 * pending and the engine keeps asking the peer (watch the phase).
+	 * The request holds no lock meanwhile.
 	 */
 	DM_MIGRATE_CMD_HANDOFF,
-	/* ABORT: stop a push (back to tracking) or a receiver. */
+	/*
+	 * ABORT: stop a push (back to tracking) or a receiver.  A push whose
+	 * handoff is pending (phase HANDOFF) is only aborted with FORCE: the
+	 * peer may already own the volume, and forcing makes both writable.
+	 */
 	DM_MIGRATE_CMD_ABORT,
 	/* EVENT: multicast on DM_MIGRATE_GENL_MCGRP_EVENTS, never a request. */
 	DM_MIGRATE_CMD_EVENT,
@@ -310,6 +374,12 @@ enum dm_migrate_attr {
 	/* Events. */
 	DM_MIGRATE_A_EVENT,		/* u8: enum dm_migrate_event */
 	DM_MIGRATE_A_ERROR_CODE,	/* u32: positive errno of an error */
+	/* Added in version 2 of the module. */
+	DM_MIGRATE_A_FORCE,		/* flag: ABORT a pending handoff */
+	/* u32: most messages ever unacknowledged at once (capacity: 1024) */
+	DM_MIGRATE_A_WINDOW_PEAK,
+	DM_MIGRATE_A_SOURCE_ADDR,	/* string: destination: the source's address */
+	DM_MIGRATE_A_ACK_TIMEOUTS,	/* u32: connections dropped for no ACK */
 	__DM_MIGRATE_A_MAX,
 };
 
