@@ -94,7 +94,6 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 	mutex_init(&dev->lock);
 	mutex_init(&dev->ctl_lock);
 	mutex_init(&dev->ti_lock);
-	init_waitqueue_head(&dev->mode_wait);
 	spin_lock_init(&dev->err_lock);
 	spin_lock_init(&dev->est.lock);
 	mig_throttle_init(&dev->throttle);
@@ -136,11 +135,13 @@ void mig_dev_put(struct mig_dev *dev)
 
 	/* Stop the engines while the origin is still held. */
 	mutex_lock(&dev->ctl_lock);
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
+		DMCRIT("%s: the table of a device with a pending handoff was replaced: the peer may own the volume; do not write it here before checking the peer",
+		       mig_name(dev));
 	mig_push_destroy(dev);
 	mig_recv_stop(dev);
 	dev->dead = true;
 	mutex_unlock(&dev->ctl_lock);
-	wake_up_all(&dev->mode_wait);
 	kref_put(&dev->kref, mig_dev_free);
 }
 
@@ -185,52 +186,43 @@ void mig_dev_release(struct mig_dev *dev)
 	kref_put(&dev->kref, mig_dev_free);
 }
 
+static void mig_mode_changed(struct mig_dev *dev, enum dm_migrate_mode mode);
+
 void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode)
 {
 	if (READ_ONCE(dev->mode) == mode)
 		return;
 	WRITE_ONCE(dev->mode, mode);
-	wake_up_all(&dev->mode_wait);
+	mig_mode_changed(dev, mode);
+}
+
+/*
+ * Move to @to only from a mode in the mask @from (BIT(mode)s), atomically:
+ * the engine thread and the control path both move modes, and neither may
+ * undo what the other decided (a handoff, a stop).  False if not moved.
+ */
+bool mig_move_mode(struct mig_dev *dev, unsigned int from,
+		   enum dm_migrate_mode to)
+{
+	enum dm_migrate_mode old = READ_ONCE(dev->mode);
+
+	do {
+		if (!(from & BIT(old)))
+			return false;
+	} while (!try_cmpxchg(&dev->mode, &old, to));
+	if (old != to)
+		mig_mode_changed(dev, to);
+	return true;
+}
+
+static void mig_mode_changed(struct mig_dev *dev, enum dm_migrate_mode mode)
+{
 	mig_dev_event(dev);
 	mig_nl_event(dev, DM_MIGRATE_EV_PHASE, 0);
 	if (mode == DM_MIGRATE_MODE_CONVERGED)
 		mig_nl_event(dev, DM_MIGRATE_EV_CONVERGED, 0);
 	else if (mode == DM_MIGRATE_MODE_HANDED_OFF)
 		mig_nl_event(dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
-}
-
-/*
- * Wait for a decided handoff to end, holding no lock (only a reference on
- * @dev): 0 when the peer took over, -ETIMEDOUT when it is still pending
- * after @timeout, -ECANCELED when it was forced back, -ENODEV when the
- * device went away, -EINTR when the caller was killed.
- */
-int mig_dev_wait_handoff(struct mig_dev *dev, unsigned long timeout,
-			 const char **why)
-{
-	long left;
-
-	left = wait_event_killable_timeout(dev->mode_wait,
-					   mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF ||
-					   READ_ONCE(dev->dead), timeout);
-	if (left < 0) {
-		*why = "interrupted; the handoff is still pending";
-		return -EINTR;
-	}
-	if (READ_ONCE(dev->dead)) {
-		*why = "the device was removed";
-		return -ENODEV;
-	}
-	switch (mig_mode(dev)) {
-	case DM_MIGRATE_MODE_HANDED_OFF:
-		return 0;
-	case DM_MIGRATE_MODE_HANDOFF:
-		*why = "the peer has not confirmed yet; the handoff stays pending (writes and resume refused) and the engine keeps asking";
-		return -ETIMEDOUT;
-	default:
-		*why = "the handoff was aborted";
-		return -ECANCELED;
-	}
 }
 
 /* Raise a dm event (dmsetup wait, uevent) on the live table. */

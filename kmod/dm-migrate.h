@@ -121,8 +121,6 @@ struct mig_dev {
 	bool suspended;
 	/* Under ctl_lock: loaded grown tables not resumed yet. */
 	unsigned int grow_pending;
-	/* Woken on every mode change and when the device goes away. */
-	wait_queue_head_t mode_wait;
 	struct mig_push *push;		/* under ctl_lock */
 	struct mig_recv *recv;		/* under ctl_lock */
 	struct mig_stats stats;
@@ -189,6 +187,8 @@ static inline bool mig_mode_precopy(enum dm_migrate_mode mode)
 }
 
 void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode);
+bool mig_move_mode(struct mig_dev *dev, unsigned int from,
+		   enum dm_migrate_mode to);
 /* Record an error for status and send an ERROR event; @err < 0. */
 void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...) __printf(3, 4);
 void mig_clear_error(struct mig_dev *dev);
@@ -294,8 +294,6 @@ struct mig_dev *mig_dev_nth(unsigned long idx);
 void mig_dev_release(struct mig_dev *dev);
 void mig_dev_name(struct mig_dev *dev);
 void mig_wait_for_stop(void);
-int mig_dev_wait_handoff(struct mig_dev *dev, unsigned long timeout,
-			 const char **why);
 struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
 void mig_bitmap_free(struct mig_bitmap *bm);
 

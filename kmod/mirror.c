@@ -26,6 +26,7 @@
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 {
 	struct mig_push *push = mreq->push;
+	struct bio *bio;
 
 	if (!peer_has_it && mreq->len)
 		mig_bitmap_set_range(push->dev->bm, mreq->first_chunk,
@@ -40,9 +41,11 @@ void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 		mig_bitmap_clear_range(&push->busy, mreq->first_chunk,
 				       mreq->last_chunk);
 	}
-	mreq->bio->bi_status = mreq->status;
-	bio_endio(mreq->bio);
+	bio = mreq->bio;
+	bio->bi_status = mreq->status;
+	/* Free first: ending the bio may let the device (and push) go. */
 	mempool_free(mreq, push->mreq_pool);
+	bio_endio(bio);
 }
 
 static void local_endio(struct bio *clone)

@@ -20,8 +20,6 @@
 
 static struct genl_family mig_nl_family;
 
-/* How long HANDOFF waits for the peer's verdict before it answers. */
-#define MIG_NL_HANDOFF_WAIT	(60 * HZ)
 
 enum { MIG_NL_GRP_EVENTS };
 
@@ -257,16 +255,6 @@ static int nl_control(struct sk_buff *skb, struct genl_info *info)
 				  &why);
 	}
 	mutex_unlock(&dev->ctl_lock);
-	if (cmd == DM_MIGRATE_CMD_HANDOFF && !r) {
-		/*
-		 * Wait for the verdict holding nothing that suspend, resume,
-		 * remove or another command needs: not ctl_lock, not the
-		 * mapped device (dm_put), only the tracking state's memory.
-		 */
-		dm_put(req.md);
-		req.md = NULL;
-		r = mig_dev_wait_handoff(dev, MIG_NL_HANDOFF_WAIT, &why);
-	}
 out:
 	nl_fail(info, r, why);
 	nl_put(&req);
@@ -532,7 +520,7 @@ static struct genl_family mig_nl_family __ro_after_init = {
 	.maxattr	= DM_MIGRATE_A_MAX,
 	.policy		= mig_nl_policy,
 	.netnsok	= true,
-	/* Every handler locks what it touches; HANDOFF waits unlocked. */
+	/* Every handler locks per device and none waits for a peer. */
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 	.small_ops	= mig_nl_ops,

@@ -163,17 +163,36 @@ static void slot_putback(struct mig_push *push, struct mig_slot *slot)
 	unbusy(push, first, last);
 }
 
-/* Sleep as long as the rate limit asks before sending @bytes more. */
-static void rate_wait(struct mig_push *push, u32 bytes)
+static int send_mirrored(struct mig_push *push);
+
+/*
+ * Sleep as long as the rate limit asks before sending @bytes more, in
+ * short slices: mirrored writes go out meanwhile (they are not paced: the
+ * guest waits for them), a stop or a broken link ends the wait, and a new
+ * rate forgives the debt of the old one.
+ */
+static int rate_wait(struct mig_push *push, u32 bytes)
 {
-	u64 rate = READ_ONCE(push->lim.rate);
-	u64 wait;
+	u64 rate = READ_ONCE(push->lim.rate), now = ktime_get_ns(), until;
+	int r;
 
 	if (!rate)
-		return;
-	wait = mig_pace_admit(&push->pace, ktime_get_ns(), bytes, rate);
-	if (wait)
-		schedule_timeout_interruptible(nsecs_to_jiffies(wait) ?: 1);
+		return 0;
+	until = now + mig_pace_admit(&push->pace, now, bytes, rate);
+	while ((now = ktime_get_ns()) < until) {
+		if (kthread_should_stop() || READ_ONCE(push->conn_error))
+			return -EINTR;
+		if (READ_ONCE(push->lim.rate) != rate) {
+			push->pace.vtime_ns = 0;
+			return 0;
+		}
+		schedule_timeout_interruptible(min_t(unsigned long, HZ / 20,
+						     nsecs_to_jiffies(until - now) ?: 1));
+		r = send_mirrored(push);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /*
@@ -245,17 +264,27 @@ static int push_ack(struct mig_push *push, u64 seq)
 	return 0;
 }
 
-/* The acker's watchdog: has the peer stopped acknowledging? */
+/*
+ * The acker's watchdog: has the peer stopped acknowledging?  A peer whose
+ * TCP still takes our bytes is reading them (a big message on a slow link
+ * takes long to arrive whole); one that neither ACKs a message nor takes
+ * a byte for ack_timeout_ms while messages wait is stalled.
+ */
 static int ack_tick(void *arg)
 {
 	struct mig_push *push = arg;
 	unsigned long limit = msecs_to_jiffies(READ_ONCE(ack_timeout_ms));
+	u32 una = mig_sock_bytes_acked(push->sock);
 	unsigned long since;
 	bool stalled = false;
 
 	if (kthread_should_stop())
 		return -EINTR;
 	spin_lock_irq(&push->lock);
+	if (una != push->tcp_una) {
+		push->tcp_una = una;
+		push->last_ack = jiffies;
+	}
 	if (limit && ring_used(push)) {
 		since = push->fifo[push->head % MIG_WINDOW].queued;
 		if (time_after(push->last_ack, since))
@@ -339,6 +368,9 @@ static void push_close_sock(struct mig_push *push)
 	sock = push->sock;
 	push->sock = NULL;
 	mutex_unlock(&push->sock_lock);
+	if (sock && push->memalloc)
+		mig_sock_memalloc(sock, false);
+	push->memalloc = false;
 	mig_sock_close(sock);
 }
 
@@ -346,7 +378,9 @@ static void handed_off(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
 
-	mig_set_mode(dev, DM_MIGRATE_MODE_HANDED_OFF);
+	if (!mig_move_mode(dev, BIT(DM_MIGRATE_MODE_HANDOFF),
+			   DM_MIGRATE_MODE_HANDED_OFF))
+		return;
 	DMINFO("%s: handed off to %s; local writes now fail",
 	       mig_name(dev), push->addr.text);
 	/* No more connections: the key is not needed any more. */
@@ -361,10 +395,8 @@ static void restart(struct mig_push *push)
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	push->cursor = 0;
 	push->round_picked = 0;
-	if (mig_mode_precopy(mig_mode(dev))) {
+	if (mig_move_mode(dev, MIG_PRECOPY_MODES, DM_MIGRATE_MODE_BULK))
 		push->round = 0;
-		mig_set_mode(dev, DM_MIGRATE_MODE_BULK);
-	}
 }
 
 /*
@@ -422,6 +454,8 @@ static int push_connect(struct mig_push *push)
 	mutex_unlock(&push->sock_lock);
 
 	r = mig_sock_connect(sock, &push->addr, MIG_CONNECT_TIMEOUT);
+	if (!r && READ_ONCE(push->stopping))
+		r = -EINTR;
 	if (r) {
 		mig_set_error(dev, r, "cannot connect to %s: error %d",
 			      push->addr.text, r);
@@ -446,6 +480,11 @@ static int push_connect(struct mig_push *push)
 	push->last_ack = jiffies;
 	push->handoff_sent = false;
 	push->handoff_acked = false;
+	push->tcp_una = mig_sock_bytes_acked(sock);
+	push->connected_at = jiffies;
+	/* Authenticated: writeback may depend on this socket now. */
+	mig_sock_memalloc(sock, true);
+	push->memalloc = true;
 	/* The acker wakes up every second to watch for a stalled peer. */
 	mig_sock_set_timeouts(sock, HZ, MAX_SCHEDULE_TIMEOUT);
 	push->acker = kthread_run(acker_fn, push, "dm-migrate-ack");
@@ -534,7 +573,9 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		u64 seq;
 		int r;
 
-		rate_wait(push, bytes);
+		r = rate_wait(push, bytes);
+		if (r)
+			return r;
 		seq = mig_push_ring_add(push, 1, &u);
 		if (!seq)
 			return -EOVERFLOW;
@@ -613,8 +654,9 @@ static void end_round(struct mig_push *push)
 	else if (dirty)
 		push->scan_blocked = true;
 	push->round_picked = 0;
-	if (mode == DM_MIGRATE_MODE_BULK)
-		mig_set_mode(dev, mode = DM_MIGRATE_MODE_DIRTY);
+	if (mode == DM_MIGRATE_MODE_BULK &&
+	    mig_move_mode(dev, BIT(DM_MIGRATE_MODE_BULK), DM_MIGRATE_MODE_DIRTY))
+		mode = DM_MIGRATE_MODE_DIRTY;
 	if (mode != DM_MIGRATE_MODE_DIRTY)
 		return;
 	/* The limits may change under us (set_limits): read each once. */
@@ -623,10 +665,11 @@ static void end_round(struct mig_push *push)
 	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
 	    (max_rounds && push->round > max_rounds) ||
 	    (max_bytes && sent >= max_bytes)) {
-		DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
-		       mig_name(dev), push->round - 1,
-		       (unsigned long long)dirty, (unsigned long long)sent);
-		mig_set_mode(dev, DM_MIGRATE_MODE_CONVERGED);
+		if (mig_move_mode(dev, BIT(DM_MIGRATE_MODE_DIRTY),
+				  DM_MIGRATE_MODE_CONVERGED))
+			DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
+			       mig_name(dev), push->round - 1,
+			       (unsigned long long)dirty, (unsigned long long)sent);
 	}
 }
 
@@ -658,10 +701,17 @@ static struct mig_slot *ready_slot(struct mig_push *push)
 static struct mig_slot *free_slot(struct mig_push *push)
 {
 	if (READ_ONCE(push->paused) || push->scan_blocked ||
-	    !mig_bitmap_dirty(push->dev->bm) ||
+	    push->cursor >= push->nchunks || !mig_bitmap_dirty(push->dev->bm) ||
 	    !ring_room(push, (MIG_SLOTS + 1) * push->run))
 		return NULL;
 	return list_first_entry_or_null(&push->free_slots, struct mig_slot, list);
+}
+
+/* Under push->lock: the round's pass is over and nothing of it is left. */
+static bool round_over(struct mig_push *push)
+{
+	return push->cursor >= push->nchunks && !push->reading &&
+	       list_empty(&push->ready_slots);
 }
 
 /*
@@ -678,7 +728,7 @@ static bool work_ready(struct mig_push *push)
 		return true;
 	spin_lock_irq(&push->lock);
 	r = mirror_head(push) || ready_slot(push) || free_slot(push) ||
-	    push->handoff_acked ||
+	    push->handoff_acked || round_over(push) ||
 	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
 	     drained(push)) ||
 	    (push->mirror_requested && mig_mode_precopy(mode));
@@ -711,20 +761,15 @@ static void slot_failed(struct mig_push *push, struct mig_slot *slot)
 		    mig_name(dev), (unsigned long long)slot->index, slot->error);
 	slot_putback(push, slot);
 	push->read_errors++;
+	push->scan_blocked = true;	/* retry after MIG_POLL, not at once */
 }
 
-/* One pass of the sender: returns an error when the connection broke. */
-static int pump(struct mig_push *push)
+/* Send the queued mirrored writes that fit in the ring. */
+static int send_mirrored(struct mig_push *push)
 {
-	struct mig_dev *dev = push->dev;
 	struct mig_mreq *mreq;
-	struct mig_slot *slot;
-	bool round_done = false;
-	u64 index;
-	u32 n;
 	int r;
 
-	/* 1. Mirrored writes first: the guest is waiting for them. */
 	for (;;) {
 		spin_lock_irq(&push->lock);
 		mreq = mirror_head(push);
@@ -732,11 +777,27 @@ static int pump(struct mig_push *push)
 			list_del_init(&mreq->list);
 		spin_unlock_irq(&push->lock);
 		if (!mreq)
-			break;
+			return 0;
 		r = mig_mirror_send(push, mreq);
 		if (r)
 			return r;
 	}
+}
+
+/* One pass of the sender: returns an error when the connection broke. */
+static int pump(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+	struct mig_slot *slot;
+	bool round_done;
+	u64 index;
+	u32 n;
+	int r;
+
+	/* 1. Mirrored writes first: the guest is waiting for them. */
+	r = send_mirrored(push);
+	if (r)
+		return r;
 
 	/* 2. Chunks that are read and encoded. */
 	for (;;) {
@@ -756,12 +817,14 @@ static int pump(struct mig_push *push)
 		}
 		spin_lock_irq(&push->lock);
 		list_add(&slot->list, r ? &push->ready_slots : &push->free_slots);
-		push->scan_blocked = false;
+		if (!slot->error)
+			push->scan_blocked = false;
 		spin_unlock_irq(&push->lock);
 		if (r)
 			return r;
 	}
-	if (push->read_errors >= MIG_MAX_FAILURES)
+	if (push->read_errors >= MIG_MAX_FAILURES &&
+	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
 		return -EIO;
 
 	/* 3. Start reading more chunks, unless paused. */
@@ -769,12 +832,8 @@ static int pump(struct mig_push *push)
 		spin_lock_irq(&push->lock);
 		slot = free_slot(push);
 		spin_unlock_irq(&push->lock);
-		if (!slot)
+		if (!slot || !pick_run(push, &index, &n))
 			break;
-		if (!pick_run(push, &index, &n)) {
-			round_done = true;
-			break;
-		}
 		spin_lock_irq(&push->lock);
 		list_del_init(&slot->list);
 		push->reading++;
@@ -785,12 +844,12 @@ static int pump(struct mig_push *push)
 	}
 
 	spin_lock_irq(&push->lock);
-	round_done = round_done && !push->reading && list_empty(&push->ready_slots);
+	round_done = round_over(push);
 	if (push->mirror_requested && mig_mode_precopy(mig_mode(dev))) {
 		spin_unlock_irq(&push->lock);
-		mig_set_mode(dev, DM_MIGRATE_MODE_MIRRORING);
-		DMINFO("%s: mirroring writes to %s", mig_name(dev),
-		       push->addr.text);
+		if (mig_move_mode(dev, MIG_PRECOPY_MODES, DM_MIGRATE_MODE_MIRRORING))
+			DMINFO("%s: mirroring writes to %s", mig_name(dev),
+			       push->addr.text);
 		spin_lock_irq(&push->lock);
 	}
 	if (push->handoff_acked) {
@@ -807,7 +866,16 @@ static int pump(struct mig_push *push)
 
 	if (round_done)
 		end_round(push);
-	wait_event_interruptible_timeout(push->wait, work_ready(push), MIG_POLL);
+	if (!wait_event_interruptible_timeout(push->wait, work_ready(push),
+					      MIG_POLL)) {
+		/* Time passed: chunks that were busy may be pickable now. */
+		spin_lock_irq(&push->lock);
+		push->scan_blocked = false;
+		spin_unlock_irq(&push->lock);
+	}
+	/* An ACK of HANDOFF counts even if the link closed right after it. */
+	if (READ_ONCE(push->handoff_acked))
+		return 0;
 	return READ_ONCE(push->conn_error);
 }
 
@@ -830,7 +898,9 @@ static bool push_give_up(struct mig_push *push, int err)
 		what = "the destination owns the volume:";
 	else
 		return false;
-	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
+	/* Not once a handoff is decided: that mode ends by the peer's word. */
+	if (!mig_move_mode(dev, MIG_PRECOPY_MODES | BIT(DM_MIGRATE_MODE_MIRRORING),
+			   DM_MIGRATE_MODE_TRACKING))
 		return false;
 	mig_set_error(dev, err, "push stopped: %s failed (error %d); the volume is intact and tracked",
 		      what, err);
@@ -838,7 +908,6 @@ static bool push_give_up(struct mig_push *push, int err)
 	      push->addr.text, what, err);
 	WRITE_ONCE(push->failed, true);
 	mig_throttle_set_rate(&dev->throttle, 0);
-	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 	return true;
 }
 
@@ -866,12 +935,27 @@ static int push_thread(void *arg)
 			}
 			if (r)
 				continue;
-			backoff_ms = 100;
 		}
 		r = pump(push);
+		if (READ_ONCE(push->handoff_acked)) {
+			handed_off(push);
+			continue;
+		}
 		if (r) {
+			bool brief = time_before(jiffies, push->connected_at + HZ);
+
 			push_disconnect(push, r);
-			push_give_up(push, r);
+			if (push_give_up(push, r))
+				continue;
+			if (!brief) {
+				backoff_ms = 100;
+				continue;
+			}
+			/* A connection that dies at once: back off as well. */
+			wait_event_interruptible_timeout(push->wait,
+							 kthread_should_stop(),
+							 msecs_to_jiffies(backoff_ms));
+			backoff_ms = min(backoff_ms * 2, 5000U);
 		}
 	}
 	push_disconnect(push, 0);
@@ -961,7 +1045,7 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 	struct mig_dev *dev = push->dev;
 
 	if (lim->given & MIG_LIM_RATE)
-		WRITE_ONCE(push->lim.rate, lim->rate);
+		WRITE_ONCE(push->lim.rate, lim->rate);	/* rate_wait() sees it */
 	if (lim->given & MIG_LIM_CONVERGE)
 		WRITE_ONCE(push->lim.converge_bytes, lim->converge_bytes);
 	if (lim->given & MIG_LIM_MAX_BYTES)
@@ -1121,6 +1205,12 @@ int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 		return -EBUSY;
 	}
 	push_stop(dev->push);
+	/* The peer's confirmation may have come in meanwhile: it wins. */
+	if (dev->push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
+		mig_move_mode(dev, BIT(DM_MIGRATE_MODE_HANDOFF), DM_MIGRATE_MODE_HANDED_OFF);
+		*why = "the peer confirmed the handoff: it owns the volume";
+		return -EBUSY;
+	}
 	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 	if (pending)
 		DMWARN("%s: pending handoff forced back to tracking by the operator; the volume is writable here again",
@@ -1182,7 +1272,11 @@ int mig_push_handoff(struct mig_dev *dev, const char **why)
 		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
-	mig_set_mode(dev, DM_MIGRATE_MODE_HANDOFF);
+	if (!mig_move_mode(dev, MIG_PRECOPY_MODES | BIT(DM_MIGRATE_MODE_MIRRORING),
+			   DM_MIGRATE_MODE_HANDOFF)) {
+		*why = "the push stopped meanwhile (see status)";
+		return -EBUSY;
+	}
 	WRITE_ONCE(push->paused, false);
 	wake_up(&push->wait);
 	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",

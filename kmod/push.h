@@ -19,6 +19,8 @@
 #define MIG_RUN_BYTES	SZ_1M	/* adjacent dirty chunks read together */
 #define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
 #define MIG_MAX_FAILURES 8	/* same failure in a row: the push stops */
+#define MIG_PRECOPY_MODES (BIT(DM_MIGRATE_MODE_BULK) | BIT(DM_MIGRATE_MODE_DIRTY) | \
+			   BIT(DM_MIGRATE_MODE_CONVERGED))
 
 /* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
 struct mig_msg {
@@ -116,6 +118,9 @@ struct mig_push {
 	unsigned int ring_peak;		/* most entries ever used at once */
 	u64 next_seq;
 	unsigned long last_ack;		/* jiffies of the last ACK progress */
+	u32 tcp_una;			/* the socket's acked bytes, last seen */
+	unsigned long connected_at;	/* jiffies */
+	bool memalloc;			/* the socket may use reserves */
 	bool scan_blocked;		/* a pass found only busy chunks */
 	bool handoff_sent;		/* HANDOFF is in the ring */
 	bool handoff_acked;		/* and the peer ACKed it */

@@ -52,6 +52,7 @@ struct mig_pending {
 	struct work_struct work;
 	struct mig_recv *rv;
 	struct socket *sock;
+	struct sockaddr_storage peer;	/* who connected */
 	bool dropped;			/* shut down to make room */
 	bool handed;			/* the socket went to rv->next */
 };
@@ -218,19 +219,42 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 	}
 }
 
-/* The volume is ours now: before the ACK that tells the source so. */
-static void commit_handoff(struct mig_recv *rv)
+/*
+ * The volume is ours now: before the ACK that tells the source so.  Not
+ * if the operator stopped the receiver meanwhile: then nothing commits,
+ * nothing is acknowledged, and the source stays in its pending handoff.
+ */
+static int commit_handoff(struct mig_recv *rv)
 {
 	struct mig_dev *dev = rv->dev;
 
 	mutex_lock(&rv->lock);
-	rv->owner = true;
+	if (!rv->stopping)
+		rv->owner = true;
 	mutex_unlock(&rv->lock);
+	if (!rv->owner)
+		return -ESHUTDOWN;
 	/* Pages cached from reads during the migration are stale. */
 	invalidate_bdev(dm_disk(dev->md)->part0);
-	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+	mig_move_mode(dev, BIT(DM_MIGRATE_MODE_RECEIVING), DM_MIGRATE_MODE_TRACKING);
 	DMINFO("%s: handoff complete; this host now owns the volume",
 	       mig_name(dev));
+	return 0;
+}
+
+/* Make everything up to @seq durable, then say so. */
+static int ack(struct mig_recv *rv, struct socket *sock, u64 seq,
+	       bool *unflushed)
+{
+	int r;
+
+	if (*unflushed) {
+		r = blkdev_issue_flush(rv->bdev);
+		if (r)
+			return io_error(rv, sock, r);
+		*unflushed = false;
+	}
+	return mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
 }
 
 /* Serve one authenticated connection until it ends or hands off. */
@@ -253,6 +277,19 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		if (hdr.type != DM_MIGRATE_MSG_ERROR &&
 		    be64_to_cpu(hdr.seq) != seq + 1)
 			return proto_error(rv, sock, "message out of sequence");
+		if (READ_ONCE(rv->owner))
+			return proto_error(rv, sock, "data after the handoff");
+		/*
+		 * Its payload is not all here (a big message on a slow
+		 * link): acknowledge what is applied before waiting for it.
+		 */
+		if (seq != acked &&
+		    !mig_sock_payload_ready(sock, be32_to_cpu(hdr.len))) {
+			r = ack(rv, sock, seq, &unflushed);
+			if (r)
+				return r;
+			acked = seq;
+		}
 		atomic64_add(sizeof(hdr) + be32_to_cpu(hdr.len),
 			     &rv->dev->stats.bytes_wire);
 		r = apply(rv, sock, &hdr);
@@ -262,7 +299,9 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 			since = jiffies;
 		unflushed = r == WROTE || (unflushed && r != FLUSHED && r != HANDED_OFF);
 		if (r == HANDED_OFF) {
-			commit_handoff(rv);
+			r = commit_handoff(rv);
+			if (r)
+				return r;
 			mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
 			return 0;
 		}
@@ -270,13 +309,7 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		if (mig_sock_input_pending(sock) && seq - acked < ACK_BATCH &&
 		    time_before(jiffies, since + ACK_DELAY))
 			continue;
-		if (unflushed) {
-			r = blkdev_issue_flush(rv->bdev);
-			if (r)
-				return io_error(rv, sock, r);
-			unflushed = false;
-		}
-		r = mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
+		r = ack(rv, sock, seq, &unflushed);
 		if (r)
 			return r;
 		acked = seq;
@@ -313,7 +346,9 @@ static int serve_thread(void *arg)
 		DMINFO("%s: source %s connected", mig_name(dev), rv->source);
 		mig_dev_event(dev);
 		mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
+		mig_sock_memalloc(sock, true);
 		r = serve(rv, sock);
+		mig_sock_memalloc(sock, false);
 		WRITE_ONCE(rv->connected, false);
 		if (r) {
 			DMWARN("%s: source connection ended (error %d)",
@@ -436,20 +471,56 @@ static void hs_work(struct work_struct *work)
 	kfree(p);
 }
 
-/* Make room for one more handshake: shut the oldest one down. */
+static bool same_host(const struct sockaddr_storage *a,
+		      const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr,
+		       sizeof(struct in6_addr));
+}
+
+/* Handshakes pending from @p's host, not dropped. */
+static unsigned int host_pending(struct mig_recv *rv, struct mig_pending *p)
+{
+	struct mig_pending *q;
+	unsigned int n = 0;
+
+	list_for_each_entry(q, &rv->pending, list)
+		n += !q->dropped && same_host(&p->peer, &q->peer);
+	return n;
+}
+
+/*
+ * Make room for one more handshake: shut down the oldest one of the host
+ * with the most pending, so that one host flooding the port evicts its
+ * own connections, not the real source's.
+ */
 static void drop_oldest(struct mig_recv *rv)
 {
-	struct mig_pending *p;
+	struct mig_pending *p, *victim = NULL;
+	unsigned int n, most = 0;
 
 	list_for_each_entry(p, &rv->pending, list) {
 		if (p->dropped)
 			continue;
+		n = host_pending(rv, p);
+		if (n > most) {
+			most = n;
+			victim = p;
+		}
+	}
+	p = victim;
+	if (p) {
 		p->dropped = true;
 		rv->npending--;
 		kernel_sock_shutdown(p->sock, SHUT_RDWR);
-		DMWARN_LIMIT("%s: too many connections in handshake; dropped the oldest",
+		DMWARN_LIMIT("%s: too many connections in handshake; dropped the oldest of the busiest host",
 			     mig_name(rv->dev));
-		return;
 	}
 }
 
@@ -471,6 +542,8 @@ static int accept_thread(void *arg)
 		}
 		p->rv = rv;
 		p->sock = sock;
+		if (kernel_getpeername(sock, (struct sockaddr *)&p->peer) < 0)
+			p->peer.ss_family = AF_UNSPEC;
 		INIT_WORK(&p->work, hs_work);
 		mutex_lock(&rv->lock);
 		/* Dropped ones linger until their worker ran: bound them too. */

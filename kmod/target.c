@@ -162,7 +162,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		 */
 		mutex_lock(&mt->dev->ctl_lock);
 		r = mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
-		    mig_push_running(mt->dev) ? -EBUSY : 0;
+		    mig_push_running(mt->dev) || mt->dev->recv ? -EBUSY : 0;
 		if (!r)
 			mt->dev->grow_pending++;
 		mutex_unlock(&mt->dev->ctl_lock);
@@ -332,7 +332,7 @@ static int mig_preresume(struct dm_target *ti)
 		goto out;
 	}
 	if (mt->grown && (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
-			  mig_push_running(dev))) {
+			  mig_push_running(dev) || dev->recv)) {
 		DMERR("%s: resume refused: the grown table cannot go live while the device migrates (abort first)",
 		      mig_name(dev));
 		r = -EBUSY;

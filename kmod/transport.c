@@ -68,8 +68,6 @@ static void mig_sock_tune(struct socket *sock)
 	sk->sk_allocation = GFP_NOIO;
 	/* Sent from the I/O path: never borrow the task's page fragment. */
 	sk->sk_use_task_frag = false;
-	/* Writeback (swap on a migrated volume) may depend on this socket. */
-	sk_set_memalloc(sk);
 	tcp_sock_set_nodelay(sk);
 	sock_set_keepalive(sk);
 	tcp_sock_set_keepidle(sk, 5);
@@ -110,6 +108,24 @@ void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd)
 {
 	WRITE_ONCE(sock->sk->sk_rcvtimeo, rcv);
 	WRITE_ONCE(sock->sk->sk_sndtimeo, snd);
+}
+
+void mig_sock_memalloc(struct socket *sock, bool on)
+{
+	if (on)
+		sk_set_memalloc(sock->sk);
+	else
+		sk_clear_memalloc(sock->sk);
+}
+
+u32 mig_sock_bytes_acked(struct socket *sock)
+{
+	return READ_ONCE(tcp_sk(sock->sk)->snd_una);
+}
+
+bool mig_sock_payload_ready(struct socket *sock, u32 len)
+{
+	return tcp_inq(sock->sk) >= (int)len;
 }
 
 bool mig_sock_input_pending(struct socket *sock)

@@ -32,6 +32,16 @@ int mig_sock_connect(struct socket *sock, const struct mig_addr *addr,
 		     unsigned long timeout);
 /* Receive and send timeouts in jiffies (MAX_SCHEDULE_TIMEOUT: none). */
 void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd);
+/*
+ * Let an authenticated replication socket use the memory reserves (the
+ * volume it serves may be under writeback, even swap); undo before
+ * release.
+ */
+void mig_sock_memalloc(struct socket *sock, bool on);
+/* TCP's count of our bytes the peer acknowledged (wraps; a hint). */
+u32 mig_sock_bytes_acked(struct socket *sock);
+/* Whether @len received bytes are waiting to be read (a hint). */
+bool mig_sock_payload_ready(struct socket *sock, u32 len);
 /* Whether received bytes are waiting to be read (a hint, no lock). */
 bool mig_sock_input_pending(struct socket *sock);
 /* The peer's address as text ("198.18.0.1:40312"), or "-". */

@@ -46,7 +46,7 @@ enum opt_id {
 	O_JSON = 'j', O_HELP = 'h', O_TO = 256, O_LISTEN, O_KEY_FILE,
 	O_KEY_DESC, O_RATE, O_THROTTLE, O_MAX_ROUNDS, O_CONVERGE_BELOW,
 	O_MAX_BYTES, O_NO_WAIT, O_WAIT, O_INTERVAL, O_UNTIL, O_TIMEOUT,
-	O_COUNT, O_NO_RESUME,
+	O_COUNT, O_NO_RESUME, O_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -68,13 +68,14 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "no-resume", no_argument, NULL, O_NO_RESUME },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct opts {
 	const char *dev_arg;
 	struct mdm_dev dev;
-	bool json, no_wait, no_resume;
+	bool json, no_wait, no_resume, force;
 	const char *to, *listen, *key_file, *key_desc;
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds;
@@ -306,10 +307,14 @@ static int cmd_status(struct opts *o)
 
 	if (r)
 		return r;
-	/* A dump, filtered here: status needs no privilege. */
+	/* A dump, filtered here by name. */
 	r = mdm_nl_request(&nl, mdm_nl_msg(&nl, DM_MIGRATE_CMD_GET, NULL, true),
 			   print_cb, &c);
 	mdm_nl_close(&nl);
+	if (r == -EPERM) {
+		mdm_err("status: permission denied: run as root (CAP_SYS_ADMIN), as for dmsetup");
+		return MDM_EXIT_ENV;
+	}
 	if (r) {
 		mdm_err("status: %s", nl.ext_msg[0] ? nl.ext_msg : strerror(-r));
 		return MDM_EXIT_FAILED;
@@ -608,9 +613,14 @@ static int cmd_resume(struct opts *o)
 	return simple_request(o, DM_MIGRATE_CMD_RESUME, "resume", NULL);
 }
 
+static int put_force(struct nl_msg *msg, struct opts *o)
+{
+	return o->force ? nla_put_flag(msg, DM_MIGRATE_A_FORCE) : 0;
+}
+
 static int cmd_abort(struct opts *o)
 {
-	return simple_request(o, DM_MIGRATE_CMD_ABORT, "abort", NULL);
+	return simple_request(o, DM_MIGRATE_CMD_ABORT, "abort", put_force);
 }
 
 static int cmd_mirror(struct opts *o)
@@ -642,6 +652,26 @@ static int cmd_mirror(struct opts *o)
 }
 
 /* Suspend, hand off, resume: afterwards local writes fail with EIO. */
+static int pending_cb(const struct mdm_status *st, void *arg)
+{
+	*(bool *)arg = st->phase == DM_MIGRATE_MODE_HANDOFF;
+	return 0;
+}
+
+/* Whether the handoff of DEV is pending (phase "handoff"). */
+static bool mdm_dev_suspended_pending(struct opts *o)
+{
+	struct mdm_nl nl;
+	bool pending = false;
+
+	if (mdm_nl_open(&nl))
+		return false;
+	mdm_nl_request(&nl, mdm_nl_msg(&nl, DM_MIGRATE_CMD_GET, &o->dev, false),
+		       pending_cb, &pending);
+	mdm_nl_close(&nl);
+	return pending;
+}
+
 static int cmd_handoff(struct opts *o)
 {
 	int r = mdm_dev_suspend(&o->dev, true), r2;
@@ -649,6 +679,11 @@ static int cmd_handoff(struct opts *o)
 	if (r)
 		return r;
 	r = simple_request(o, DM_MIGRATE_CMD_HANDOFF, "handoff", NULL);
+	if (r == MDM_EXIT_FAILED && mdm_dev_suspended_pending(o)) {
+		mdm_err("%s: stays suspended while the handoff is pending; 'migrate-dm status %s' shows when the peer confirms ('abort --force' only if the peer certainly did not take over)",
+			o->dev.name, o->dev.name);
+		return r;
+	}
 	if (!r && o->no_resume) {
 		printf("%s: handed off; the device stays suspended\n", o->dev.name);
 		return 0;
@@ -692,8 +727,10 @@ static const struct cmd cmds[] = {
 	{ "handoff", cmd_handoff, true, "DEV [--no-resume]",
 	  "Suspend DEV, let the peer take over, resume DEV (its writes then fail).",
 	  { O_NO_RESUME } },
-	{ "abort", cmd_abort, true, "DEV",
-	  "Stop a push (DEV goes back to tracking) or a receiver.", { 0 } },
+	{ "abort", cmd_abort, true, "DEV [--force]",
+	  "Stop a push (DEV goes back to tracking) or a receiver; --force: even a\n"
+	  "pending handoff (only if the peer certainly did not take over).",
+	  { O_FORCE } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -746,6 +783,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_JSON: o->json = true; return 0;
 	case O_NO_WAIT: o->no_wait = true; return 0;
 	case O_NO_RESUME: o->no_resume = true; return 0;
+	case O_FORCE: o->force = true; return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;

@@ -50,6 +50,8 @@ for t in $tests; do
 	if [ "$rc" = 0 ]; then
 		echo "ok $n selftests: dm-migrate: $name"
 	else
+		# What the module said last, and any task it blocked.
+		dmesg | grep -E "migrate|blocked for more|INFO:" | tail -n 40 | sed 's/^/# dmesg: /'
 		echo "not ok $n selftests: dm-migrate: $name # exit=$rc"
 	fi
 	dmsetup remove_all >/dev/null 2>&1

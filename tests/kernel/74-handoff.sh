@@ -1,0 +1,71 @@
+#!/bin/bash
+# Data safety of the handoff: a destination that stalls at the flush
+# keeps the handoff pending (resume and plain abort refused), its ACK is
+# lost to a link cut, the reconnect learns the verdict: exactly one owner
+# at every step, and another device's commands answer meanwhile.  Then a
+# stalled destination during mirroring: guest writes complete after the
+# ACK timeout instead of hanging.
+. "$(dirname "$0")/../safety.sh"
+
+tap_plan 14
+# --- handoff -----------------------------------------------------------------
+echo 3000 > $PARAM
+fill_mixed "$src" "$SIZE"
+pair 128
+dmsetup create mt_other --table "0 $sz migrate $(scratch_dev "${SIZE}M") 128"
+echo "$KEY" > /tmp/key
+push converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+dmsetup message mt_src 0 mirror
+wait_mode mt_src mirroring 30 >/dev/null
+dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=16 seek=5 oflag=direct status=none
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+dmsetup suspend mt_dlin		# the destination's disk stalls: at the flush
+dmsetup suspend mt_src
+"$MDM" handoff mt_src > /tmp/handoff.out 2>&1 &
+HO=$!
+sleep 1
+check "handoff: pending while the destination stalls" test "$(mode_of mt_src)" = handoff
+t0=$(date +%s%N)
+"$MDM" status mt_other > /dev/null
+on_src "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key > /dev/null
+ms=$(since "$t0")
+check "handoff: another device's status and push (netlink) answer in $ms ms" \
+	test "$ms" -lt $((1000 * SLOW))
+"$MDM" abort mt_other > /dev/null
+check "handoff: resume refused while pending" sh -c "! dmsetup resume mt_src"
+check "handoff: plain abort refused while pending" sh -c "! dmsetup message mt_src 0 abort"
+link down			# the ACK of the commit will be lost
+dmsetup resume mt_dlin		# the destination commits
+check "handoff: the destination took over" wait_mode mt_dst tracking 30
+sleep 8				# the source's watchdog drops the dead connection
+check "handoff: one owner: the source still refuses (handoff), the destination owns" \
+	test "$(mode_of mt_src) $(mode_of mt_dst)" = "handoff tracking"
+link up
+check "handoff: the reconnect learns the verdict" wait_mode mt_src handed_off 60
+check "handoff: the waiting migrate-dm reported it" sh -c "wait $HO; grep -q 'handed off' /tmp/handoff.out"
+check "handoff: the resumed source refuses writes" sh -c \
+	"dmsetup resume mt_src && ! dd if=/dev/zero of=/dev/mapper/mt_src bs=4k count=1 oflag=direct status=none"
+check "handoff: volumes identical" same
+dmsetup remove mt_other
+
+# --- stall -----------------------------------------------------------------
+fill_mixed "$src" "$SIZE"
+pair 128
+push converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+dmsetup message mt_src 0 mirror
+wait_mode mt_src mirroring 30 >/dev/null
+dmsetup suspend mt_dlin
+t0=$(date +%s%N)
+check "stall: guest writes complete while the destination's disk stalls" timeout 90 \
+	dd if=/dev/urandom of=/dev/mapper/mt_src bs=4k count=4 seek=300 oflag=direct status=none
+ms=$(since "$t0")
+check "stall: after the ACK timeout ($ms ms), not forever" test "$ms" -lt $((40000 * SLOW))
+check "stall: the connection was dropped for it, and said so" \
+	sh -c "dmesg | grep -q 'mt_src: peer .* acknowledged nothing for 3000 ms'"
+dmsetup resume mt_dlin
+check "stall: handoff after the disk is back, volumes identical" finish
+echo 10000 > $PARAM
+
+tap_done
