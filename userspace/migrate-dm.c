@@ -163,8 +163,8 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Hex text (openssl rand -hex 32 > F) or 16 to 64 raw bytes. */
-static int read_key_file(const char *path, uint8_t *key, size_t *len)
+/* Hex text (openssl rand -hex 32 > F) or 16 to 64 raw bytes; @dev for messages. */
+static int read_key_file(const char *dev, const char *path, uint8_t *key, size_t *len)
 {
 	unsigned char buf[4096];
 	size_t n = 0, i, hexlen;
@@ -174,12 +174,12 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		mdm_err("cannot read key file %s: %s", path, strerror(errno));
+		mdm_err("%s: cannot read key file %s: %s", dev, path, strerror(errno));
 		return MDM_EXIT_USAGE;
 	}
 	if (!fstat(fd, &sb) && (sb.st_mode & 077))
-		fprintf(stderr, "%s: warning: key file %s is readable by others (chmod 600 %s)\n",
-			mdm_prog, path, path);
+		fprintf(stderr, "%s: %s: warning: key file %s is readable by others (chmod 600 %s)\n",
+			mdm_prog, dev, path, path);
 	while (n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - n)) > 0)
 		n += (size_t)got;
 	close(fd);
@@ -199,7 +199,8 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 		memcpy(key, buf, n);
 		*len = n;
 	} else {
-		mdm_err("key file %s: want 32 to 128 hex digits or 16 to 64 raw bytes", path);
+		mdm_err("%s: key file %s: want 32 to 128 hex digits or 16 to 64 raw bytes (openssl rand -hex 32 > %s makes one)",
+			dev, path, path);
 		memset(buf, 0, sizeof(buf));
 		return MDM_EXIT_USAGE;
 	}
@@ -207,8 +208,12 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 	return 0;
 }
 
-/* "host:port" or "[v6]:port" to the numeric form the kernel takes. */
-static int resolve_addr(const char *in, char *out, size_t len)
+/*
+ * "host:port" or "[v6]:port" to the numeric form the kernel takes.
+ * Returns 0; -1 when @in is malformed (the caller says so); -2 when the
+ * host does not resolve (said here, for @dev).
+ */
+static int resolve_addr(const char *dev, const char *in, char *out, size_t len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -236,7 +241,8 @@ static int resolve_addr(const char *in, char *out, size_t len)
 		return -1;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r) {
-		mdm_err("cannot resolve %s: %s", host, gai_strerror(r));
+		mdm_err("%s: cannot resolve %s: %s; give a numeric address or a name this host resolves",
+			dev, host, gai_strerror(r));
 		return -2;
 	}
 	if (res->ai_family == AF_INET6) {
@@ -311,11 +317,12 @@ static int cmd_status(struct opts *o)
 			   print_cb, &c);
 	mdm_nl_close(&nl);
 	if (r) {
-		mdm_err("status: %s", nl.ext_msg[0] ? nl.ext_msg : strerror(-r));
+		mdm_err("%s%sstatus failed: %s", o->dev_arg ? o->dev.name : "",
+			o->dev_arg ? ": " : "", nl.ext_msg[0] ? nl.ext_msg : strerror(-r));
 		return MDM_EXIT_FAILED;
 	}
 	if (o->dev_arg && !c.found) {
-		mdm_err("%s: not a migrate device", o->dev_arg);
+		mdm_err("%s: not a migrate device ('migrate-dm status' lists them)", o->dev_arg);
 		return MDM_EXIT_NODEV;
 	}
 	if (!o->dev_arg && !c.found && !o->json)
@@ -452,7 +459,12 @@ static int cmd_events(struct opts *o)
 			break;
 	}
 	mdm_nl_close(&nl);
-	return r < 0 ? MDM_EXIT_FAILED : 0;
+	if (r < 0) {
+		mdm_err("%s%sevents: cannot read from the netlink socket: %s",
+			o->dev_arg ? o->dev.name : "", o->dev_arg ? ": " : "", strerror(-r));
+		return MDM_EXIT_FAILED;
+	}
+	return 0;
 }
 
 /* --- push, receive, limits and the one-word commands ------------------ */
@@ -477,14 +489,14 @@ static int put_start(struct nl_msg *msg, struct opts *o)
 	size_t len = 0;
 	int r;
 
-	r = resolve_addr(where, addr, sizeof(addr));
+	r = resolve_addr(o->dev.name, where, addr, sizeof(addr));
 	if (r) {
 		if (r == -1)
 			mdm_err("%s: invalid address '%s': want HOST:PORT or [IPV6]:PORT",
 				o->dev.name, where);
 		return -1;
 	}
-	if (o->key_file && read_key_file(o->key_file, key, &len))
+	if (o->key_file && read_key_file(o->dev.name, o->key_file, key, &len))
 		return -1;
 	r = nla_put_string(msg, DM_MIGRATE_A_PEER, addr) ||
 	    (o->key_file && nla_put(msg, DM_MIGRATE_A_KEY, (int)len, key)) ||
@@ -629,8 +641,8 @@ static int cmd_mirror(struct opts *o)
 		if (st.phase == DM_MIGRATE_MODE_MIRRORING)
 			break;
 		if (now_s() - t0 > o->wait_s) {
-			mdm_err("%s: not mirroring after %.0f s (phase %s)", o->dev.name,
-				o->wait_s, mdm_phase_name(st.phase));
+			mdm_err("%s: not mirroring after %.0f s (phase %s): the peer has not caught up; wait longer with --wait S, or see 'migrate-dm status %s'",
+				o->dev.name, o->wait_s, mdm_phase_name(st.phase), o->dev.name);
 			r = MDM_EXIT_FAILED;
 			break;
 		}

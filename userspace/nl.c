@@ -20,7 +20,8 @@ static int open_sock(struct mdm_nl *nl)
 	memset(nl, 0, sizeof(*nl));
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk || genl_connect(nl->sk)) {
-		mdm_err("cannot open a generic netlink socket: %s", strerror(errno));
+		mdm_err("cannot open a generic netlink socket: %s (is netlink available in this namespace?)",
+			strerror(errno));
 		return MDM_EXIT_ENV;
 	}
 	/* Ask for the kernel's explanation with errors, without the echo. */
@@ -49,7 +50,8 @@ int mdm_nl_open_events(struct mdm_nl *nl)
 	grp = genl_ctrl_resolve_grp(nl->sk, DM_MIGRATE_GENL_NAME,
 				    DM_MIGRATE_GENL_MCGRP_EVENTS);
 	if (grp < 0 || nl_socket_add_membership(nl->sk, grp)) {
-		mdm_err("cannot join the dm-migrate events group");
+		mdm_err("cannot join the dm-migrate events group: %s (is the loaded dm-migrate module this version?)",
+			nl_geterror(grp < 0 ? grp : -NLE_FAILURE));
 		return MDM_EXIT_ENV;
 	}
 	return 0;
