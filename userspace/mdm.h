@@ -40,7 +40,14 @@ struct mdm_status {
 	bool has_eta;
 	uint64_t eta_ms;
 	uint32_t connections, protocol_errors, error_code;
+	/* Source: the peer pushed to.  Destination: the address it listens on. */
 	char peer[64];
+	/*
+	 * Destination: the connected source's address, when the kernel reports
+	 * it (DM_MIGRATE_A_SOURCE_ADDR, not in the uapi header yet; see nl.c);
+	 * empty when unknown.
+	 */
+	char source[64];
 	char last_error[128];
 };
 

@@ -359,13 +359,35 @@ static void on_signal(int sig)
 	stop_now = 1;
 }
 
+/*
+ * Whether watch is done with a destination (1), must fail (< 0: an exit
+ * code, after saying why) or goes on (0).  A destination is done once the
+ * source handed off (it tracks then); it never reaches a source's phases.
+ */
+static int dest_watch_done(const struct opts *o, const struct mdm_status *st)
+{
+	if (st->role == DM_MIGRATE_ROLE_NONE) {
+		mdm_err("%s: no receiver is listening on it; start one with 'migrate-dm receive %s --listen ADDR:PORT'",
+			o->dev.name, o->dev.name);
+		return -MDM_EXIT_FAILED;
+	}
+	if (o->until >= 0 && o->until != DM_MIGRATE_MODE_RECEIVING &&
+	    o->until != DM_MIGRATE_MODE_TRACKING) {
+		mdm_err("%s: a destination never reaches %s: use --until receiving or --until tracking (after the handoff)",
+			o->dev.name, mdm_phase_name(o->until));
+		return -MDM_EXIT_USAGE;
+	}
+	if (o->until >= 0)
+		return st->phase == o->until;
+	return st->phase == DM_MIGRATE_MODE_TRACKING;
+}
+
 static int cmd_watch(struct opts *o)
 {
 	bool tty = isatty(STDOUT_FILENO);
 	double t0 = now_s();
 	struct mdm_status st;
-	int last_phase = -1, width = 80, r;
-	bool was_receiving = false;
+	int last_phase = -1, width = 80, r, done;
 	struct winsize ws;
 	struct mdm_nl nl;
 
@@ -384,15 +406,28 @@ static int cmd_watch(struct opts *o)
 			putchar('\n');	/* keep each phase's last bar on screen */
 		last_phase = st.phase;
 		mdm_show_line(stdout, &st, tty, width);
-		if (st.phase == DM_MIGRATE_MODE_RECEIVING)
-			was_receiving = true;
-		if (o->until >= 0) {
+		if (st.role == DM_MIGRATE_ROLE_DEST ||
+		    (st.role == DM_MIGRATE_ROLE_NONE && st.phase == DM_MIGRATE_MODE_RECEIVING)) {
+			done = dest_watch_done(o, &st);
+			if (done) {
+				if (tty && done < 0)
+					putchar('\n');
+				r = done < 0 ? -done : 0;
+				break;
+			}
+		} else if (o->until == DM_MIGRATE_MODE_RECEIVING) {
+			if (tty)
+				putchar('\n');
+			mdm_err("%s: only a destination receives: --until takes a source's phase here (bulk, dirty, converged, mirroring, handed_off, tracking)",
+				o->dev.name);
+			r = MDM_EXIT_USAGE;
+			break;
+		} else if (o->until >= 0) {
 			if (st.phase == o->until ||
 			    (phase_rank(o->until) && phase_rank(st.phase) > phase_rank(o->until)))
 				break;
 			if (st.phase == DM_MIGRATE_MODE_TRACKING &&
-			    o->until != DM_MIGRATE_MODE_TRACKING &&
-			    st.role != DM_MIGRATE_ROLE_DEST) {
+			    o->until != DM_MIGRATE_MODE_TRACKING) {
 				if (tty)
 					putchar('\n');
 				mdm_err("%s: the push ended before %s (aborted?)%s%s", o->dev.name,
@@ -403,7 +438,7 @@ static int cmd_watch(struct opts *o)
 			}
 		} else if (st.phase == DM_MIGRATE_MODE_HANDED_OFF ||
 			   (st.phase == DM_MIGRATE_MODE_TRACKING &&
-			    (was_receiving || st.role == DM_MIGRATE_ROLE_NONE))) {
+			    st.role == DM_MIGRATE_ROLE_NONE)) {
 			break;
 		}
 		if (o->timeout_s > 0 && now_s() - t0 >= o->timeout_s) {
@@ -679,7 +714,8 @@ static const struct cmd cmds[] = {
 	{ "watch", cmd_watch, true,
 	  "DEV [--interval S] [--until PHASE] [--timeout S]",
 	  "Follow a migration: a progress bar per phase on a terminal, else a line per\n"
-	  "interval.  Ends when the migration ends, or at --until PHASE.",
+	  "interval.  Ends when the migration ends, or at --until PHASE.  On a\n"
+	  "destination: the chunks received, until the source hands off.",
 	  { O_INTERVAL, O_UNTIL, O_TIMEOUT } },
 	{ "push", cmd_push, true,
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
@@ -771,7 +807,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_UNTIL:
 		o->until = mdm_phase_by_name(arg);
 		if (o->until < 0)
-			return usage_error(c, "unknown phase '%s' (bulk, dirty, converged, mirroring, handed_off, tracking)",
+			return usage_error(c, "unknown phase '%s' (bulk, dirty, converged, mirroring, handed_off, tracking; receiving on a destination)",
 					   arg);
 		return 0;
 	case O_COUNT:
