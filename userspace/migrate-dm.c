@@ -406,8 +406,7 @@ static int cmd_watch(struct opts *o)
 			putchar('\n');	/* keep each phase's last bar on screen */
 		last_phase = st.phase;
 		mdm_show_line(stdout, &st, tty, width);
-		if (st.role == DM_MIGRATE_ROLE_DEST ||
-		    (st.role == DM_MIGRATE_ROLE_NONE && st.phase == DM_MIGRATE_MODE_RECEIVING)) {
+		if (mdm_is_dest(&st)) {
 			done = dest_watch_done(o, &st);
 			if (done) {
 				if (tty && done < 0)

@@ -65,6 +65,12 @@ int mdm_phase_by_name(const char *name)
 	return -1;
 }
 
+bool mdm_is_dest(const struct mdm_status *st)
+{
+	return st->role == DM_MIGRATE_ROLE_DEST ||
+	       (st->role == DM_MIGRATE_ROLE_NONE && st->phase == DM_MIGRATE_MODE_RECEIVING);
+}
+
 /* How a destination's connection reads (status text, watch). */
 const char *mdm_dest_conn_text(int conn)
 {
@@ -82,7 +88,7 @@ double mdm_progress(const struct mdm_status *st)
 
 	if (!st->total)
 		return 0;
-	if (st->role != DM_MIGRATE_ROLE_DEST)
+	if (!mdm_is_dest(st))
 		return 100.0 * (double)(st->total - st->dirty) / (double)st->total;
 	/* Dirty rounds send chunks again: this follows the bulk pass. */
 	applied = st->chunks_sent < st->total ? st->chunks_sent : st->total;
@@ -106,9 +112,13 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 {
 	char a[32], b[32], c[32];
 
-	fprintf(f, "  receiver   on %s: %s, %u connection%s\n",
-		st->peer[0] ? st->peer : "-", mdm_dest_conn_text(st->conn),
-		st->connections, st->connections == 1 ? "" : "s");
+	if (st->role == DM_MIGRATE_ROLE_NONE)
+		fprintf(f, "  receiver   none: 'migrate-dm receive %s --listen ADDR:PORT' starts one\n",
+			st->name);
+	else
+		fprintf(f, "  receiver   on %s: %s, %u connection%s\n",
+			st->peer[0] ? st->peer : "-", mdm_dest_conn_text(st->conn),
+			st->connections, st->connections == 1 ? "" : "s");
 	if (st->source[0])
 		fprintf(f, "  source     %s\n", st->source);
 	fprintf(f, "  received   %s on the wire, %llu chunks applied (%llu zero); the volume has %llu (%s each)\n",
@@ -135,13 +145,10 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 	fprintf(f, "%s (%u:%u): %s, %s%s\n", st->name, st->major, st->minor,
 		mdm_role_name(st->role), mdm_phase_name(st->phase),
 		st->paused ? " (paused)" : "");
-	if (st->role == DM_MIGRATE_ROLE_DEST) {
+	if (mdm_is_dest(st)) {
 		show_dest(f, st);
 		return;
 	}
-	if (st->role == DM_MIGRATE_ROLE_NONE && st->phase == DM_MIGRATE_MODE_RECEIVING)
-		fprintf(f, "  receiver   none: 'migrate-dm receive %s --listen ADDR:PORT' starts one\n",
-			st->name);
 	if (st->role != DM_MIGRATE_ROLE_NONE)
 		fprintf(f, "  peer       %s, %s, %u connection%s, round %u\n",
 			st->peer[0] ? st->peer : "-", mdm_conn_name(st->conn),
@@ -205,7 +212,7 @@ static json_object *status_json(const struct mdm_status *st)
 	add_u64(o, "minor", st->minor);
 	add_str(o, "phase", mdm_phase_name(st->phase));
 	add_str(o, "role", mdm_role_name(st->role));
-	if (st->role == DM_MIGRATE_ROLE_DEST) {
+	if (mdm_is_dest(st)) {
 		dest_json(o, st);
 		return o;
 	}
@@ -287,7 +294,7 @@ void mdm_show_line(FILE *f, const struct mdm_status *st, bool bar, int width)
 	int n, filled;
 
 	mdm_fmt_size(st->net_rate, rate, sizeof(rate));
-	if (st->role == DM_MIGRATE_ROLE_DEST) {
+	if (mdm_is_dest(st)) {
 		/* Received chunks; no rounds, savings or ETA on this side. */
 		snprintf(line, sizeof(line), "%5.1f%%  %llu chunks applied  %s/s  %llu writes  %s",
 			 pct, (unsigned long long)st->chunks_sent, rate,

@@ -11,6 +11,11 @@ const char *mdm_phase_name(int phase);
 const char *mdm_role_name(int role);
 const char *mdm_conn_name(int conn);
 const char *mdm_event_name(int event);
+/*
+ * A destination: a receiver was started on it, or it is in the receive
+ * mode (its table has the 'receive' feature) with none yet or any more.
+ */
+bool mdm_is_dest(const struct mdm_status *st);
 /* A destination's connection state in words: "source connected"... */
 const char *mdm_dest_conn_text(int conn);
 /* Phase by name (status words), or -1. */
