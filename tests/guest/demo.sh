@@ -53,6 +53,8 @@ run src migrate-dm push vmdisk --to 198.18.0.2:7788 --key-file /tmp/keys/vmdisk.
 	--converge-below 4M --rate 60M/s
 run src migrate-dm watch vmdisk --until converged --interval 2
 run src migrate-dm status vmdisk
+say "Meanwhile on the destination: what it received and applied"
+run dst migrate-dm status vmdisk-in
 
 say "Converged: mirror writes synchronously while the RAM pre-copy runs"
 run src migrate-dm mirror vmdisk
