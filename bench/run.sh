@@ -7,6 +7,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 v=${BENCH_KVER:-$(tests/kernels.sh | tail -n1)}
 tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
+rm -f build/logs/bench/output.log	# never show an earlier run's figures
 rc=0
 DMM_GUEST_MEM=4096 tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/bench 3000 \
 	bench/guest.sh "${BENCH_ARGS:-}" || rc=$?

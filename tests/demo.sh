@@ -16,6 +16,7 @@ v=$(tests/kernels.sh | tail -n1)
 logs=build/logs/demo
 tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
 echo "booting a throwaway guest ($v) under QEMU: two network namespaces play two hosts..."
+rm -f "$logs/output.log"	# never show an earlier run's transcript
 rc=0
 tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" "$logs" 900 \
 	tests/guest/demo.sh || rc=$?
