@@ -14,6 +14,11 @@ set -euo pipefail
 kernel=$1 initrd=$2 kver=$3 logdir=$4 timeout_s=$5 cmd=$6
 args=${7:-}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# Whatever happens next, no caller reads an earlier run's logs.
+mkdir -p "$logdir"
+: > "$logdir/console.log"
+: > "$logdir/output.log"
+: > "$logdir/status"
 
 # The guest sees the repository at the same path, through the host's /
 # over 9p, and gets it on the kernel command line: no blanks or quotes.
@@ -33,7 +38,6 @@ if [ ! -f "$repo/$cmd" ]; then
 	echo "boot.sh: no guest script $repo/$cmd" >&2
 	exit 127
 fi
-mkdir -p "$logdir"
 # Kernel parameters of the form KEY=VALUE that the kernel does not know
 # become environment variables of init.
 append="console=ttyS0 panic=-1 loglevel=6 \
