@@ -20,7 +20,8 @@ PREFIX	?= /usr/local
 
 CC	?= gcc
 CFLAGS	?= -O2 -g
-CFLAGS	+= -Wall -Wextra -Werror -std=gnu11
+# Warnings are errors even with CFLAGS given on the command line.
+override CFLAGS += -Wall -Wextra -Werror -std=gnu11
 KSFT	:= $(BUILD)/kselftest
 UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 

@@ -7,7 +7,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 v=${BENCH_KVER:-$(tests/kernels.sh | tail -n1)}
 tests/vm/mkinitramfs.sh "$v" "build/initrd-$v.gz"
+rm -f build/logs/bench/output.log	# never show an earlier run's figures
+rc=0
 DMM_GUEST_MEM=4096 tests/vm/boot.sh "/boot/vmlinuz-$v" "build/initrd-$v.gz" "$v" build/logs/bench 3000 \
-	bench/guest.sh "${BENCH_ARGS:-}"
-cat build/logs/bench/output.log
-grep -q '^# bench done' build/logs/bench/output.log
+	bench/guest.sh "${BENCH_ARGS:-}" || rc=$?
+[ -f build/logs/bench/output.log ] && cat build/logs/bench/output.log
+if [ "$rc" != 0 ] || ! grep -q '^# bench done' build/logs/bench/output.log; then
+	echo "bench: FAILED (boot.sh exit $rc; logs in $repo/build/logs/bench/)" >&2
+	exit 1
+fi

@@ -52,20 +52,26 @@ int mdm_dev_resolve(const char *arg, struct mdm_dev *dev)
 	int r = MDM_EXIT_NODEV;
 
 	if (access("/dev/mapper/control", R_OK | W_OK) && errno == EACCES) {
-		mdm_err("%s: permission denied: device-mapper needs root", arg);
+		mdm_err("%s: permission denied: device-mapper needs root (run migrate-dm as root)", arg);
 		if (dmt)
 			dm_task_destroy(dmt);
 		return MDM_EXIT_ENV;
 	}
 	if (!dmt) {
-		mdm_err("%s: not a device-mapper device name or path", arg);
+		char ver[64];
+
+		if (!dm_driver_version(ver, sizeof(ver))) {
+			mdm_err("%s: device-mapper is not available in this kernel (modprobe dm_mod)", arg);
+			return MDM_EXIT_ENV;
+		}
+		mdm_err("%s: not a device-mapper device name or path (dmsetup ls lists them)", arg);
 		return MDM_EXIT_USAGE;
 	}
 	if (!dm_task_run(dmt)) {
 		int e = dm_task_get_errno(dmt);
 
 		if (e == EACCES || e == EPERM) {
-			mdm_err("%s: permission denied: device-mapper needs root", arg);
+			mdm_err("%s: permission denied: device-mapper needs root (run migrate-dm as root)", arg);
 			r = MDM_EXIT_ENV;
 		} else {
 			mdm_err("%s: no such device-mapper device (dmsetup ls lists them)", arg);
@@ -102,8 +108,14 @@ int mdm_dev_suspend(const struct mdm_dev *dev, bool suspend)
 	int r = MDM_EXIT_OK;
 
 	if (!dmt || !dm_task_run(dmt)) {
-		mdm_err("%s: cannot %s the device", dev->name,
-			suspend ? "suspend" : "resume");
+		int e = dmt ? dm_task_get_errno(dmt) : ENOMEM;
+
+		if (suspend)
+			mdm_err("%s: cannot suspend the device: %s; nothing was handed off",
+				dev->name, e ? strerror(e) : "device-mapper refused");
+		else
+			mdm_err("%s: cannot resume the device: %s; resume it with 'dmsetup resume %s'",
+				dev->name, e ? strerror(e) : "device-mapper refused", dev->name);
 		r = MDM_EXIT_FAILED;
 	}
 	if (dmt)

@@ -40,7 +40,15 @@ struct mdm_status {
 	bool has_eta;
 	uint64_t eta_ms;
 	uint32_t connections, protocol_errors, error_code;
+	/* Source: the peer pushed to.  Destination: the address it listens on. */
 	char peer[64];
+	/*
+	 * Destination: the address of the source served last
+	 * (DM_MIGRATE_A_SOURCE_ADDR); empty when none connected yet.
+	 */
+	char source[64];
+	/* Source: most messages unacknowledged at once; ACK timeouts. */
+	uint32_t window_peak, ack_timeouts;
 	char last_error[128];
 };
 

@@ -164,8 +164,8 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Hex text (openssl rand -hex 32 > F) or 16 to 64 raw bytes. */
-static int read_key_file(const char *path, uint8_t *key, size_t *len)
+/* Hex text (openssl rand -hex 32 > F) or 16 to 64 raw bytes; @dev for messages. */
+static int read_key_file(const char *dev, const char *path, uint8_t *key, size_t *len)
 {
 	unsigned char buf[4096];
 	size_t n = 0, i, hexlen;
@@ -175,12 +175,12 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		mdm_err("cannot read key file %s: %s", path, strerror(errno));
+		mdm_err("%s: cannot read key file %s: %s", dev, path, strerror(errno));
 		return MDM_EXIT_USAGE;
 	}
 	if (!fstat(fd, &sb) && (sb.st_mode & 077))
-		fprintf(stderr, "%s: warning: key file %s is readable by others (chmod 600 %s)\n",
-			mdm_prog, path, path);
+		fprintf(stderr, "%s: %s: warning: key file %s is readable by others (chmod 600 %s)\n",
+			mdm_prog, dev, path, path);
 	while (n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - n)) > 0)
 		n += (size_t)got;
 	close(fd);
@@ -200,7 +200,8 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 		memcpy(key, buf, n);
 		*len = n;
 	} else {
-		mdm_err("key file %s: want 32 to 128 hex digits or 16 to 64 raw bytes", path);
+		mdm_err("%s: key file %s: want 32 to 128 hex digits or 16 to 64 raw bytes (openssl rand -hex 32 > %s makes one)",
+			dev, path, path);
 		memset(buf, 0, sizeof(buf));
 		return MDM_EXIT_USAGE;
 	}
@@ -208,8 +209,12 @@ static int read_key_file(const char *path, uint8_t *key, size_t *len)
 	return 0;
 }
 
-/* "host:port" or "[v6]:port" to the numeric form the kernel takes. */
-static int resolve_addr(const char *in, char *out, size_t len)
+/*
+ * "host:port" or "[v6]:port" to the numeric form the kernel takes.
+ * Returns 0; -1 when @in is malformed (the caller says so); -2 when the
+ * host does not resolve (said here, for @dev).
+ */
+static int resolve_addr(const char *dev, const char *in, char *out, size_t len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -237,7 +242,8 @@ static int resolve_addr(const char *in, char *out, size_t len)
 		return -1;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r) {
-		mdm_err("cannot resolve %s: %s", host, gai_strerror(r));
+		mdm_err("%s: cannot resolve %s: %s; give a numeric address or a name this host resolves",
+			dev, host, gai_strerror(r));
 		return -2;
 	}
 	if (res->ai_family == AF_INET6) {
@@ -316,11 +322,12 @@ static int cmd_status(struct opts *o)
 		return MDM_EXIT_ENV;
 	}
 	if (r) {
-		mdm_err("status: %s", nl.ext_msg[0] ? nl.ext_msg : strerror(-r));
+		mdm_err("%s%sstatus failed: %s", o->dev_arg ? o->dev.name : "",
+			o->dev_arg ? ": " : "", nl.ext_msg[0] ? nl.ext_msg : strerror(-r));
 		return MDM_EXIT_FAILED;
 	}
 	if (o->dev_arg && !c.found) {
-		mdm_err("%s: not a migrate device", o->dev_arg);
+		mdm_err("%s: not a migrate device ('migrate-dm status' lists them)", o->dev_arg);
 		return MDM_EXIT_NODEV;
 	}
 	if (!o->dev_arg && !c.found && !o->json)
@@ -357,13 +364,35 @@ static void on_signal(int sig)
 	stop_now = 1;
 }
 
+/*
+ * Whether watch is done with a destination (1), must fail (< 0: an exit
+ * code, after saying why) or goes on (0).  A destination is done once the
+ * source handed off (it tracks then); it never reaches a source's phases.
+ */
+static int dest_watch_done(const struct opts *o, const struct mdm_status *st)
+{
+	if (st->role == DM_MIGRATE_ROLE_NONE) {
+		mdm_err("%s: no receiver is listening on it; start one with 'migrate-dm receive %s --listen ADDR:PORT'",
+			o->dev.name, o->dev.name);
+		return -MDM_EXIT_FAILED;
+	}
+	if (o->until >= 0 && o->until != DM_MIGRATE_MODE_RECEIVING &&
+	    o->until != DM_MIGRATE_MODE_TRACKING) {
+		mdm_err("%s: a destination never reaches %s: use --until receiving or --until tracking (after the handoff)",
+			o->dev.name, mdm_phase_name(o->until));
+		return -MDM_EXIT_USAGE;
+	}
+	if (o->until >= 0)
+		return st->phase == o->until;
+	return st->phase == DM_MIGRATE_MODE_TRACKING;
+}
+
 static int cmd_watch(struct opts *o)
 {
 	bool tty = isatty(STDOUT_FILENO);
 	double t0 = now_s();
 	struct mdm_status st;
-	int last_phase = -1, width = 80, r;
-	bool was_receiving = false;
+	int last_phase = -1, width = 80, r, done;
 	struct winsize ws;
 	struct mdm_nl nl;
 
@@ -382,15 +411,27 @@ static int cmd_watch(struct opts *o)
 			putchar('\n');	/* keep each phase's last bar on screen */
 		last_phase = st.phase;
 		mdm_show_line(stdout, &st, tty, width);
-		if (st.phase == DM_MIGRATE_MODE_RECEIVING)
-			was_receiving = true;
-		if (o->until >= 0) {
+		if (mdm_is_dest(&st)) {
+			done = dest_watch_done(o, &st);
+			if (done) {
+				if (tty && done < 0)
+					putchar('\n');
+				r = done < 0 ? -done : 0;
+				break;
+			}
+		} else if (o->until == DM_MIGRATE_MODE_RECEIVING) {
+			if (tty)
+				putchar('\n');
+			mdm_err("%s: only a destination receives: --until takes a source's phase here (bulk, dirty, converged, mirroring, handed_off, tracking)",
+				o->dev.name);
+			r = MDM_EXIT_USAGE;
+			break;
+		} else if (o->until >= 0) {
 			if (st.phase == o->until ||
 			    (phase_rank(o->until) && phase_rank(st.phase) > phase_rank(o->until)))
 				break;
 			if (st.phase == DM_MIGRATE_MODE_TRACKING &&
-			    o->until != DM_MIGRATE_MODE_TRACKING &&
-			    st.role != DM_MIGRATE_ROLE_DEST) {
+			    o->until != DM_MIGRATE_MODE_TRACKING) {
 				if (tty)
 					putchar('\n');
 				mdm_err("%s: the push ended before %s (aborted?)%s%s", o->dev.name,
@@ -401,7 +442,7 @@ static int cmd_watch(struct opts *o)
 			}
 		} else if (st.phase == DM_MIGRATE_MODE_HANDED_OFF ||
 			   (st.phase == DM_MIGRATE_MODE_TRACKING &&
-			    (was_receiving || st.role == DM_MIGRATE_ROLE_NONE))) {
+			    st.role == DM_MIGRATE_ROLE_NONE)) {
 			break;
 		}
 		if (o->timeout_s > 0 && now_s() - t0 >= o->timeout_s) {
@@ -457,7 +498,12 @@ static int cmd_events(struct opts *o)
 			break;
 	}
 	mdm_nl_close(&nl);
-	return r < 0 ? MDM_EXIT_FAILED : 0;
+	if (r < 0) {
+		mdm_err("%s%sevents: cannot read from the netlink socket: %s",
+			o->dev_arg ? o->dev.name : "", o->dev_arg ? ": " : "", strerror(-r));
+		return MDM_EXIT_FAILED;
+	}
+	return 0;
 }
 
 /* --- push, receive, limits and the one-word commands ------------------ */
@@ -482,14 +528,14 @@ static int put_start(struct nl_msg *msg, struct opts *o)
 	size_t len = 0;
 	int r;
 
-	r = resolve_addr(where, addr, sizeof(addr));
+	r = resolve_addr(o->dev.name, where, addr, sizeof(addr));
 	if (r) {
 		if (r == -1)
 			mdm_err("%s: invalid address '%s': want HOST:PORT or [IPV6]:PORT",
 				o->dev.name, where);
 		return -1;
 	}
-	if (o->key_file && read_key_file(o->key_file, key, &len))
+	if (o->key_file && read_key_file(o->dev.name, o->key_file, key, &len))
 		return -1;
 	r = nla_put_string(msg, DM_MIGRATE_A_PEER, addr) ||
 	    (o->key_file && nla_put(msg, DM_MIGRATE_A_KEY, (int)len, key)) ||
@@ -639,8 +685,8 @@ static int cmd_mirror(struct opts *o)
 		if (st.phase == DM_MIGRATE_MODE_MIRRORING)
 			break;
 		if (now_s() - t0 > o->wait_s) {
-			mdm_err("%s: not mirroring after %.0f s (phase %s)", o->dev.name,
-				o->wait_s, mdm_phase_name(st.phase));
+			mdm_err("%s: not mirroring after %.0f s (phase %s): the peer has not caught up; wait longer with --wait S, or see 'migrate-dm status %s'",
+				o->dev.name, o->wait_s, mdm_phase_name(st.phase), o->dev.name);
 			r = MDM_EXIT_FAILED;
 			break;
 		}
@@ -652,47 +698,71 @@ static int cmd_mirror(struct opts *o)
 }
 
 /* Suspend, hand off, resume: afterwards local writes fail with EIO. */
-static int pending_cb(const struct mdm_status *st, void *arg)
+static int phase_cb(const struct mdm_status *st, void *arg)
 {
-	*(bool *)arg = st->phase == DM_MIGRATE_MODE_HANDOFF;
+	*(int *)arg = st->phase;
 	return 0;
 }
 
-/* Whether the handoff of DEV is pending (phase "handoff"). */
-static bool mdm_dev_suspended_pending(struct opts *o)
+/* DEV's phase, or -1 when it cannot be read. */
+static int dev_phase(struct opts *o)
 {
 	struct mdm_nl nl;
-	bool pending = false;
+	int phase = -1;
 
 	if (mdm_nl_open(&nl))
-		return false;
+		return -1;
 	mdm_nl_request(&nl, mdm_nl_msg(&nl, DM_MIGRATE_CMD_GET, &o->dev, false),
-		       pending_cb, &pending);
+		       phase_cb, &phase);
 	mdm_nl_close(&nl);
-	return pending;
+	return phase;
 }
 
+#define HANDOFF_WAIT_S	60
+
+/*
+ * Suspend, decide the handoff (the kernel answers at once), then wait for
+ * the peer's confirmation here: no kernel lock is held meanwhile.
+ */
 static int cmd_handoff(struct opts *o)
 {
-	int r = mdm_dev_suspend(&o->dev, true), r2;
+	int r = mdm_dev_suspend(&o->dev, true), phase = -1, i;
 
 	if (r)
 		return r;
 	r = simple_request(o, DM_MIGRATE_CMD_HANDOFF, "handoff", NULL);
-	if (r == MDM_EXIT_FAILED && mdm_dev_suspended_pending(o)) {
-		mdm_err("%s: stays suspended while the handoff is pending; 'migrate-dm status %s' shows when the peer confirms ('abort --force' only if the peer certainly did not take over)",
-			o->dev.name, o->dev.name);
+	if (r) {
+		/* Refused before it was decided: the device still owns it. */
+		if (dev_phase(o) != DM_MIGRATE_MODE_HANDOFF)
+			mdm_dev_suspend(&o->dev, false);
 		return r;
 	}
-	if (!r && o->no_resume) {
+	for (i = 0; i < HANDOFF_WAIT_S * 10; i++) {
+		phase = dev_phase(o);
+		if (phase != DM_MIGRATE_MODE_HANDOFF)
+			break;
+		usleep(100000);
+	}
+	if (phase == DM_MIGRATE_MODE_HANDOFF) {
+		mdm_err("%s: the peer has not confirmed the handoff after %d s; the device stays suspended and refuses writes while the engine keeps asking ('migrate-dm status %s'; 'abort --force' only if the peer certainly did not take over)",
+			o->dev.name, HANDOFF_WAIT_S, o->dev.name);
+		return MDM_EXIT_FAILED;
+	}
+	if (phase != DM_MIGRATE_MODE_HANDED_OFF) {
+		mdm_err("%s: the handoff did not complete (phase %s); see 'migrate-dm status %s'",
+			o->dev.name, phase < 0 ? "unknown" : mdm_phase_name(phase),
+			o->dev.name);
+		mdm_dev_suspend(&o->dev, false);
+		return MDM_EXIT_FAILED;
+	}
+	if (o->no_resume) {
 		printf("%s: handed off; the device stays suspended\n", o->dev.name);
 		return 0;
 	}
-	r2 = mdm_dev_suspend(&o->dev, false);
-	if (!r)
-		printf("%s: handed off; the peer owns the volume, local writes now fail\n",
-		       o->dev.name);
-	return r ?: r2;
+	r = mdm_dev_suspend(&o->dev, false);
+	printf("%s: handed off; the peer owns the volume, local writes now fail\n",
+	       o->dev.name);
+	return r;
 }
 
 static const struct cmd cmds[] = {
@@ -702,7 +772,8 @@ static const struct cmd cmds[] = {
 	{ "watch", cmd_watch, true,
 	  "DEV [--interval S] [--until PHASE] [--timeout S]",
 	  "Follow a migration: a progress bar per phase on a terminal, else a line per\n"
-	  "interval.  Ends when the migration ends, or at --until PHASE.",
+	  "interval.  Ends when the migration ends, or at --until PHASE.  On a\n"
+	  "destination: the chunks received, until the source hands off.",
 	  { O_INTERVAL, O_UNTIL, O_TIMEOUT } },
 	{ "push", cmd_push, true,
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
@@ -797,7 +868,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_UNTIL:
 		o->until = mdm_phase_by_name(arg);
 		if (o->until < 0)
-			return usage_error(c, "unknown phase '%s' (bulk, dirty, converged, mirroring, handed_off, tracking)",
+			return usage_error(c, "unknown phase '%s' (bulk, dirty, converged, mirroring, handed_off, tracking; receiving on a destination)",
 					   arg);
 		return 0;
 	case O_COUNT:
@@ -878,7 +949,7 @@ int main(int argc, char **argv)
 	if (c->fn == cmd_receive && !o.listen)
 		return usage_error(c, "--listen ADDR:PORT is required");
 
-	/* status needs no privilege: it filters a dump by name. */
+	/* status filters a dump by name. */
 	if (o.dev_arg && c->fn == cmd_status) {
 		const char *name = o.dev_arg;
 

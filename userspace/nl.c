@@ -20,7 +20,8 @@ static int open_sock(struct mdm_nl *nl)
 	memset(nl, 0, sizeof(*nl));
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk || genl_connect(nl->sk)) {
-		mdm_err("cannot open a generic netlink socket: %s", strerror(errno));
+		mdm_err("cannot open a generic netlink socket: %s (is netlink available in this namespace?)",
+			strerror(errno));
 		return MDM_EXIT_ENV;
 	}
 	/* Ask for the kernel's explanation with errors, without the echo. */
@@ -49,7 +50,8 @@ int mdm_nl_open_events(struct mdm_nl *nl)
 	grp = genl_ctrl_resolve_grp(nl->sk, DM_MIGRATE_GENL_NAME,
 				    DM_MIGRATE_GENL_MCGRP_EVENTS);
 	if (grp < 0 || nl_socket_add_membership(nl->sk, grp)) {
-		mdm_err("cannot join the dm-migrate events group");
+		mdm_err("cannot join the dm-migrate events group: %s (is the loaded dm-migrate module this version?)",
+			nl_geterror(grp < 0 ? grp : -NLE_FAILURE));
 		return MDM_EXIT_ENV;
 	}
 	return 0;
@@ -106,6 +108,9 @@ static void decode(struct nlattr **tb, struct mdm_status *st)
 	copy_str(st->name, sizeof(st->name), tb[DM_MIGRATE_A_DEV_NAME]);
 	copy_str(st->peer, sizeof(st->peer), tb[DM_MIGRATE_A_PEER]);
 	copy_str(st->last_error, sizeof(st->last_error), tb[DM_MIGRATE_A_LAST_ERROR]);
+	copy_str(st->source, sizeof(st->source), tb[DM_MIGRATE_A_SOURCE_ADDR]);
+	st->window_peak = get_u32(tb[DM_MIGRATE_A_WINDOW_PEAK]);
+	st->ack_timeouts = get_u32(tb[DM_MIGRATE_A_ACK_TIMEOUTS]);
 	st->major = get_u32(tb[DM_MIGRATE_A_DEV_MAJOR]);
 	st->minor = get_u32(tb[DM_MIGRATE_A_DEV_MINOR]);
 	st->event = get_u8(tb[DM_MIGRATE_A_EVENT]);

@@ -65,9 +65,34 @@ int mdm_phase_by_name(const char *name)
 	return -1;
 }
 
+bool mdm_is_dest(const struct mdm_status *st)
+{
+	return st->role == DM_MIGRATE_ROLE_DEST ||
+	       (st->role == DM_MIGRATE_ROLE_NONE && st->phase == DM_MIGRATE_MODE_RECEIVING);
+}
+
+/* How a destination's connection reads (status text, watch). */
+const char *mdm_dest_conn_text(int conn)
+{
+	switch (conn) {
+	case DM_MIGRATE_CONN_LISTENING: return "listening";
+	case DM_MIGRATE_CONN_CONNECTED: return "source connected";
+	case DM_MIGRATE_CONN_CLOSED: return "closed after handoff";
+	default: return "not listening";
+	}
+}
+
 double mdm_progress(const struct mdm_status *st)
 {
-	return st->total ? 100.0 * (double)(st->total - st->dirty) / (double)st->total : 0;
+	uint64_t applied;
+
+	if (!st->total)
+		return 0;
+	if (!mdm_is_dest(st))
+		return 100.0 * (double)(st->total - st->dirty) / (double)st->total;
+	/* Dirty rounds send chunks again: this follows the bulk pass. */
+	applied = st->chunks_sent < st->total ? st->chunks_sent : st->total;
+	return 100.0 * (double)applied / (double)st->total;
 }
 
 /* "2.1x" wire savings: bytes read per byte on the wire. */
@@ -79,6 +104,40 @@ static void savings(const struct mdm_status *st, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/*
+ * A destination counts what it received and applied; it reads nothing,
+ * has no rounds and does not converge: none of that is shown.
+ */
+static void show_dest(FILE *f, const struct mdm_status *st)
+{
+	char a[32], b[32], c[32];
+
+	if (st->role == DM_MIGRATE_ROLE_NONE)
+		fprintf(f, "  receiver   none: 'migrate-dm receive %s --listen ADDR:PORT' starts one\n",
+			st->name);
+	else
+		fprintf(f, "  receiver   on %s: %s, %u connection%s\n",
+			st->peer[0] ? st->peer : "-", mdm_dest_conn_text(st->conn),
+			st->connections, st->connections == 1 ? "" : "s");
+	if (st->source[0])
+		fprintf(f, "  source     %s\n", st->source);
+	fprintf(f, "  received   %s on the wire, %llu chunks applied (%llu zero); the volume has %llu (%s each)\n",
+		mdm_fmt_size(st->bytes_wire, a, sizeof(a)),
+		(unsigned long long)st->chunks_sent, (unsigned long long)st->zero_chunks,
+		(unsigned long long)st->total, mdm_fmt_size(st->chunk_bytes, b, sizeof(b)));
+	fprintf(f, "  writes     %llu mirrored write%s applied\n", (unsigned long long)st->writes,
+		st->writes == 1 ? "" : "s");
+	fprintf(f, "  rates      received %s/s on the wire, applied %s/s to the volume\n",
+		mdm_fmt_size(st->net_rate, a, sizeof(a)),
+		mdm_fmt_size(st->send_rate, c, sizeof(c)));
+	if (st->phase == DM_MIGRATE_MODE_TRACKING)
+		fprintf(f, "  tracking   %llu chunk%s written here since the handoff\n",
+			(unsigned long long)st->dirty, st->dirty == 1 ? "" : "s");
+	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
+		st->protocol_errors == 1 ? "" : "s",
+		st->last_error[0] ? st->last_error : "none");
+}
+
 void mdm_show_status(FILE *f, const struct mdm_status *st)
 {
 	char a[32], b[32], c[32], d[32];
@@ -86,6 +145,10 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 	fprintf(f, "%s (%u:%u): %s, %s%s\n", st->name, st->major, st->minor,
 		mdm_role_name(st->role), mdm_phase_name(st->phase),
 		st->paused ? " (paused)" : "");
+	if (mdm_is_dest(st)) {
+		show_dest(f, st);
+		return;
+	}
 	if (st->role != DM_MIGRATE_ROLE_NONE)
 		fprintf(f, "  peer       %s, %s, %u connection%s, round %u\n",
 			st->peer[0] ? st->peer : "-", mdm_conn_name(st->conn),
@@ -105,6 +168,8 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 		mdm_fmt_size(st->dirty_rate, c, sizeof(c)),
 		st->has_eta ? mdm_fmt_duration(st->eta_ms, d, sizeof(d)) :
 		st->role == DM_MIGRATE_ROLE_SOURCE ? "never at these rates" : "-");
+	fprintf(f, "  window     peak %u of 1024 unacknowledged; %u connection%s dropped for no ACK\n",
+		st->window_peak, st->ack_timeouts, st->ack_timeouts == 1 ? "" : "s");
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -120,6 +185,26 @@ static void add_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
+/* A destination's fields: what it received and applied, no source-only ones. */
+static void dest_json(json_object *o, const struct mdm_status *st)
+{
+	add_u64(o, "chunk_bytes", st->chunk_bytes);
+	add_u64(o, "chunks_total", st->total);
+	add_u64(o, "chunks_dirty", st->dirty);
+	add_str(o, "listen", st->peer[0] ? st->peer : NULL);
+	add_str(o, "connection", mdm_conn_name(st->conn));
+	add_str(o, "source", st->source[0] ? st->source : NULL);
+	add_u64(o, "connections", st->connections);
+	add_u64(o, "bytes_received", st->bytes_wire);
+	add_u64(o, "chunks_applied", st->chunks_sent);
+	add_u64(o, "zero_chunks", st->zero_chunks);
+	add_u64(o, "writes_applied", st->writes);
+	add_u64(o, "receive_rate", st->net_rate);
+	add_u64(o, "apply_rate", st->send_rate);
+	add_u64(o, "protocol_errors", st->protocol_errors);
+	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+}
+
 static json_object *status_json(const struct mdm_status *st)
 {
 	json_object *o = json_object_new_object();
@@ -129,6 +214,10 @@ static json_object *status_json(const struct mdm_status *st)
 	add_u64(o, "minor", st->minor);
 	add_str(o, "phase", mdm_phase_name(st->phase));
 	add_str(o, "role", mdm_role_name(st->role));
+	if (mdm_is_dest(st)) {
+		dest_json(o, st);
+		return o;
+	}
 	json_object_object_add(o, "paused", json_object_new_boolean(st->paused));
 	add_u64(o, "round", st->round);
 	add_u64(o, "chunk_bytes", st->chunk_bytes);
@@ -150,6 +239,8 @@ static json_object *status_json(const struct mdm_status *st)
 	add_str(o, "connection", mdm_conn_name(st->conn));
 	add_u64(o, "connections", st->connections);
 	add_u64(o, "protocol_errors", st->protocol_errors);
+	add_u64(o, "window_peak", st->window_peak);
+	add_u64(o, "ack_timeouts", st->ack_timeouts);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 	return o;
 }
@@ -207,13 +298,20 @@ void mdm_show_line(FILE *f, const struct mdm_status *st, bool bar, int width)
 	int n, filled;
 
 	mdm_fmt_size(st->net_rate, rate, sizeof(rate));
-	savings(st, save, sizeof(save));
-	if (st->has_eta)
-		mdm_fmt_duration(st->eta_ms, eta, sizeof(eta));
-	else
-		snprintf(eta, sizeof(eta), "-");
-	snprintf(line, sizeof(line), "%5.1f%%  round %u  %s/s  savings %s  ETA %s%s",
-		 pct, st->round, rate, save, eta, st->paused ? "  paused" : "");
+	if (mdm_is_dest(st)) {
+		/* Received chunks; no rounds, savings or ETA on this side. */
+		snprintf(line, sizeof(line), "%5.1f%%  %llu chunks applied  %s/s  %llu writes  %s",
+			 pct, (unsigned long long)st->chunks_sent, rate,
+			 (unsigned long long)st->writes, mdm_dest_conn_text(st->conn));
+	} else {
+		savings(st, save, sizeof(save));
+		if (st->has_eta)
+			mdm_fmt_duration(st->eta_ms, eta, sizeof(eta));
+		else
+			snprintf(eta, sizeof(eta), "-");
+		snprintf(line, sizeof(line), "%5.1f%%  round %u  %s/s  savings %s  ETA %s%s",
+			 pct, st->round, rate, save, eta, st->paused ? "  paused" : "");
+	}
 	if (!bar) {
 		fprintf(f, "%s %s %s\n", st->name, mdm_phase_name(st->phase), line);
 		fflush(f);

@@ -1,14 +1,15 @@
 #!/bin/bash
 # Inside the demo guest: two "hosts" (network namespaces src and dst on a
 # veth link), a 256 MiB VM disk on src with a writer running, migrated live
-# to dst with migrate-dm, as an operator would type it.
+# to dst with migrate-dm, as an operator would type it.  Exits non-zero if
+# a step fails or the volumes differ (tests/demo.sh reports it).
 export DM_DISABLE_UDEV=1
 cd "$DMM_REPO" || exit 1
 . tests/lib.sh
 for m in dm_mod loop veth $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 	modprobe "$m"
 done
-insmod "build/$DMM_KVER/dm-migrate.ko"
+insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "demo: cannot load build/$DMM_KVER/dm-migrate.ko"; exit 1; }
 net_setup
 src=$(scratch_dev 256M)
 dst=$(scratch_dev 256M)
@@ -19,12 +20,17 @@ mkdir -p /tmp/keys
 openssl rand -hex 32 > /tmp/keys/vmdisk.key
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-# run HOST COMMAND...: show the command as typed on that host, run it there.
+# run HOST COMMAND...: show the command as typed on that host, run it
+# there; the demo ends if it fails.
 run() {
-	local host=$1
+	local host=$1 rc=0
 	shift
 	echo "$host# $*"
-	ip netns exec "$host" "$@"
+	ip netns exec "$host" "$@" || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "RESULT: FAILED: '$*' on $host exited with $rc"
+		exit 1
+	fi
 }
 
 say "Source host: the VM disk, tracked by the migrate target"
@@ -47,6 +53,8 @@ run src migrate-dm push vmdisk --to 198.18.0.2:7788 --key-file /tmp/keys/vmdisk.
 	--converge-below 4M --rate 60M/s
 run src migrate-dm watch vmdisk --until converged --interval 2
 run src migrate-dm status vmdisk
+say "Meanwhile on the destination: what it received and applied"
+run dst migrate-dm status vmdisk-in
 
 say "Converged: mirror writes synchronously while the RAM pre-copy runs"
 run src migrate-dm mirror vmdisk
@@ -57,7 +65,10 @@ run src migrate-dm handoff vmdisk
 run src migrate-dm status vmdisk
 run dst migrate-dm status vmdisk-in
 say "A write on the source is now refused:"
-dd if=/dev/zero of=/dev/mapper/vmdisk bs=4k count=1 oflag=direct status=none
+if dd if=/dev/zero of=/dev/mapper/vmdisk bs=4k count=1 oflag=direct status=none; then
+	echo "RESULT: FAILED: the source still accepts writes after the handoff"
+	exit 1
+fi
 kill $EVENTS; wait $EVENTS 2>/dev/null
 say "What happened, as migrate-dm events saw it:"
 cat /tmp/events.txt
@@ -65,4 +76,8 @@ a=$(dev_sha "$src")
 b=$(dev_sha "$dst")
 say "sha256 source      $a"
 echo "sha256 destination $b"
-[ "$a" = "$b" ] && echo "RESULT: identical, migration complete" || echo "RESULT: MISMATCH"
+if [ "$a" != "$b" ]; then
+	echo "RESULT: MISMATCH"
+	exit 1
+fi
+echo "RESULT: identical, migration complete"

@@ -41,9 +41,17 @@ for t in $tests; do
 	# output is streamed until it exits.
 	setsid timeout "$TEST_TIMEOUT" bash "$t" > /tmp/test.out 2>&1 < /dev/null &
 	pid=$!
+	# A test that takes long shows where it is: the devices and the
+	# module's last words, every 2 minutes.
+	( while sleep 120; do
+		echo "watchdog: $(dmsetup status 2>/dev/null | grep migrate | cut -d' ' -f1,5-15 | tr '\n' ';')"
+		dmesg | grep -E 'migrate|blocked' | tail -n 4 | sed 's/^/watchdog: /'
+	  done ) >> /tmp/test.out 2>&1 &
+	wd=$!
 	tail -n +1 --pid="$pid" -f /tmp/test.out | sed -u 's/^/# /'
 	wait "$pid"
 	rc=$?
+	kill "$wd" 2>/dev/null
 	kill -- "-$pid" 2>/dev/null
 	ip -all netns delete 2>/dev/null
 	echo "# $name took $(($(date +%s) - start)) s"

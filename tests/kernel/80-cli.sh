@@ -2,12 +2,13 @@
 # migrate-dm against the real module: every command, the errors an operator
 # meets (wrong device, wrong key, no privilege, bad options), --json output
 # parsed and checked, watch in its non-terminal form, events seeing each
-# phase of a real migration, a key from the kernel keyring.  A writer runs
-# through the migration; both volumes are compared at the end.
+# phase of a real migration, a key from the kernel keyring, and the
+# destination's own view in status, status --json and watch.  A writer
+# runs through the migration; both volumes are compared at the end.
 . "$(dirname "$0")/../lib.sh"
 
 MDM=$REPO/build/migrate-dm
-tap_plan 34
+tap_plan 44
 net_setup
 migration_pair 96
 other=$(scratch_dev 16M)
@@ -60,6 +61,12 @@ expect_rc "mirror without a push is refused" 1 "mirror refused: no push is runni
 	"$MDM" mirror mt_src
 expect_rc "every command has --help" 0 "usage: migrate-dm handoff DEV" \
 	"$MDM" handoff --help
+expect_rc "status of a receive device with no receiver says how to start one" 0 \
+	"^  receiver   none: 'migrate-dm receive mt_dst --listen ADDR:PORT' starts one" \
+	"$MDM" status mt_dst
+expect_rc "watch on a receive device with no receiver says how to start one" 1 \
+	"mt_dst: no receiver is listening on it; start one with 'migrate-dm receive mt_dst" \
+	"$MDM" watch mt_dst
 
 # --- a migration driven by migrate-dm ----------------------------------
 ip netns exec src "$MDM" events --json > /tmp/ev_src.json &
@@ -75,6 +82,33 @@ expect_rc "receive, key from the keyring" 0 "" \
 	on_dst "$MDM" receive mt_dst --listen $DST_IP:7790 --key-desc logon:dm-migrate:cli
 expect_rc "a second receive is refused" 1 "already listening" \
 	on_dst "$MDM" receive mt_dst --listen $DST_IP:7791 --key-file /tmp/key
+
+# dest_json EXPR...: assertions over the destination's status object s.
+dest_json() {
+	python3 -c "
+import json, subprocess
+s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_dst', '--json']))
+for k in ('bytes_read', 'round', 'eta_ms', 'paused', 'wire_ratio', 'send_rate',
+          'dirty_rate', 'peer', 'chunks_sent', 'writes_mirrored'):
+    assert k not in s, ('source-only field', k, s)
+assert s['role'] == 'destination' and s['listen'] == '$DST_IP:7790', s
+$(printf '%s\n' "$@")
+"
+}
+check "destination status --json while listening: its address, no source fields" dest_json \
+	"assert s['phase'] == 'receiving' and s['connection'] == 'listening', s" \
+	"assert s['connections'] == 0 and s['chunks_applied'] == 0 and s['source'] is None, s" \
+	"assert s['chunks_total'] == $((sz / 128)), s"
+"$MDM" status mt_dst > /tmp/st_dst.txt
+tap_diag < /tmp/st_dst.txt
+check "destination status text while listening: no read, round or ETA" sh -c "
+	grep -q '^  receiver   on $DST_IP:7790: listening, 0 connections\$' /tmp/st_dst.txt &&
+	grep -q '^  received   0 B on the wire, 0 chunks applied' /tmp/st_dst.txt &&
+	! grep -qE 'read|round|converge|ETA|peer' /tmp/st_dst.txt"
+expect_rc "watch --until a source's phase on a destination is refused" 2 \
+	"mt_dst: a destination never reaches converged" "$MDM" watch mt_dst --until converged
+"$MDM" watch mt_dst --timeout 400 > /tmp/watch_dst.txt 2>&1 &
+WATCH_DST=$!
 expect_rc "push with the wrong key: refused and aborted" 5 "refused us: .*authentication" \
 	on_src "$MDM" push mt_src --to $DST_IP:7790 --key-file /tmp/wrongkey
 expect_eq "after the refused push the source is tracking" tracking "$(mode_of mt_src)"
@@ -110,6 +144,17 @@ assert s['chunks_total'] == $((sz / 128)) and s['chunk_bytes'] == 65536, s
 assert s['bytes_read'] > 0 and s['bytes_wire'] > 0, s
 assert not any('key' in k for k in s), s
 "
+check "destination status --json during the push: source connected, chunks applied" dest_json \
+	"assert s['phase'] == 'receiving' and s['connection'] == 'connected', s" \
+	"assert s['connections'] == 1 and s['bytes_received'] > 0 and s['chunks_applied'] > 0, s" \
+	"assert s['protocol_errors'] >= 1, s  # the wrong key"
+"$MDM" status mt_dst > /tmp/st_dst.txt
+tap_diag < /tmp/st_dst.txt
+check "destination status text during the push" sh -c "
+	grep -q '^mt_dst ([0-9]*:[0-9]*): destination, receiving\$' /tmp/st_dst.txt &&
+	grep -q '^  receiver   on $DST_IP:7790: source connected, 1 connection\$' /tmp/st_dst.txt &&
+	grep -qE '^  received   [0-9.]+ [KMG]iB on the wire, [1-9][0-9]* chunks applied' /tmp/st_dst.txt &&
+	grep -qE '^  errors     [1-9][0-9]* protocol errors?; last: ' /tmp/st_dst.txt"
 check "the key appears in no status, dump, table or log" sh -c "
 	! { '$MDM' status; '$MDM' status --json; dmsetup table; dmsetup status; dmesg; } | grep -qi '$KEYHEX'"
 
@@ -122,11 +167,30 @@ expect_rc "mirror" 0 "mt_src: mirroring writes to $DST_IP:7790" "$MDM" mirror mt
 check "watch on a terminal draws a progress bar" sh -c \
 	"script -qec '$MDM watch mt_src --until mirroring' /dev/null | grep -q '\[mirroring *\] \[#'"
 expect_rc "pause while mirroring is refused" 1 "cannot pause while mirroring" "$MDM" pause mt_src
+sleep 2		# writes mirrored to the destination
 kill $FIO; wait $FIO 2>/dev/null
 expect_rc "handoff" 0 "handed off" "$MDM" handoff mt_src
 expect_eq "phases after handoff" "handed_off tracking" \
 	"$(json mt_src 's["phase"]') $(json mt_dst 's["phase"]')"
 expect_rc "abort after handoff is refused" 1 "handed off" "$MDM" abort mt_src
+check "destination status --json after the handoff: closed, every chunk applied, writes" dest_json \
+	"assert s['phase'] == 'tracking' and s['connection'] == 'closed', s" \
+	"assert s['chunks_applied'] >= s['chunks_total'] > 0, s" \
+	"assert s['zero_chunks'] > 0 and s['writes_applied'] > 0, s"
+"$MDM" status mt_dst > /tmp/st_dst.txt
+tap_diag < /tmp/st_dst.txt
+check "destination status text after the handoff" sh -c "
+	grep -q '^  receiver   on $DST_IP:7790: closed after handoff, 1 connection\$' /tmp/st_dst.txt &&
+	grep -qE '^  writes     [1-9][0-9]* mirrored writes? applied\$' /tmp/st_dst.txt &&
+	grep -q '^  tracking   ' /tmp/st_dst.txt"
+wait $WATCH_DST
+rc=$?
+tail -n 3 /tmp/watch_dst.txt | tap_diag
+expect_eq "watch on the destination ends at the handoff" 0 "$rc"
+check "watch on the destination: chunks applied and the connection, no round or ETA" sh -c "
+	grep -qE '^mt_dst receiving +[0-9.]+%  [1-9][0-9]* chunks applied  [0-9.]+ [KMG]?i?B/s  [0-9]+ writes  source connected\$' /tmp/watch_dst.txt &&
+	tail -n 1 /tmp/watch_dst.txt | grep -qE '^mt_dst tracking +100.0%  .*  closed after handoff\$' &&
+	! grep -qE 'round|ETA|savings' /tmp/watch_dst.txt"
 expect_eq "sha256 of source and destination" "$(dev_sha "$src")" "$(dev_sha "$dst")"
 
 sleep 0.5
