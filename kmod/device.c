@@ -136,7 +136,7 @@ void mig_dev_put(struct mig_dev *dev)
 	/* Stop the engines while the origin is still held. */
 	mutex_lock(&dev->ctl_lock);
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
-		DMCRIT("%s: the table of a device with a pending handoff was replaced: the peer may own the volume; do not write it here before checking the peer",
+		DMCRIT("%s: table of a pending handoff replaced: the peer may own the volume",
 		       mig_name(dev));
 	mig_push_destroy(dev);
 	mig_recv_stop(dev);

@@ -20,7 +20,6 @@
 
 static struct genl_family mig_nl_family;
 
-
 enum { MIG_NL_GRP_EVENTS };
 
 static const struct genl_multicast_group mig_nl_mcgrps[] = {

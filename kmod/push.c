@@ -342,7 +342,8 @@ static int acker_fn(void *arg)
 
 	if (r == -ETIMEDOUT) {
 		atomic_inc(&push->ack_timeouts);
-		mig_set_error(dev, r, "peer acknowledged nothing for %u ms: connection dropped, unacknowledged data marked dirty",
+		mig_set_error(dev, r,
+			      "peer acknowledged nothing for %u ms: connection dropped, unacknowledged data marked dirty",
 			      READ_ONCE(ack_timeout_ms));
 		DMWARN("%s: peer %s acknowledged nothing for %u ms; dropping the connection",
 		       mig_name(dev), push->addr.text, READ_ONCE(ack_timeout_ms));
@@ -420,9 +421,10 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 		return -EPERM;
 	case DM_MIGRATE_VERDICT_FRESH:
 		if (push->session.generation > 1) {
-			DMWARN("%s: %s holds nothing of this migration (restarted or re-created); sending every chunk again",
+			DMWARN("%s: %s holds nothing of this migration; sending every chunk again",
 			       mig_name(dev), push->addr.text);
-			mig_set_error(dev, -ESTALE, "the peer lost the migration's state: sending every chunk again");
+			mig_set_error(dev, -ESTALE,
+				      "the peer lost the migration's state: sending every chunk again");
 			restart(push);
 		}
 		return 0;
@@ -902,7 +904,8 @@ static bool push_give_up(struct mig_push *push, int err)
 	if (!mig_move_mode(dev, MIG_PRECOPY_MODES | BIT(DM_MIGRATE_MODE_MIRRORING),
 			   DM_MIGRATE_MODE_TRACKING))
 		return false;
-	mig_set_error(dev, err, "push stopped: %s failed (error %d); the volume is intact and tracked",
+	mig_set_error(dev, err,
+		      "push stopped: %s failed (error %d); the volume is intact and tracked",
 		      what, err);
 	DMERR("%s: push to %s stopped: %s failed (error %d)", mig_name(dev),
 	      push->addr.text, what, err);
@@ -1201,7 +1204,7 @@ int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 	if (!running_push(dev, why))
 		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EBUSY : -ENOENT;
 	if (pending && !force) {
-		*why = "a handoff is pending: the peer may own the volume already; 'abort force' only if it certainly does not";
+		*why = "a handoff is pending: the peer may own the volume (see 'abort force')";
 		return -EBUSY;
 	}
 	push_stop(dev->push);
@@ -1213,7 +1216,7 @@ int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 	}
 	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 	if (pending)
-		DMWARN("%s: pending handoff forced back to tracking by the operator; the volume is writable here again",
+		DMWARN("%s: pending handoff forced back to tracking; writable here again",
 		       mig_name(dev));
 	DMINFO("%s: push aborted; %llu chunks dirty", mig_name(dev),
 	       (unsigned long long)mig_bitmap_dirty(dev->bm));
@@ -1227,7 +1230,7 @@ int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
 	if (!push)
 		return -ENOENT;
 	if (pause && (!mig_mode_precopy(mig_mode(dev)) || push->mirror_requested)) {
-		*why = "cannot pause while mirroring or handing off: guest writes wait for the peer";
+		*why = "cannot pause while mirroring: guest writes wait for the peer";
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, pause);

@@ -95,7 +95,7 @@ struct mig_push {
 	 * so end any blocking connect, send or receive.
 	 */
 	struct socket *sock;
-	struct mutex sock_lock;
+	struct mutex sock_lock;		/* publishes @sock, @stopping */
 	bool stopping;			/* under sock_lock */
 	struct mig_session session;	/* id and connection generation */
 	mempool_t *mreq_pool;		/* mirrored writes, from ->map */

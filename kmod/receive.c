@@ -519,7 +519,7 @@ static void drop_oldest(struct mig_recv *rv)
 		p->dropped = true;
 		rv->npending--;
 		kernel_sock_shutdown(p->sock, SHUT_RDWR);
-		DMWARN_LIMIT("%s: too many connections in handshake; dropped the oldest of the busiest host",
+		DMWARN_LIMIT("%s: too many handshakes; dropped the busiest host's oldest",
 			     mig_name(rv->dev));
 	}
 }

@@ -326,14 +326,14 @@ static int mig_preresume(struct dm_target *ti)
 
 	mutex_lock(&dev->ctl_lock);
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
-		DMERR("%s: resume refused: a handoff is pending (wait for it, or 'abort force' if the peer certainly did not take over)",
+		DMERR("%s: resume refused: a handoff is pending (wait for it, or abort force)",
 		      mig_name(dev));
 		r = -EBUSY;
 		goto out;
 	}
 	if (mt->grown && (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
 			  mig_push_running(dev) || dev->recv)) {
-		DMERR("%s: resume refused: the grown table cannot go live while the device migrates (abort first)",
+		DMERR("%s: resume refused: a grown table cannot go live while migrating",
 		      mig_name(dev));
 		r = -EBUSY;
 		goto out;

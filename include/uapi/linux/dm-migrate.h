@@ -280,12 +280,11 @@ enum dm_migrate_cmd {
 	/* MIRROR: enter the mirroring phase once the peer has caught up. */
 	DM_MIGRATE_CMD_MIRROR,
 	/*
-	 * HANDOFF: the device must be suspended; drain, let the peer flush
-	 * and take over.  The phase becomes HANDOFF at once (resume and writes
-	 * are refused from then on).  Returns 0 once the peer confirmed;
-	 * -ETIMEDOUT if it did not within about a minute: the handoff stays
-	 * pending and the engine keeps asking the peer (watch the phase).
-	 * The request holds no lock meanwhile.
+	 * HANDOFF: the device must be suspended.  Decides the handoff and
+	 * returns at once: the phase becomes HANDOFF (resume and writes are
+	 * refused from then on), the engine drains, lets the peer flush and
+	 * take over, and the phase becomes HANDED_OFF when the peer confirmed
+	 * (an EV_HANDOFF_DONE event).  Repeating it while pending is a no-op.
 	 */
 	DM_MIGRATE_CMD_HANDOFF,
 	/*
