@@ -35,6 +35,15 @@ same() {
 	b=$(dev_sha /dev/mapper/mt_dlin)
 	[ "$a" = "$b" ] || { echo "source $a"; echo "destination $b"; return 1; }
 }
+# mirroring_pair: mixed content pushed until converged, then mirroring.
+mirroring_pair() {
+	fill_mixed "$src" "$SIZE"
+	pair 128
+	push converge_below=1M
+	wait_mode mt_src converged 240 >/dev/null
+	dmsetup message mt_src 0 mirror
+	wait_mode mt_src mirroring 30 >/dev/null
+}
 finish() {	# suspend, hand off, resume (writes now fail), compare
 	dmsetup suspend mt_src && handoff_wait mt_src && dmsetup resume mt_src && same
 }

@@ -6,12 +6,7 @@
 
 tap_plan 3
 # --- cut -----------------------------------------------------------------
-fill_mixed "$src" "$SIZE"
-pair 128
-push converge_below=1M
-wait_mode mt_src converged 240 >/dev/null
-dmsetup message mt_src 0 mirror
-wait_mode mt_src mirroring 30 >/dev/null
+mirroring_pair
 on_src tc qdisc add dev veth-s root tbf rate 16mbit burst 32kb latency 400ms
 fio --name=c --filename=/dev/mapper/mt_src --rw=randwrite --bs=1M --iodepth=4 \
 	--ioengine=libaio --direct=1 --time_based --runtime=40 --eta=never \

@@ -10,14 +10,9 @@
 tap_plan 14
 # --- handoff -----------------------------------------------------------------
 echo 3000 > $PARAM
-fill_mixed "$src" "$SIZE"
-pair 128
 dmsetup create mt_other --table "0 $sz migrate $(scratch_dev "${SIZE}M") 128"
-echo "$KEY" > /tmp/key
-push converge_below=1M
-wait_mode mt_src converged 240 >/dev/null
-dmsetup message mt_src 0 mirror
-wait_mode mt_src mirroring 30 >/dev/null
+echo "$KEY" > /tmp/key && chmod 600 /tmp/key
+mirroring_pair
 dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=16 seek=5 oflag=direct status=none
 for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
 dmsetup suspend mt_dlin		# the destination's disk stalls: at the flush
@@ -28,7 +23,7 @@ sleep 1
 check "handoff: pending while the destination stalls" test "$(mode_of mt_src)" = handoff
 t0=$(date +%s%N)
 "$MDM" status mt_other > /dev/null
-on_src "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key > /dev/null
+on_src "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key --no-wait > /dev/null
 ms=$(since "$t0")
 check "handoff: another device's status and push (netlink) answer in $ms ms" \
 	test "$ms" -lt $((1000 * SLOW))
@@ -50,12 +45,7 @@ check "handoff: volumes identical" same
 dmsetup remove mt_other
 
 # --- stall -----------------------------------------------------------------
-fill_mixed "$src" "$SIZE"
-pair 128
-push converge_below=1M
-wait_mode mt_src converged 240 >/dev/null
-dmsetup message mt_src 0 mirror
-wait_mode mt_src mirroring 30 >/dev/null
+mirroring_pair
 dmsetup suspend mt_dlin
 t0=$(date +%s%N)
 check "stall: guest writes complete while the destination's disk stalls" timeout 90 \

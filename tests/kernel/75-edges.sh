@@ -6,7 +6,7 @@
 
 tap_plan 7
 # --- grow ------------------------------------------------------------------
-dmsetup remove mt_src
+dmsetup remove mt_src 2>/dev/null
 half=$((sz / 2))
 dmsetup create mt_slin --table "0 $half linear $src 0"
 dmsetup create mt_src --table "0 $half migrate /dev/mapper/mt_slin 128"
@@ -16,7 +16,7 @@ dmsetup load mt_src --table "0 $sz migrate /dev/mapper/mt_slin 128"
 check "grow: push refused while a grown table waits" \
 	sh -c "! dmsetup message mt_src 0 push $DST_IP:$PORT $KEY"
 check "grow: the grown table resumes" sh -c "dmsetup suspend mt_src && dmsetup resume mt_src"
-dmsetup remove mt_dst
+dmsetup remove mt_dst 2>/dev/null
 dmsetup create mt_dst --table "0 $sz migrate /dev/mapper/mt_dlin 128 1 receive"
 on_dst dmsetup message mt_dst 0 listen $DST_IP:$PORT "$KEY"
 push converge_below=1M
