@@ -188,10 +188,14 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 	u32 max = mig_geom_chunk_bytes(&push->geom);
 	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
 	struct bvec_iter iter = mreq->iter;
+	unsigned int pieces = mig_mreq_pieces(push, mreq);
 	u64 seq;
 	int r;
 
-	seq = mig_push_ring_add(push, mig_mreq_pieces(push, mreq), &last);
+	seq = mig_push_ring_add(push, pieces,
+				pieces * (sizeof(struct dm_migrate_hdr) +
+					  sizeof(struct dm_migrate_write)) + mreq->len,
+				&last);
 	if (!seq) {
 		mig_mreq_put(mreq, false);
 		return -EOVERFLOW;

@@ -163,7 +163,7 @@ static void slot_putback(struct mig_push *push, struct mig_slot *slot)
 	unbusy(push, first, last);
 }
 
-static int send_mirrored(struct mig_push *push);
+static int send_mirrored(struct mig_push *push, unsigned int reserve);
 
 /*
  * Sleep as long as the rate limit asks before sending @bytes more, in
@@ -171,7 +171,7 @@ static int send_mirrored(struct mig_push *push);
  * guest waits for them), a stop or a broken link ends the wait, and a new
  * rate forgives the debt of the old one.
  */
-static int rate_wait(struct mig_push *push, u32 bytes)
+static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
 {
 	u64 rate = READ_ONCE(push->lim.rate), now = ktime_get_ns(), until;
 	int r;
@@ -180,7 +180,9 @@ static int rate_wait(struct mig_push *push, u32 bytes)
 		return 0;
 	until = now + mig_pace_admit(&push->pace, now, bytes, rate);
 	while ((now = ktime_get_ns()) < until) {
-		if (kthread_should_stop() || READ_ONCE(push->conn_error))
+		if (READ_ONCE(push->conn_error))
+			return READ_ONCE(push->conn_error);
+		if (kthread_should_stop())
 			return -EINTR;
 		if (READ_ONCE(push->lim.rate) != rate) {
 			push->pace.vtime_ns = 0;
@@ -188,7 +190,8 @@ static int rate_wait(struct mig_push *push, u32 bytes)
 		}
 		schedule_timeout_interruptible(min_t(unsigned long, HZ / 20,
 						     nsecs_to_jiffies(until - now) ?: 1));
-		r = send_mirrored(push);
+		/* Room stays for the paced slot's own messages. */
+		r = send_mirrored(push, reserve);
 		if (r)
 			return r;
 	}
@@ -201,9 +204,10 @@ static int rate_wait(struct mig_push *push, u32 bytes)
  * (only the thread adds); were it wrong, wrapping would overwrite entries
  * still unacknowledged, so the ring refuses (0) and warns instead.
  */
-u64 mig_push_ring_add(struct mig_push *push, unsigned int n,
+u64 mig_push_ring_add(struct mig_push *push, unsigned int n, u32 bytes,
 		      const struct mig_unacked *last)
 {
+	u32 end = mig_sock_bytes_queued(push->sock) + bytes;
 	struct mig_unacked *u;
 	u64 seq = 0;
 
@@ -221,6 +225,7 @@ u64 mig_push_ring_add(struct mig_push *push, unsigned int n,
 		}
 		u->seq = ++push->next_seq;
 		u->queued = jiffies;
+		u->end = end;
 	}
 	push->ring_peak = max(push->ring_peak, ring_used(push));
 out:
@@ -281,16 +286,18 @@ static int ack_tick(void *arg)
 	if (kthread_should_stop())
 		return -EINTR;
 	spin_lock_irq(&push->lock);
-	if (una != push->tcp_una) {
-		push->tcp_una = una;
-		push->last_ack = jiffies;
-	}
 	if (limit && ring_used(push)) {
-		since = push->fifo[push->head % MIG_WINDOW].queued;
+		struct mig_unacked *u = &push->fifo[push->head % MIG_WINDOW];
+
+		/* TCP still carries the oldest message: the peer reads. */
+		if (una != push->tcp_una && (s32)(una - u->end) < 0)
+			push->last_ack = jiffies;
+		since = u->queued;
 		if (time_after(push->last_ack, since))
 			since = push->last_ack;
 		stalled = time_after(jiffies, since + limit);
 	}
+	push->tcp_una = una;
 	spin_unlock_irq(&push->lock);
 	return stalled ? -ETIMEDOUT : 0;
 }
@@ -575,10 +582,10 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		u64 seq;
 		int r;
 
-		r = rate_wait(push, bytes);
+		r = rate_wait(push, bytes, slot->nmsgs - slot->sent);
 		if (r)
 			return r;
-		seq = mig_push_ring_add(push, 1, &u);
+		seq = mig_push_ring_add(push, 1, bytes, &u);
 		if (!seq)
 			return -EOVERFLOW;
 		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq, &m->c,
@@ -682,13 +689,17 @@ static bool drained(struct mig_push *push)
 	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
 }
 
-/* Under push->lock: the first queued mirrored write fits in the ring. */
-static struct mig_mreq *mirror_head(struct mig_push *push)
+/*
+ * Under push->lock: the first queued mirrored write, if it fits in the
+ * ring with @reserve entries left over.
+ */
+static struct mig_mreq *mirror_head(struct mig_push *push, unsigned int reserve)
 {
 	struct mig_mreq *mreq = list_first_entry_or_null(&push->mirror_q,
 							 struct mig_mreq, list);
 
-	return mreq && ring_room(push, mig_mreq_pieces(push, mreq)) ? mreq : NULL;
+	return mreq && ring_room(push, mig_mreq_pieces(push, mreq) + reserve) ?
+	       mreq : NULL;
 }
 
 /* Under push->lock: a ready slot and room for all its messages. */
@@ -709,11 +720,16 @@ static struct mig_slot *free_slot(struct mig_push *push)
 	return list_first_entry_or_null(&push->free_slots, struct mig_slot, list);
 }
 
-/* Under push->lock: the round's pass is over and nothing of it is left. */
+/*
+ * Under push->lock: the round's pass is over (it reached the end, or it
+ * picked something and nothing is dirty any more) and nothing of it is
+ * left in flight to the slots.
+ */
 static bool round_over(struct mig_push *push)
 {
-	return push->cursor >= push->nchunks && !push->reading &&
-	       list_empty(&push->ready_slots);
+	return (push->cursor >= push->nchunks ||
+		(push->round_picked && !mig_bitmap_dirty(push->dev->bm))) &&
+	       !push->reading && list_empty(&push->ready_slots);
 }
 
 /*
@@ -729,7 +745,7 @@ static bool work_ready(struct mig_push *push)
 	if (kthread_should_stop() || READ_ONCE(push->conn_error))
 		return true;
 	spin_lock_irq(&push->lock);
-	r = mirror_head(push) || ready_slot(push) || free_slot(push) ||
+	r = mirror_head(push, 0) || ready_slot(push) || free_slot(push) ||
 	    push->handoff_acked || round_over(push) ||
 	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
 	     drained(push)) ||
@@ -742,7 +758,7 @@ static bool work_ready(struct mig_push *push)
 static int send_handoff(struct mig_push *push)
 {
 	struct mig_unacked u = { .first = 1, .handoff = true };
-	u64 seq = mig_push_ring_add(push, 1, &u);
+	u64 seq = mig_push_ring_add(push, 1, sizeof(struct dm_migrate_hdr), &u);
 
 	if (!seq)
 		return -EOVERFLOW;
@@ -766,15 +782,15 @@ static void slot_failed(struct mig_push *push, struct mig_slot *slot)
 	push->scan_blocked = true;	/* retry after MIG_POLL, not at once */
 }
 
-/* Send the queued mirrored writes that fit in the ring. */
-static int send_mirrored(struct mig_push *push)
+/* Send the queued mirrored writes that fit, leaving @reserve entries. */
+static int send_mirrored(struct mig_push *push, unsigned int reserve)
 {
 	struct mig_mreq *mreq;
 	int r;
 
 	for (;;) {
 		spin_lock_irq(&push->lock);
-		mreq = mirror_head(push);
+		mreq = mirror_head(push, reserve);
 		if (mreq)
 			list_del_init(&mreq->list);
 		spin_unlock_irq(&push->lock);
@@ -797,7 +813,7 @@ static int pump(struct mig_push *push)
 	int r;
 
 	/* 1. Mirrored writes first: the guest is waiting for them. */
-	r = send_mirrored(push);
+	r = send_mirrored(push, 0);
 	if (r)
 		return r;
 
@@ -948,6 +964,11 @@ static int push_thread(void *arg)
 			bool brief = time_before(jiffies, push->connected_at + HZ);
 
 			push_disconnect(push, r);
+			/* The ACK may have come while the acker was stopped. */
+			if (READ_ONCE(push->handoff_acked)) {
+				handed_off(push);
+				continue;
+			}
 			if (push_give_up(push, r))
 				continue;
 			if (!brief) {
@@ -1260,7 +1281,7 @@ int mig_push_mirror(struct mig_dev *dev, const char **why)
 /*
  * Decide the handoff: from now on the device refuses resume and writes
  * (target.c), and the thread drains and asks the peer to take over.
- * Returns at once; mig_push_handoff_wait() waits for the outcome.
+ * Returns at once; the mode says the outcome (HANDED_OFF).
  */
 int mig_push_handoff(struct mig_dev *dev, const char **why)
 {

@@ -74,6 +74,7 @@ struct mig_unacked {
 	u64 first, last;		/* chunks; first > last for none */
 	struct mig_mreq *mreq;		/* on the last piece of a write */
 	unsigned long queued;		/* jiffies, for the ACK watchdog */
+	u32 end;			/* TCP sequence after its last byte */
 	bool handoff;			/* the HANDOFF message */
 };
 
@@ -146,7 +147,7 @@ struct mig_push {
 };
 
 /* push.c */
-u64 mig_push_ring_add(struct mig_push *push, unsigned int n,
+u64 mig_push_ring_add(struct mig_push *push, unsigned int n, u32 bytes,
 		      const struct mig_unacked *last);
 
 /* mirror.c */

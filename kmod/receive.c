@@ -655,6 +655,9 @@ void mig_recv_stop(struct mig_dev *dev)
 		return;
 	mutex_lock(&rv->lock);
 	rv->stopping = true;
+	if (rv->owner)
+		DMWARN("%s: no longer answering the old source; this host owns the volume",
+		       mig_name(dev));
 	kernel_sock_shutdown(rv->listener, SHUT_RDWR);
 	list_for_each_entry(p, &rv->pending, list)
 		kernel_sock_shutdown(p->sock, SHUT_RDWR);

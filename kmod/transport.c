@@ -123,6 +123,11 @@ u32 mig_sock_bytes_acked(struct socket *sock)
 	return READ_ONCE(tcp_sk(sock->sk)->snd_una);
 }
 
+u32 mig_sock_bytes_queued(struct socket *sock)
+{
+	return READ_ONCE(tcp_sk(sock->sk)->write_seq);
+}
+
 bool mig_sock_payload_ready(struct socket *sock, u32 len)
 {
 	return tcp_inq(sock->sk) >= (int)len;

@@ -40,6 +40,8 @@ void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd);
 void mig_sock_memalloc(struct socket *sock, bool on);
 /* TCP's count of our bytes the peer acknowledged (wraps; a hint). */
 u32 mig_sock_bytes_acked(struct socket *sock);
+/* TCP's sequence after the last byte we queued (the thread's own). */
+u32 mig_sock_bytes_queued(struct socket *sock);
 /* Whether @len received bytes are waiting to be read (a hint). */
 bool mig_sock_payload_ready(struct socket *sock, u32 len);
 /* Whether received bytes are waiting to be read (a hint, no lock). */
