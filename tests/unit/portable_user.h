@@ -104,6 +104,25 @@ static inline u64 div64_u64(u64 a, u64 b)
 #define mig_zalloc_array(n, size)	calloc((n), (size))
 #define mig_free(p)			free(p)
 
+#define GFP_KERNEL		0
+#define kvmalloc(size, gfp)	((void)(gfp), malloc(size))
+#define kvfree(p)		free(p)
+
+/* First byte of @p[0..n) that is not @c, or NULL. */
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != (unsigned char)c)
+			return (void *)(s + i);
+	return NULL;
+}
+
+/* The kernel's crc32c(seed, ...): tests/unit/crc32c_user.c. */
+u32 crc32c(u32 crc, const void *data, unsigned int len);
+
 #ifndef BIT
 #define BIT(n)			(1UL << (n))
 #endif
