@@ -60,12 +60,45 @@ int mig_parse_key(const char *hex, struct mig_key *key)
 	return 0;
 }
 
+/*
+ * Not memparse() itself: that takes a bare suffix ("rate=M") as 0 and
+ * wraps a size past 2^64 ("rate=32E" is 0), and 0 is "unlimited" for a
+ * rate.  The same syntax, with those refused.
+ */
 int mig_parse_size(const char *s, u64 *out)
 {
-	char *end;
+	static const char units[] = "kmgtpe";
+	unsigned int shift = 0;
+	const char *digits, *unit;
+	int base = 10, d;
+	u64 v = 0;
 
-	*out = memparse(s, &end);
-	return (end == s || *end) ? -EINVAL : 0;
+	if (s[0] == '0' && tolower(s[1]) == 'x' && isxdigit(s[2])) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	for (digits = s; (d = hex_to_bin(*s)) >= 0 && d < base; s++) {
+		if (v > (U64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	if (s == digits)
+		return -EINVAL;
+	if (*s) {
+		unit = strchr(units, tolower(*s));
+		if (!unit)
+			return -EINVAL;
+		shift = 10 * (unit - units + 1);
+		s++;
+	}
+	if (*s)
+		return -EINVAL;
+	if (v > U64_MAX >> shift)
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
 }
 
 static const struct {

@@ -43,7 +43,10 @@ int mig_addr_parse(const char *s, struct mig_addr *addr);
 /* A pre-shared key, given as 32 to 128 hex digits (16 to 64 bytes). */
 int mig_parse_key(const char *hex, struct mig_key *key);
 
-/* A size: a number with an optional K/M/G/T/P/E suffix (memparse). */
+/*
+ * A size: a number (0x: hex, 0: octal, else decimal) with an optional
+ * K/M/G/T/P/E suffix, as memparse() reads it; -ERANGE past 2^64 - 1.
+ */
 int mig_parse_size(const char *s, u64 *out);
 
 /* option=value words of push and set into @lim (ctlmsg.c lists them). */

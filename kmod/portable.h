@@ -14,6 +14,7 @@
 #include <asm/byteorder.h>
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/ctype.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>

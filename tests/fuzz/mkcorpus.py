@@ -121,6 +121,9 @@ def args():
         "size-16M": b"\x0216M",
         "size-hex-k": b"\x020x10k",
         "size-octal": b"\x020777",
+        # memparse() took these as 0 (unlimited): refused since.
+        "size-bare-suffix": b"\x02M",
+        "size-wraps": b"\x0232E",
         "limits": b"\x03rate=100M throttle=50M converge_below=16M max_bytes=1G max_rounds=30",
         "chunk-size-128": b"\x04128",
         "chunk-size-max": b"\x0416384",

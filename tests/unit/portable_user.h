@@ -228,45 +228,6 @@ static inline int kstrtou16(const char *s, unsigned int base, u16 *res)
 	return 0;
 }
 
-/*
- * memparse() as lib/cmdline.c documents it: simple_strtoull(@s, base 0),
- * which takes no sign and wraps on overflow, then an optional K, M, G, T,
- * P or E (either case), each a further shift by 10.
- */
-static inline unsigned long long memparse(const char *s, char **end)
-{
-	static const char sfx[] = "kmgtpe";
-	unsigned long long v = 0;
-	unsigned int base, shift;
-	const char *p = s, *q;
-
-	base = p[0] != '0' ? 10 : ((p[1] | 0x20) == 'x' &&
-				   isxdigit((unsigned char)p[2])) ? 16 : 8;
-	if (base == 16)
-		p += 2;
-	for (;; p++) {
-		unsigned int c = (unsigned char)*p, d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
-			break;
-		if (d >= base)
-			break;
-		v = v * base + d;
-	}
-	q = *p ? strchr(sfx, *p | 0x20) : NULL;
-	if (q) {
-		for (shift = 0; shift <= (unsigned int)(q - sfx); shift++)
-			v <<= 10;
-		p++;
-	}
-	*end = (char *)p;
-	return v;
-}
-
 static inline int hex_to_bin(unsigned char ch)
 {
 	if (ch >= '0' && ch <= '9')
