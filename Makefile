@@ -11,6 +11,7 @@
 #   make demo          the README's quick start on a throwaway guest
 #   make install       install module (for KVER) and tools
 #   make lint          checkpatch --strict and sparse on the kernel code
+#   make fuzz          build the libFuzzer targets and run each FUZZ_TIME s
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -29,7 +30,7 @@ KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
 .PHONY: all module modules tools tests check check-debug bench demo install \
-	lint clean deps dkms-check
+	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
 
@@ -92,6 +93,55 @@ $(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/inflight.c -ldevmapper -lpthread
+
+# libFuzzer targets (tests/fuzz/), built with clang from the module's own
+# sources; the LZO they decode with is the kernel's lib/lzo/, extracted from
+# Debian's linux-source-6.1 at build time and built through tests/fuzz/shim/.
+FUZZ_CC	?= clang-14
+FUZZ_TIME ?= 60
+FUZZ	:= $(BUILD)/fuzz
+FUZZERS	:= fuzz_wire fuzz_lzo_decode fuzz_args
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -Wall -Wextra -Werror \
+	-std=gnu11 -Itests/fuzz -Itests/unit -Ikmod -Iinclude
+LZO_DIR	:= $(FUZZ)/lzo
+LZO_OBJ	:= $(LZO_DIR)/lzo1x_compress.o $(LZO_DIR)/lzo1x_decompress_safe.o
+FUZZ_SHIM := $(wildcard tests/fuzz/shim/*/*.h)
+FUZZ_DEPS := tests/fuzz/fuzz.h $(WIRE_DEPS)
+
+fuzzers: $(addprefix $(FUZZ)/,$(FUZZERS))
+
+fuzz: deps
+	$(MAKE) fuzzers
+	@for f in $(FUZZERS); do \
+		echo "== $$f: $(FUZZ_TIME) s"; \
+		tests/fuzz/run.sh $$f $(FUZZ_TIME) || exit 1; \
+	done
+
+$(LZO_DIR)/lib/lzo/lzodefs.h:
+	@mkdir -p $(LZO_DIR)
+	tar -xJf $(SRC_TARBALL) -C $(LZO_DIR) --strip-components=1 \
+		linux-source-6.1/lib/lzo linux-source-6.1/include/linux/lzo.h
+	@touch $@
+
+# The kernel's code, built as the kernel builds it: wrapping arithmetic.
+$(LZO_DIR)/%.o: $(LZO_DIR)/lib/lzo/lzodefs.h $(FUZZ_SHIM)
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -fwrapv -Wall -Werror -std=gnu11 \
+		-Itests/fuzz/shim -I$(LZO_DIR)/include -c -o $@ $(LZO_DIR)/lib/lzo/$*.c
+
+$(FUZZ)/fuzz_wire: tests/fuzz/fuzz_wire.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_wire.c $(WIRE_SRC)
+
+$(FUZZ)/fuzz_lzo_decode: tests/fuzz/fuzz_lzo_decode.c kmod/compress.c kmod/compress.h \
+		$(FUZZ_DEPS) $(FUZZ_SHIM) $(LZO_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz/shim -I$(LZO_DIR)/include -o $@ \
+		tests/fuzz/fuzz_lzo_decode.c kmod/compress.c $(WIRE_SRC) $(LZO_OBJ)
+
+$(FUZZ)/fuzz_args: tests/fuzz/fuzz_args.c kmod/args.c kmod/args.h $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_args.c kmod/args.c
 
 # The operator CLI.
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)

@@ -2,13 +2,12 @@
 /*
  * Chunk encoding: zero detection, LZO compression when it pays, CRC32C of
  * the uncompressed data; and the checked decoding on the receiving side.
+ * Pure logic apart from the kernel's LZO and CRC32C: also builds in userspace
+ * (tests/fuzz/) through portable.h.
  */
 #include <linux/crc32c.h>
 #include <linux/lzo.h>
-#include <linux/string.h>
-#include <linux/vmalloc.h>
 
-#include "dm-migrate.h"
 #include "compress.h"
 
 u32 mig_crc32c(const void *data, size_t len)

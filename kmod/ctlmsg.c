@@ -18,79 +18,6 @@
 
 #include "dm-migrate.h"
 
-/* A pre-shared key, given as 32 to 128 hex digits (16 to 64 bytes). */
-int mig_parse_key(const char *hex, struct mig_key *key)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 < DM_MIGRATE_MIN_KEY_LEN ||
-	    n / 2 > DM_MIGRATE_MAX_KEY_LEN)
-		return -EINVAL;
-	if (hex2bin(key->bytes, hex, n / 2))
-		return -EINVAL;
-	key->len = n / 2;
-	return 0;
-}
-
-static int parse_size(const char *s, u64 *out)
-{
-	char *end;
-
-	*out = memparse(s, &end);
-	return (end == s || *end) ? -EINVAL : 0;
-}
-
-static const struct {
-	const char *name;
-	u32 bit;
-} lim_names[] = {
-	{ "rate", MIG_LIM_RATE },
-	{ "throttle", MIG_LIM_THROTTLE },
-	{ "converge_below", MIG_LIM_CONVERGE },
-	{ "max_bytes", MIG_LIM_MAX_BYTES },
-	{ "max_rounds", MIG_LIM_MAX_ROUNDS },
-};
-
-/* option=value words into @lim. */
-static int parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)
-{
-	unsigned int i, j;
-	u64 v;
-
-	for (i = 0; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-
-		if (!eq || parse_size(eq + 1, &v))
-			return -EINVAL;
-		for (j = 0; j < ARRAY_SIZE(lim_names); j++)
-			if (strlen(lim_names[j].name) == eq - argv[i] &&
-			    !strncmp(argv[i], lim_names[j].name, eq - argv[i]))
-				break;
-		if (j == ARRAY_SIZE(lim_names))
-			return -EINVAL;
-		lim->given |= lim_names[j].bit;
-		switch (lim_names[j].bit) {
-		case MIG_LIM_RATE:
-			lim->rate = v;
-			break;
-		case MIG_LIM_THROTTLE:
-			lim->throttle = v;
-			break;
-		case MIG_LIM_CONVERGE:
-			lim->converge_bytes = v;
-			break;
-		case MIG_LIM_MAX_BYTES:
-			lim->max_bytes = v;
-			break;
-		default:
-			if (v > U32_MAX)
-				return -EINVAL;
-			lim->max_rounds = v;
-		}
-	}
-	return 0;
-}
-
 /* <addr:port> <hex_key> [options]; @opts: whether options may follow. */
 static int parse_start(unsigned int argc, char **argv, bool opts,
 		       struct mig_start *s, const char **why)
@@ -108,7 +35,7 @@ static int parse_start(unsigned int argc, char **argv, bool opts,
 		*why = "invalid key: want 32 to 128 hex digits";
 		return -EINVAL;
 	}
-	if (parse_limits(argc - 2, argv + 2, &s->lim)) {
+	if (mig_parse_limits(argc - 2, argv + 2, &s->lim)) {
 		*why = "invalid option: rate=, throttle=, converge_below=, max_rounds=, max_bytes=";
 		return -EINVAL;
 	}
@@ -137,7 +64,7 @@ static int ctl_set(struct mig_dev *dev, unsigned int argc, char **argv,
 {
 	struct mig_limits lim = {};
 
-	if (!argc || parse_limits(argc, argv, &lim)) {
+	if (!argc || mig_parse_limits(argc, argv, &lim)) {
 		*why = "usage: set <option>=<value>...";
 		return -EINVAL;
 	}

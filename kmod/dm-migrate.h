@@ -27,6 +27,7 @@
 #include <linux/refcount.h>
 #include <uapi/linux/dm-migrate.h>
 
+#include "args.h"
 #include "bitmap.h"
 #include "ratectl.h"
 #include "throttle.h"
@@ -39,11 +40,6 @@ struct mig_push;
 struct mig_recv;
 struct socket;
 
-struct mig_key {
-	u8 bytes[DM_MIGRATE_MAX_KEY_LEN];
-	u32 len;
-};
-
 /* Counters shown in status; written by one engine thread, read by status. */
 struct mig_stats {
 	atomic64_t bytes_read;		/* source: read from the origin */
@@ -55,22 +51,6 @@ struct mig_stats {
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
 };
-
-/* Limits of a push; @given says which fields a request sets. */
-struct mig_limits {
-	u64 rate;			/* wire bytes/s; 0: unlimited */
-	u64 throttle;			/* guest write bytes/s; 0: none */
-	u64 converge_bytes;		/* converged at or under this */
-	u64 max_bytes;			/* or after this many wire bytes */
-	u32 max_rounds;			/* or after this many dirty rounds */
-	u32 given;			/* MIG_LIM_* */
-};
-
-#define MIG_LIM_RATE		BIT(0)
-#define MIG_LIM_THROTTLE	BIT(1)
-#define MIG_LIM_CONVERGE	BIT(2)
-#define MIG_LIM_MAX_BYTES	BIT(3)
-#define MIG_LIM_MAX_ROUNDS	BIT(4)
 
 /* What starts an engine: push to @addr, or listen on it. */
 struct mig_start {
@@ -276,7 +256,6 @@ void mig_recv_source(struct mig_dev *dev, char *buf, size_t len);
 /* ctlmsg.c: the control messages of `dmsetup message` */
 int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv);
 int mig_ctl_abort(struct mig_dev *dev, bool force, const char **why);
-int mig_parse_key(const char *hex, struct mig_key *key);
 
 /* netlink.c: the generic netlink family and its events */
 int mig_netlink_register(void);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The few primitives that dm-migrate's pure logic (bitmap walks, range
- * formatting, later the wire codec and rate control) needs, so that the
- * same source builds into the kernel module and into the userspace unit
- * tests and fuzzers under tests/unit/.  In the kernel these are the kernel's
- * own; in userspace they map onto the compiler's builtins and libc.
+ * formatting, the wire codec, chunk encoding, rate control, argument
+ * parsing) needs, so that the same source builds into the kernel module and
+ * into the userspace unit tests (tests/unit/) and fuzzers (tests/fuzz/).
+ * In the kernel these are the kernel's own; in userspace they map onto the
+ * compiler's builtins and libc.
  */
 #ifndef DM_MIGRATE_PORTABLE_H
 #define DM_MIGRATE_PORTABLE_H
@@ -13,9 +14,15 @@
 #include <asm/byteorder.h>
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/ctype.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/inet.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
+#include <linux/socket.h>
 #include <linux/string.h>
 #include <linux/types.h>
 

@@ -47,21 +47,6 @@ static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 		atomic64_add(n, &mt->dev->stats.dirtied);
 }
 
-static int parse_chunk_size(struct dm_target *ti, const char *arg,
-			    unsigned int *shift)
-{
-	unsigned int sectors;
-
-	if (kstrtouint(arg, 10, &sectors) || !is_power_of_2(sectors) ||
-	    sectors < DM_MIGRATE_MIN_CHUNK_SECTORS ||
-	    sectors > DM_MIGRATE_MAX_CHUNK_SECTORS) {
-		ti->error = "Invalid chunk size: need a power of two, 8 to 16384 sectors";
-		return -EINVAL;
-	}
-	*shift = ilog2(sectors);
-	return 0;
-}
-
 static int parse_features(struct dm_target *ti, struct dm_arg_set *as,
 			  struct mig_target *mt)
 {
@@ -123,7 +108,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_free;
 	}
 
-	r = parse_chunk_size(ti, dm_shift_arg(&as), &shift);
+	r = mig_parse_chunk_size(dm_shift_arg(&as), &shift, &ti->error);
 	if (r)
 		goto bad_put_origin;
 	r = parse_features(ti, &as, mt);
@@ -411,28 +396,6 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
-/* Parse "<first>[-<last>]" chunk numbers; @last defaults to @first. */
-static int parse_chunk_range(const char *arg, u64 nbits, u64 *first, u64 *last)
-{
-	char buf[48];
-	char *dash;
-
-	if (strscpy(buf, arg, sizeof(buf)) < 0)
-		return -EINVAL;
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash++ = '\0';
-	if (kstrtoull(buf, 10, first))
-		return -EINVAL;
-	if (!dash)
-		*last = *first;
-	else if (kstrtoull(dash, 10, last))
-		return -EINVAL;
-	if (*first > *last || *last >= nbits)
-		return -ERANGE;
-	return 0;
-}
-
 /*
  * Messages (dm-migrate.rst documents them):
  *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
@@ -504,7 +467,7 @@ static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	first = 0;
 	last = dev->bm->nbits - 1;
-	if (argc == 2 && parse_chunk_range(argv[1], dev->bm->nbits, &first, &last)) {
+	if (argc == 2 && mig_parse_chunk_range(argv[1], dev->bm->nbits, &first, &last)) {
 		DMERR("%s: invalid chunk range '%s' (device has %llu chunks)",
 		      name, argv[1], (unsigned long long)dev->bm->nbits);
 		r = -EINVAL;

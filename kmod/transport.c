@@ -15,47 +15,6 @@
 #include "dm-migrate.h"
 #include "transport.h"
 
-int mig_addr_parse(const char *s, struct mig_addr *addr)
-{
-	const char *port_s, *host_end;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&addr->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&addr->ss;
-	u16 port;
-
-	memset(addr, 0, sizeof(*addr));
-	if (strscpy(addr->text, s, sizeof(addr->text)) < 0)
-		return -EINVAL;
-
-	if (s[0] == '[') {
-		host_end = strchr(s, ']');
-		if (!host_end || host_end[1] != ':')
-			return -EINVAL;
-		port_s = host_end + 2;
-		if (!in6_pton(s + 1, host_end - s - 1, sin6->sin6_addr.s6_addr,
-			      -1, NULL))
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		addr->len = sizeof(*sin6);
-	} else {
-		host_end = strrchr(s, ':');
-		if (!host_end)
-			return -EINVAL;
-		port_s = host_end + 1;
-		if (!in4_pton(s, host_end - s, (u8 *)&sin->sin_addr.s_addr,
-			      -1, NULL))
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		addr->len = sizeof(*sin);
-	}
-	if (kstrtou16(port_s, 10, &port) || !port)
-		return -EINVAL;
-	if (addr->ss.ss_family == AF_INET6)
-		sin6->sin6_port = htons(port);
-	else
-		sin->sin_port = htons(port);
-	return 0;
-}
-
 /*
  * Socket options for a replication link: no Nagle delay (acks and small
  * control messages must not wait), keepalives and a user timeout so that a

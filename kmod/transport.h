@@ -11,18 +11,10 @@
 #include <linux/socket.h>
 #include <net/net_namespace.h>
 
+#include "args.h"
 #include "wire.h"
 
 struct bio;
-
-struct mig_addr {
-	struct sockaddr_storage ss;
-	int len;
-	char text[64];		/* as the operator wrote it */
-};
-
-/* Parse "A.B.C.D:PORT" or "[IPV6]:PORT". */
-int mig_addr_parse(const char *s, struct mig_addr *addr);
 
 /* A TCP socket tuned for a replication link, not connected yet. */
 int mig_sock_open(struct net *net, const struct mig_addr *addr,

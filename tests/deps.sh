@@ -1,6 +1,9 @@
 #!/bin/bash
-# Install everything `make check`, `make check-debug` and `make bench` need,
-# from Debian's packages.  Idempotent: a second run installs nothing.
+# Install everything `make check`, `make check-debug`, `make bench` and
+# `make fuzz` need, from Debian's packages.  Idempotent: a second run
+# installs nothing.  (The fuzzers: clang-14, and libclang-rt-14-dev, whose
+# libclang_rt.fuzzer is what -fsanitize=fuzzer links; libfuzzer-14-dev is
+# not needed.)
 set -euo pipefail
 
 BPO=/etc/apt/sources.list.d/dm-migrate-backports.list
@@ -39,6 +42,7 @@ apt-get install -y -qq --no-install-recommends \
 	dmsetup fio util-linux iproute2 e2fsprogs \
 	sparse coccinelle dkms \
 	libnl-3-dev libnl-genl-3-dev libdevmapper-dev libjson-c-dev keyutils bash-completion libssl-dev openssl pkg-config python3 \
-	drbd-utils qemu-utils nbd-client >/dev/null
+	drbd-utils qemu-utils nbd-client \
+	clang-14 libclang-rt-14-dev >/dev/null
 
 echo "$SELF_SUM" > "$STAMP"

@@ -1,9 +1,9 @@
 #!/bin/bash
 # make check / make check-debug driver.
 #
-# Runs the host-side tests (unit tests, checkpatch, sparse, DKMS build),
-# then boots each test kernel under QEMU and runs tests/kernel/*.sh inside
-# it.  Prints kselftest-style TAP, and last a plain line "N passed, N failed"
+# Runs the host-side tests (unit tests, 20 s of each fuzzer, checkpatch,
+# sparse, DKMS build), then boots each test kernel under QEMU and runs
+# tests/kernel/*.sh inside it.  Prints kselftest-style TAP, and last a plain line "N passed, N failed"
 # counting every test case.  Exits non-zero if anything failed, including
 # any WARN, BUG, oops, KASAN, UBSAN, lockdep or kmemleak report in a guest's
 # kernel log.
@@ -72,6 +72,9 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "unit: rate control" "$BUILD/tests/ratectl_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
+	host_test "fuzz: wire codec checks, 20 s" tests/fuzz/run.sh fuzz_wire 20
+	host_test "fuzz: chunk decoding and encoding, 20 s" tests/fuzz/run.sh fuzz_lzo_decode 20
+	host_test "fuzz: table and message arguments, 20 s" tests/fuzz/run.sh fuzz_args 20
 	host_test "lint: checkpatch --strict and sparse" make -s lint
 	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh
 	count_tap "$HOST_TAP" 0

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mig_crc32c() for userspace builds: CRC32C (Castagnoli, reflected
- * polynomial 0x82f63b78), seed ~0, no final inversion, as the kernel's
- * crc32c(~0, ...) computes it.
+ * CRC32C (Castagnoli, reflected polynomial 0x82f63b78) for userspace
+ * builds: crc32c() as the kernel's (the caller's seed, no final inversion),
+ * and mig_crc32c() as the protocol defines it, crc32c(~0, ...).  The latter
+ * is weak: a build that links kmod/compress.c uses the module's own.
  */
 #include "wire.h"
 
-u32 mig_crc32c(const void *data, size_t len)
+u32 crc32c(u32 crc, const void *data, unsigned int len)
 {
 	static u32 table[256];
 	const u8 *p = data;
-	u32 crc = ~0U;
-	size_t i;
+	unsigned int i;
 
 	if (!table[1]) {
 		for (i = 0; i < 256; i++) {
@@ -26,4 +26,9 @@ u32 mig_crc32c(const void *data, size_t len)
 	for (i = 0; i < len; i++)
 		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return crc;
+}
+
+__attribute__((weak)) u32 mig_crc32c(const void *data, size_t len)
+{
+	return crc32c(~0U, data, len);
 }

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The text arguments of the table line and of `dmsetup message`: peer
+ * addresses, keys, sizes, push limits, chunk sizes and chunk ranges.
+ * Pure logic, shared with the userspace fuzzer (tests/fuzz/).
+ */
+#ifndef DM_MIGRATE_ARGS_H
+#define DM_MIGRATE_ARGS_H
+
+#include "portable.h"
+#include <uapi/linux/dm-migrate.h>
+
+struct mig_addr {
+	struct sockaddr_storage ss;
+	int len;
+	char text[64];		/* as the operator wrote it */
+};
+
+struct mig_key {
+	u8 bytes[DM_MIGRATE_MAX_KEY_LEN];
+	u32 len;
+};
+
+/* Limits of a push; @given says which fields a request sets. */
+struct mig_limits {
+	u64 rate;			/* wire bytes/s; 0: unlimited */
+	u64 throttle;			/* guest write bytes/s; 0: none */
+	u64 converge_bytes;		/* converged at or under this */
+	u64 max_bytes;			/* or after this many wire bytes */
+	u32 max_rounds;			/* or after this many dirty rounds */
+	u32 given;			/* MIG_LIM_* */
+};
+
+#define MIG_LIM_RATE		BIT(0)
+#define MIG_LIM_THROTTLE	BIT(1)
+#define MIG_LIM_CONVERGE	BIT(2)
+#define MIG_LIM_MAX_BYTES	BIT(3)
+#define MIG_LIM_MAX_ROUNDS	BIT(4)
+
+/* Parse "A.B.C.D:PORT" or "[IPV6]:PORT". */
+int mig_addr_parse(const char *s, struct mig_addr *addr);
+
+/* A pre-shared key, given as 32 to 128 hex digits (16 to 64 bytes). */
+int mig_parse_key(const char *hex, struct mig_key *key);
+
+/*
+ * A size: a number (0x: hex, 0: octal, else decimal) with an optional
+ * K/M/G/T/P/E suffix, as memparse() reads it; -ERANGE past 2^64 - 1.
+ */
+int mig_parse_size(const char *s, u64 *out);
+
+/* option=value words of push and set into @lim (ctlmsg.c lists them). */
+int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim);
+
+/*
+ * The table's <chunk_sectors>: a power of two from 8 to 16384.  Returns
+ * its log2 in *@shift, or -EINVAL with a message in *@error.
+ */
+int mig_parse_chunk_size(const char *arg, unsigned int *shift, char **error);
+
+/*
+ * "<first>[-<last>]" chunk numbers of a device of @nbits chunks; @last
+ * defaults to @first.  -EINVAL if malformed, -ERANGE if out of range.
+ */
+int mig_parse_chunk_range(const char *arg, u64 nbits, u64 *first, u64 *last);
+
+#endif /* DM_MIGRATE_ARGS_H */

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the receiver's chunk decoding (kmod/compress.c with the
+ * kernel's own lib/lzo/), and the sender's encoding round trip.
+ *
+ * Input: a mode byte, then
+ *   mode & 1 == 0: a geometry (fuzz_geom()), a struct dm_migrate_chunk,
+ *     and the encoded bytes (the rest of the input), decoded as
+ *     receive.c's apply_chunk() does: mig_wire_check_chunk(), then
+ *     mig_decode_chunk() into a buffer of one chunk.
+ *   mode & 1 == 1: chunk data (the rest), encoded with mig_encode_chunk()
+ *     into a buffer of mig_lzo_worst() bytes, checked and decoded back;
+ *     it must be accepted and come back identical.
+ * Every buffer is allocated at its exact size, so that AddressSanitizer
+ * sees any access past it.
+ */
+#include "compress.h"
+#include "fuzz.h"
+
+static struct mig_codec codec;
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+
+static void decode(struct fuzz_in *in)
+{
+	struct mig_geom g = fuzz_geom(in);
+	u32 chunk = mig_geom_chunk_bytes(&g);
+	struct dm_migrate_chunk c;
+	u32 enc_len, data_len;
+	const char *why = NULL;
+	u8 *enc, *out;
+	int r;
+
+	fuzz_take(in, &c, sizeof(c));
+	if (in->left > mig_wire_max_payload(&g) - sizeof(c))
+		return;		/* the header check refuses it first */
+	enc_len = in->left;
+	if (mig_wire_check_chunk(&c, enc_len, &g, &why))
+		return;
+	if (c.encoding == DM_MIGRATE_ENC_ZERO)
+		return;		/* receive.c zeroes the range, no decoding */
+	data_len = be32_to_cpu(c.data_len);
+	FUZZ_CHECK(data_len <= chunk);
+
+	enc = malloc(enc_len ? enc_len : 1);
+	out = malloc(chunk);
+	FUZZ_CHECK(enc && out);
+	memcpy(enc, in->p, enc_len);
+	r = mig_decode_chunk(&c, enc, enc_len, out, &why);
+	if (!r) {
+		FUZZ_CHECK(mig_crc32c(out, data_len) == be32_to_cpu(c.crc32c));
+		if (c.encoding == DM_MIGRATE_ENC_RAW)
+			FUZZ_CHECK(!memcmp(out, enc, data_len));
+	} else {
+		FUZZ_CHECK(r == -EPROTO && why && *why);
+	}
+	free(enc);
+	free(out);
+}
+
+static void round_trip(struct fuzz_in *in)
+{
+	u32 len = in->left, enc_len, crc;
+	struct dm_migrate_chunk c;
+	const char *why = NULL;
+	u8 *src, *enc, *out, e;
+
+	if (!len)
+		return;
+	src = malloc(len);
+	enc = malloc(mig_lzo_worst(len));
+	out = malloc(len);
+	FUZZ_CHECK(src && enc && out);
+	memcpy(src, in->p, len);
+	mig_encode_chunk(&codec, src, len, enc, &enc_len, &e, &crc);
+
+	memset(&c, 0, sizeof(c));
+	c.count = cpu_to_be32(1);
+	c.data_len = cpu_to_be32(len);
+	c.crc32c = cpu_to_be32(crc);
+	c.encoding = e;
+	switch (e) {
+	case DM_MIGRATE_ENC_ZERO:
+		FUZZ_CHECK(!enc_len && !crc && !memchr_inv(src, 0, len));
+		break;
+	case DM_MIGRATE_ENC_RAW:
+		FUZZ_CHECK(enc_len == len);
+		break;
+	case DM_MIGRATE_ENC_LZO:
+		FUZZ_CHECK(enc_len && enc_len < len);
+		break;
+	default:
+		FUZZ_CHECK(!"unknown encoding");
+	}
+
+	/* What the sender makes, the receiver must take. */
+	if (!(len & 511)) {
+		struct mig_geom g = { .dev_sectors = len >> 9, .chunk_sectors = 8 };
+
+		while (g.chunk_sectors < g.dev_sectors)
+			g.chunk_sectors <<= 1;
+		if (g.chunk_sectors <= DM_MIGRATE_MAX_CHUNK_SECTORS)
+			FUZZ_CHECK(!mig_wire_check_chunk(&c, enc_len, &g, &why));
+	}
+	if (e != DM_MIGRATE_ENC_ZERO) {
+		FUZZ_CHECK(!mig_decode_chunk(&c, enc, enc_len, out, &why));
+		FUZZ_CHECK(!memcmp(out, src, len));
+	}
+	free(src);
+	free(enc);
+	free(out);
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct fuzz_in in = { data, size };
+
+	if (!codec.wrkmem)
+		FUZZ_CHECK(!mig_codec_init(&codec));
+	if (fuzz_u8(&in) & 1)
+		round_trip(&in);
+	else
+		decode(&in);
+	return 0;
+}
