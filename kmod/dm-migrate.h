@@ -99,8 +99,12 @@ struct mig_dev {
 	 * between the two.
 	 */
 	bool suspended;
-	/* Under ctl_lock: loaded grown tables not resumed yet. */
-	unsigned int grow_pending;
+	/*
+	 * Loaded grown tables not resumed yet: raised and checked under
+	 * ctl_lock; lowered without it by the destructor (which may run
+	 * under dm's hash lock, taken under ctl_lock by mig_dev_name()).
+	 */
+	atomic_t grow_pending;
 	struct mig_push *push;		/* under ctl_lock */
 	struct mig_recv *recv;		/* under ctl_lock */
 	struct mig_stats stats;

@@ -1119,7 +1119,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 		       "the device is already migrating (abort it first)";
 		return -EBUSY;
 	}
-	if (dev->grow_pending) {
+	if (atomic_read(&dev->grow_pending)) {
 		*why = "a grown table is loaded but not resumed: resume the device first";
 		return -EBUSY;
 	}

@@ -149,7 +149,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
 		    mig_push_running(mt->dev) || mt->dev->recv ? -EBUSY : 0;
 		if (!r)
-			mt->dev->grow_pending++;
+			atomic_inc(&mt->dev->grow_pending);
 		mutex_unlock(&mt->dev->ctl_lock);
 		if (r) {
 			ti->error = "Cannot grow a device while it is migrating";
@@ -181,9 +181,7 @@ static void mig_dtr(struct dm_target *ti)
 	struct mig_target *mt = ti->private;
 
 	if (mt->grown) {
-		mutex_lock(&mt->dev->ctl_lock);
-		mt->dev->grow_pending--;
-		mutex_unlock(&mt->dev->ctl_lock);
+		atomic_dec(&mt->dev->grow_pending);
 		mig_bitmap_free(mt->grown);
 	}
 	mutex_lock(&mt->dev->ti_lock);
@@ -336,7 +334,7 @@ static int mig_preresume(struct dm_target *ti)
 	dev->bm = mt->grown;
 	dev->sectors = ti->len;
 	mutex_unlock(&dev->lock);
-	dev->grow_pending--;
+	atomic_dec(&dev->grow_pending);
 
 	DMINFO("%s: grown to %llu sectors, %llu new chunks marked dirty",
 	       mig_name(dev), (unsigned long long)ti->len,
