@@ -702,10 +702,14 @@ static struct mig_mreq *mirror_head(struct mig_push *push, unsigned int reserve)
 	       mreq : NULL;
 }
 
-/* Under push->lock: a ready slot and room for all its messages. */
+/*
+ * Under push->lock: a ready slot and room for all its messages.  Paused,
+ * read slots wait too (their chunks stay busy, so no newer write of them
+ * is mirrored meanwhile): a pause sends nothing once the reads are in.
+ */
 static struct mig_slot *ready_slot(struct mig_push *push)
 {
-	return ring_room(push, push->run) ?
+	return !READ_ONCE(push->paused) && ring_room(push, push->run) ?
 	       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
 	       NULL;
 }

@@ -237,6 +237,7 @@ static int commit_handoff(struct mig_recv *rv)
 	/* Pages cached from reads during the migration are stale. */
 	invalidate_bdev(dm_disk(dev->md)->part0);
 	mig_move_mode(dev, BIT(DM_MIGRATE_MODE_RECEIVING), DM_MIGRATE_MODE_TRACKING);
+	mig_nl_event(dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
 	DMINFO("%s: handoff complete; this host now owns the volume",
 	       mig_name(dev));
 	return 0;
