@@ -77,6 +77,6 @@ for attempt in 1 2 3; do
 		exit "$status"
 	fi
 	cp "$logdir/console.log" "$logdir/console.early-crash.$attempt.log"
-	echo "boot.sh: $kver crashed before userspace (attempt $attempt); booting again" >&2
+	echo "boot.sh: $kver crashed or reported a bug before userspace (attempt $attempt); booting again" >&2
 done
 exit 1

@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work"/{bin,proc,sys,dev,root,mods}
 cp /bin/busybox "$work/bin/busybox"
-for app in sh mount umount insmod mkdir cat poweroff sleep echo; do
+for app in sh mount umount insmod mkdir cat poweroff sleep echo dmesg grep; do
 	ln -s busybox "$work/bin/$app"
 done
 cp "$here/init" "$work/init"
