@@ -49,7 +49,6 @@
  * the next handshake).  Nothing but that ACK or that verdict ends the
  * mode, except the operator's "abort force".
  */
-#include <linux/delay.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
@@ -237,7 +236,7 @@ out:
 static int push_ack(struct mig_push *push, u64 seq)
 {
 	struct mig_mreq *done[16];
-	unsigned int n;
+	unsigned int n, head;
 	bool more;
 
 	if (seq > READ_ONCE(push->next_seq))
@@ -245,6 +244,7 @@ static int push_ack(struct mig_push *push, u64 seq)
 	do {
 		n = 0;
 		spin_lock_irq(&push->lock);
+		head = push->head;
 		while (ring_used(push) && n < ARRAY_SIZE(done)) {
 			struct mig_unacked *u = &push->fifo[push->head % MIG_WINDOW];
 
@@ -255,6 +255,9 @@ static int push_ack(struct mig_push *push, u64 seq)
 			if (u->handoff)
 				push->handoff_acked = true;
 			push->head++;
+		}
+		/* Progress: the peer is alive, and busy chunks may be free. */
+		if (push->head != head) {
 			push->last_ack = jiffies;
 			push->peer_io_errors = 0;
 			push->scan_blocked = false;

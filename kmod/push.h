@@ -120,17 +120,19 @@ struct mig_push {
 	u64 next_seq;
 	unsigned long last_ack;		/* jiffies of the last ACK progress */
 	u32 tcp_una;			/* the socket's acked bytes, last seen */
-	unsigned long connected_at;	/* jiffies */
-	bool memalloc;			/* the socket may use reserves */
 	bool scan_blocked;		/* a pass found only busy chunks */
 	bool handoff_sent;		/* HANDOFF is in the ring */
-	bool handoff_acked;		/* and the peer ACKed it */
+	bool handoff_acked;		/* and the peer ACKed it (read unlocked) */
 	unsigned int peer_io_errors;	/* ERROR(IO) from the peer, in a row */
-	unsigned int read_errors;	/* origin read failures, in a row */
+
+	/* Set by the thread, read unlocked elsewhere (status, control). */
 	bool failed;			/* the thread gave up; see last_error */
 	atomic_t ack_timeouts;		/* connections dropped for no ACK */
 
 	/* Thread-only state. */
+	unsigned long connected_at;	/* jiffies */
+	bool memalloc;			/* the socket may use reserves */
+	unsigned int read_errors;	/* origin read failures, in a row */
 	u64 cursor;			/* next chunk of the round */
 	unsigned int round;		/* 0 is the bulk pass */
 	u64 round_picked;		/* chunks picked in this round */

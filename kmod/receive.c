@@ -307,7 +307,7 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 			return 0;
 		}
 		/* More is waiting: let one flush and one ACK cover it too. */
-		if (mig_sock_input_pending(sock) && seq - acked < ACK_BATCH &&
+		if (mig_sock_payload_ready(sock, 1) && seq - acked < ACK_BATCH &&
 		    time_before(jiffies, since + ACK_DELAY))
 			continue;
 		r = ack(rv, sock, seq, &unflushed);

@@ -92,11 +92,6 @@ bool mig_sock_payload_ready(struct socket *sock, u32 len)
 	return tcp_inq(sock->sk) >= (int)len;
 }
 
-bool mig_sock_input_pending(struct socket *sock)
-{
-	return tcp_inq(sock->sk) > 0;
-}
-
 void mig_sock_peer_text(struct socket *sock, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;

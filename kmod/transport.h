@@ -36,8 +36,6 @@ u32 mig_sock_bytes_acked(struct socket *sock);
 u32 mig_sock_bytes_queued(struct socket *sock);
 /* Whether @len received bytes are waiting to be read (a hint). */
 bool mig_sock_payload_ready(struct socket *sock, u32 len);
-/* Whether received bytes are waiting to be read (a hint, no lock). */
-bool mig_sock_input_pending(struct socket *sock);
 /* The peer's address as text ("198.18.0.1:40312"), or "-". */
 void mig_sock_peer_text(struct socket *sock, char *buf, size_t len);
 int mig_sock_listen(struct net *net, const struct mig_addr *addr,
