@@ -192,17 +192,27 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 	u64 seq;
 	int r;
 
+	/*
+	 * Our own reference while we read the bio's pages: once the last
+	 * piece is in the ring, its ACK (or a disconnect) may drop the peer's
+	 * reference before we are done with the earlier pieces' data.
+	 */
+	atomic_inc(&mreq->pending);
 	seq = mig_push_ring_add(push, pieces,
 				pieces * (sizeof(struct dm_migrate_hdr) +
 					  sizeof(struct dm_migrate_write)) + mreq->len,
 				&last);
 	if (!seq) {
 		mig_mreq_put(mreq, false);
-		return -EOVERFLOW;
+		r = -EOVERFLOW;
+		goto out;
 	}
-	if (!mreq->len)
-		return mig_send_msg(push->sock, DM_MIGRATE_MSG_FLUSH, seq,
-				    NULL, 0, NULL, 0);
+	if (!mreq->len) {
+		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_FLUSH, seq,
+				 NULL, 0, NULL, 0);
+		goto out;
+	}
+	r = 0;
 	while (iter.bi_size) {
 		struct bvec_iter piece = iter;
 		u32 n = min(iter.bi_size, max);
@@ -221,10 +231,13 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 		r = mig_send_msg_bio(push->sock, DM_MIGRATE_MSG_WRITE, seq++,
 				     &w, sizeof(w), mreq->bio, piece);
 		if (r)
-			return r;
+			break;
 		atomic64_add(sizeof(struct dm_migrate_hdr) + sizeof(w) + n,
 			     &push->dev->stats.bytes_wire);
 		bio_advance_iter(mreq->bio, &iter, n);
 	}
-	return 0;
+out:
+	/* Neutral: whoever completes the peer's part marks what is missing. */
+	mig_mreq_put(mreq, true);
+	return r;
 }

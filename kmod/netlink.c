@@ -349,6 +349,7 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	char name[DM_NAME_LEN], err[sizeof(dev->last_error)];
 	enum dm_migrate_mode mode;
 	u64 dirty, total;
+	u32 peak, timeouts;
 	void *hdr;
 	int r;
 
@@ -364,6 +365,9 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	dirty = mig_bitmap_dirty(dev->bm);
 	total = dev->bm->nbits;
 	r = fill_engine(skb, dev, mode, dirty);
+	/* dev->push goes away with the last table, under dev->lock. */
+	peak = mig_push_window_peak(dev);
+	timeouts = mig_push_ack_timeouts(dev);
 	mutex_unlock(&dev->lock);
 	spin_lock(&dev->err_lock);
 	strscpy(err, dev->last_error, sizeof(err));
@@ -386,8 +390,8 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	    nla_put_u32(skb, DM_MIGRATE_A_CONNECTIONS, atomic_read(&st->connections)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_PROTOCOL_ERRORS,
 			atomic_read(&st->protocol_errors)) ||
-	    nla_put_u32(skb, DM_MIGRATE_A_WINDOW_PEAK, mig_push_window_peak(dev)) ||
-	    nla_put_u32(skb, DM_MIGRATE_A_ACK_TIMEOUTS, mig_push_ack_timeouts(dev)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_WINDOW_PEAK, peak) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ACK_TIMEOUTS, timeouts) ||
 	    (err[0] && nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, err))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

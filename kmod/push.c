@@ -430,6 +430,16 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 		mig_set_error(dev, -EPERM, "the peer owns the volume: it was handed off");
 		return -EPERM;
 	case DM_MIGRATE_VERDICT_FRESH:
+		/*
+		 * After HANDOFF went out the peer may have committed, run the
+		 * guest and then lost our session: resending would overwrite
+		 * its writes.  Stay pending; the operator decides.
+		 */
+		if (push->handoff_ever_sent) {
+			mig_set_error(dev, -ESTALE,
+				      "the peer lost the session after HANDOFF was sent: it may own the volume; check it ('abort force' takes it back)");
+			return -ESTALE;
+		}
 		if (push->session.generation > 1) {
 			DMWARN("%s: %s holds nothing of this migration; sending every chunk again",
 			       mig_name(dev), push->addr.text);
@@ -770,6 +780,7 @@ static int send_handoff(struct mig_push *push)
 	if (!seq)
 		return -EOVERFLOW;
 	push->handoff_sent = true;
+	push->handoff_ever_sent = true;
 	DMINFO("%s: drained; asking %s to take the volume over",
 	       mig_name(push->dev), push->addr.text);
 	return mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF, seq, NULL, 0,
@@ -1161,6 +1172,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->key = s->key;
 	get_random_bytes(push->session.id, sizeof(push->session.id));
 	push->session.generation = 0;
+	push->handoff_ever_sent = false;
 	push->round = 0;
 	push->round_picked = 0;
 	push->cursor = 0;
@@ -1355,8 +1367,9 @@ void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
 }
 
 /*
- * Accessors for status readers (netlink.c).  The push struct lives until
- * the device is freed; its fields are read racily, as dm status does.
+ * Accessors for status readers (netlink.c, target.c), called under
+ * dev->lock: mig_push_destroy() clears dev->push under it when the last
+ * table goes.  The fields are read racily, as dm status does.
  */
 bool mig_push_running(struct mig_dev *dev)
 {

@@ -122,6 +122,7 @@ struct mig_push {
 	u32 tcp_una;			/* the socket's acked bytes, last seen */
 	bool scan_blocked;		/* a pass found only busy chunks */
 	bool handoff_sent;		/* HANDOFF is in the ring */
+	bool handoff_ever_sent;		/* in this session; thread-only */
 	bool handoff_acked;		/* and the peer ACKed it (read unlocked) */
 	unsigned int peer_io_errors;	/* ERROR(IO) from the peer, in a row */
 
