@@ -305,6 +305,10 @@ static int ack_tick(void *arg)
 	return stalled ? -ETIMEDOUT : 0;
 }
 
+/*
+ * Reads push->sock without sock_lock: push_disconnect() stops this thread
+ * (kthread_stop) before push_close_sock() releases the socket.
+ */
 static int acker_fn(void *arg)
 {
 	struct mig_push *push = arg;
@@ -495,6 +499,10 @@ static int push_connect(struct mig_push *push)
 	if (r)
 		goto fail;
 
+	/*
+	 * No lock needed: the acker is not running yet, @connected is false
+	 * (mirror.c queues nothing) and push_disconnect() emptied the ring.
+	 */
 	push->conn_error = 0;
 	push->next_seq = 0;
 	push->head = 0;
@@ -1154,6 +1162,12 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push_stop(push);		/* a push that stopped by itself */
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
+	/*
+	 * The busy bitmap is reused: the last push's chunks were all put
+	 * back, and a mirrored write that completes late clears only its
+	 * own bits.  It is replaced only when the device grew, which needs a
+	 * suspend, which waits for every mirrored bio.
+	 */
 	if (push->nchunks != mig_geom_chunks(&push->geom)) {
 		/* First push, or the device grew since the last one. */
 		mig_bitmap_destroy(&push->busy);
