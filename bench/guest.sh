@@ -11,6 +11,8 @@
 #   converge  convergence under guest writes at 10, 50 and 90 % of the link
 #             rate: time to converge, wire bytes / volume size, the guest's
 #             write throughput and latency during pre-copy and mirroring.
+# and narrow the bulk section with contents=A+B and tools=A+B, e.g.
+#   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+qemu-mirror
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
 cd "$REPO" || exit 1
@@ -18,7 +20,16 @@ cd "$REPO" || exit 1
 REPS=${REPS:-5}
 RUNTIME=${RUNTIME:-6}
 LINK_MBIT=${LINK_MBIT:-200}
-SECTIONS=${DMM_ARGS:-tracking,bulk,converge}
+SECTIONS=
+CONTENTS="incompressible zero-heavy image-like"
+TOOLS="dm-migrate qemu-mirror drbd"
+for a in $(echo "${DMM_ARGS:-tracking,bulk,converge}" | tr , ' '); do
+	case "$a" in
+	contents=*) CONTENTS=$(echo "${a#contents=}" | tr + ' ') ;;
+	tools=*) TOOLS=$(echo "${a#tools=}" | tr + ' ') ;;
+	*) SECTIONS="$SECTIONS $a" ;;
+	esac
+done
 for m in dm_mod brd veth sch_tbf nbd drbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 	modprobe "$m" 2>/dev/null
 done
@@ -155,9 +166,9 @@ bench_bulk() {
 	local link_bps=$((LINK_MBIT * 1000000 / 8)) content tool r secs wire
 	echo "# bulk copy of a 1 GiB volume over a ${LINK_MBIT} Mbit/s link"
 	printf '%-15s %-12s %8s %10s %12s\n' content tool seconds wire_MB rate/link
-	for content in incompressible zero-heavy image-like; do
+	for content in $CONTENTS; do
 		fill $content
-		for tool in dm-migrate qemu-mirror drbd; do
+		for tool in $TOOLS; do
 			blkdiscard /dev/ram1 2>/dev/null
 			case $tool in
 			dm-migrate) r=$(run_migrate) ;;
@@ -224,7 +235,7 @@ bench_converge() {
 	net_cleanup
 }
 
-for s in $(echo "$SECTIONS" | tr , ' '); do
+for s in $SECTIONS; do
 	"bench_$s"
 done
 echo "# bench done"

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Keys and the handshake: geometry check, mutual HMAC-SHA256
- * challenge-response over a pre-shared key, and the destination's verdict
- * on the session the source names (include/uapi/linux/dm-migrate.h,
- * "Handshake").  Each handshake has MIG_HS_TIMEOUT in all: a peer that
- * connects and says nothing, or trickles bytes, is dropped by then.
+ * challenge-response over a pre-shared key, the destination's verdict on
+ * the session the source names, and the connection's stream key for
+ * seal.c (include/uapi/linux/dm-migrate.h, "Handshake").  Each handshake
+ * has MIG_HS_TIMEOUT in all: a peer that connects and says nothing, or
+ * trickles bytes, is dropped by then.
  * Before the peer proved the key nothing it says is printed: an ERROR's
  * code is mapped to our own sentence and its text ignored.
  */
@@ -63,8 +64,9 @@ int mig_key_from_keyring(const char *desc, struct mig_key *key,
 	return r;
 }
 
-static const char tag_source[] = "dm-migrate-v2 source";
-static const char tag_dest[] = "dm-migrate-v2 dest";
+static const char tag_source[] = "dm-migrate-v3 source";
+static const char tag_dest[] = "dm-migrate-v3 dest";
+static const char tag_stream[] = "dm-migrate-v3 stream";
 
 /* The whole handshake, sends and receives, must fit in this. */
 #define MIG_HS_TIMEOUT	(5 * HZ)
@@ -241,7 +243,7 @@ static int hs_end(struct socket *sock, int r, char *err, size_t errlen)
 
 int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 			 const struct mig_key *key, const struct mig_session *s,
-			 u32 *verdict, char *err, size_t errlen)
+			 u32 *verdict, u8 *stream_key, char *err, size_t errlen)
 {
 	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
 	struct dm_migrate_hello hs, hd;
@@ -253,7 +255,8 @@ int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 	r = exchange_hello(sock, g, &hs, &hd, false, deadline, err, errlen) ?:
 	    mig_mac(key, tag_source, &hs, &hd, NULL, a.mac) ?:
 	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0) ?:
-	    recv_auth(sock, key, false, &hs, &hd, &a, deadline, err, errlen);
+	    recv_auth(sock, key, false, &hs, &hd, &a, deadline, err, errlen) ?:
+	    mig_mac(key, tag_stream, &hs, &hd, &a.verdict, stream_key);
 	if (!r)
 		*verdict = be32_to_cpu(a.verdict);
 	memzero_explicit(&a, sizeof(a));
@@ -262,7 +265,7 @@ int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 
 int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
 		       const struct mig_key *key, mig_decide_fn decide,
-		       void *arg, char *err, size_t errlen)
+		       void *arg, u8 *stream_key, char *err, size_t errlen)
 {
 	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
 	struct dm_migrate_hello hs, hd;
@@ -291,7 +294,8 @@ int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
 	memset(&a, 0, sizeof(a));
 	a.verdict = cpu_to_be32(verdict);
 	r = mig_mac(key, tag_dest, &hs, &hd, &a.verdict, a.mac) ?:
-	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0);
+	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0) ?:
+	    mig_mac(key, tag_stream, &hs, &hd, &a.verdict, stream_key);
 out:
 	memzero_explicit(&a, sizeof(a));
 	return hs_end(sock, r, err, errlen) ?: verdict;

@@ -184,7 +184,7 @@ extern struct workqueue_struct *mig_io_wq;
 int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
 		void *buf, u32 len, blk_opf_t opf);
 
-/* auth.c: the handshake (wire protocol v2). */
+/* auth.c: the handshake (wire protocol v3). */
 struct mig_session {
 	u8 id[DM_MIGRATE_SESSION_LEN];	/* random, chosen at push start */
 	u64 generation;			/* connection number, from 1 */
@@ -192,24 +192,26 @@ struct mig_session {
 
 /*
  * Source side: authenticate, name @s, and learn the destination's
- * verdict (enum dm_migrate_verdict).  0 or a negative errno with a
- * sentence in @err: -EACCES wrong key, -EINVAL geometry, -ETIMEDOUT
- * silent peer, -EPERM the peer owns the volume of another session.
+ * verdict (enum dm_migrate_verdict) and the connection's stream key
+ * (a DM_MIGRATE_MAC_LEN-byte buffer; the caller wipes it).  0 or a negative
+ * errno with a sentence in @err: -EACCES wrong key, -EINVAL geometry,
+ * -ETIMEDOUT silent peer, -EPERM the peer owns the volume of another
+ * session.
  */
 int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 			 const struct mig_key *key, const struct mig_session *s,
-			 u32 *verdict, char *err, size_t errlen);
+			 u32 *verdict, u8 *stream_key, char *err, size_t errlen);
 
 /*
  * Destination side: once the source proved the key, @decide gets the
  * session it names and returns the verdict to send, or a negative errno
  * to refuse it (with the ERROR code to send in *@code).  Returns the
- * verdict sent, or a negative errno.
+ * verdict sent (and the stream key, as above), or a negative errno.
  */
 typedef int (*mig_decide_fn)(void *arg, const struct mig_session *s, u32 *code);
 int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
 		       const struct mig_key *key, mig_decide_fn decide,
-		       void *arg, char *err, size_t errlen);
+		       void *arg, u8 *stream_key, char *err, size_t errlen);
 
 /*
  * auth.c: keys.  mig_key_from_keyring() reads a "logon:DESC" or

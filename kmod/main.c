@@ -49,3 +49,5 @@ module_exit(dm_migrate_exit);
 MODULE_DESCRIPTION(DM_NAME " live migration target with dirty-chunk tracking");
 MODULE_AUTHOR("dm-migrate developers");
 MODULE_LICENSE("GPL");
+/* The sealed stream (seal.c); loaded on demand too, this only saves a wait. */
+MODULE_SOFTDEP("pre: gcm");

@@ -199,8 +199,8 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 	 */
 	atomic_inc(&mreq->pending);
 	seq = mig_push_ring_add(push, pieces,
-				pieces * (sizeof(struct dm_migrate_hdr) +
-					  sizeof(struct dm_migrate_write)) + mreq->len,
+				pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
+				mreq->len,
 				&last);
 	if (!seq) {
 		mig_mreq_put(mreq, false);
@@ -208,8 +208,8 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 		goto out;
 	}
 	if (!mreq->len) {
-		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_FLUSH, seq,
-				 NULL, 0, NULL, 0);
+		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_FLUSH,
+				  seq, NULL, 0, NULL, 0);
 		goto out;
 	}
 	r = 0;
@@ -228,11 +228,12 @@ int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
 		/* The flush before the write: with the first piece only. */
 		if (iter.bi_size != mreq->len)
 			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
-		r = mig_send_msg_bio(push->sock, DM_MIGRATE_MSG_WRITE, seq++,
-				     &w, sizeof(w), mreq->bio, piece);
+		r = mig_seal_send_bio(push->seal, push->sock,
+				      DM_MIGRATE_MSG_WRITE, seq++, &w, sizeof(w),
+				      mreq->bio, piece);
 		if (r)
 			break;
-		atomic64_add(sizeof(struct dm_migrate_hdr) + sizeof(w) + n,
+		atomic64_add(mig_sealed_len(sizeof(w) + n),
 			     &push->dev->stats.bytes_wire);
 		bio_advance_iter(mreq->bio, &iter, n);
 	}

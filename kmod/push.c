@@ -316,6 +316,7 @@ static int acker_fn(void *arg)
 	struct dm_migrate_error perr;
 	struct dm_migrate_hdr hdr;
 	const char *why;
+	void *payload;
 	int r;
 
 	for (;;) {
@@ -328,19 +329,28 @@ static int acker_fn(void *arg)
 			r = -EPROTO;
 			break;
 		}
+		r = mig_seal_recv(push->seal, push->sock, &hdr, &payload,
+				  ack_tick, push);
+		if (r == -EBADMSG) {
+			mig_set_error(dev, -EPROTO,
+				      "a message from the peer failed authentication (altered in transit?)");
+			DMERR_LIMIT("%s: a message from %s failed authentication; dropped",
+				    mig_name(dev), push->addr.text);
+			atomic_inc(&dev->stats.protocol_errors);
+			r = -EPROTO;
+		}
+		if (r)
+			break;
 		if (hdr.type == DM_MIGRATE_MSG_ERROR) {
-			r = mig_recv_ticking(push->sock, &perr, sizeof(perr),
-					     ack_tick, push);
-			if (!r) {
-				mig_wire_sanitize(perr.text, sizeof(perr.text));
-				mig_set_error(dev, -ECONNABORTED, "peer closed: %s", perr.text);
-				DMERR_LIMIT("%s: peer %s closed the connection: %s",
-					    mig_name(dev), push->addr.text, perr.text);
-				if (be32_to_cpu(perr.code) == DM_MIGRATE_ERR_IO) {
-					spin_lock_irq(&push->lock);
-					push->peer_io_errors++;
-					spin_unlock_irq(&push->lock);
-				}
+			memcpy(&perr, payload, sizeof(perr));
+			mig_wire_sanitize(perr.text, sizeof(perr.text));
+			mig_set_error(dev, -ECONNABORTED, "peer closed: %s", perr.text);
+			DMERR_LIMIT("%s: peer %s closed the connection: %s",
+				    mig_name(dev), push->addr.text, perr.text);
+			if (be32_to_cpu(perr.code) == DM_MIGRATE_ERR_IO) {
+				spin_lock_irq(&push->lock);
+				push->peer_io_errors++;
+				spin_unlock_irq(&push->lock);
 			}
 			r = -ECONNABORTED;
 			break;
@@ -387,6 +397,7 @@ static void push_close_sock(struct mig_push *push)
 		mig_sock_memalloc(sock, false);
 	push->memalloc = false;
 	mig_sock_close(sock);
+	mig_seal_wipe(push->seal);
 }
 
 static void handed_off(struct mig_push *push)
@@ -459,6 +470,7 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 
 static int push_connect(struct mig_push *push)
 {
+	u8 stream_key[DM_MIGRATE_MAC_LEN];
 	struct mig_dev *dev = push->dev;
 	struct socket *sock;
 	char err[96] = "";
@@ -489,7 +501,10 @@ static int push_connect(struct mig_push *push)
 	}
 	push->session.generation++;
 	r = mig_handshake_source(sock, &push->geom, &push->key, &push->session,
-				 &verdict, err, sizeof(err));
+				 &verdict, stream_key, err, sizeof(err));
+	if (!r)
+		r = mig_seal_rekey(push->seal, stream_key, true);
+	memzero_explicit(stream_key, sizeof(stream_key));
 	if (r) {
 		mig_set_error(dev, r, "%s", err);
 		DMERR_LIMIT("%s: %s: %s", mig_name(dev), push->addr.text, err);
@@ -598,7 +613,7 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 	while (slot->sent < slot->nmsgs) {
 		struct mig_msg *m = &slot->msgs[slot->sent];
 		struct mig_unacked u = { .first = m->first, .last = m->last };
-		u32 bytes = sizeof(struct dm_migrate_hdr) + sizeof(m->c) + m->enc_len;
+		u32 bytes = mig_sealed_len(sizeof(m->c) + m->enc_len);
 		u32 count = be32_to_cpu(m->c.count);
 		u64 seq;
 		int r;
@@ -609,8 +624,9 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		seq = mig_push_ring_add(push, 1, bytes, &u);
 		if (!seq)
 			return -EOVERFLOW;
-		r = mig_send_msg(push->sock, DM_MIGRATE_MSG_CHUNK, seq, &m->c,
-				 sizeof(m->c), slot->enc + m->enc_off, m->enc_len);
+		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
+				  seq, &m->c, sizeof(m->c),
+				  slot->enc + m->enc_off, m->enc_len);
 		if (r)
 			return r;
 		unbusy(push, m->first, m->last);
@@ -783,7 +799,7 @@ static bool work_ready(struct mig_push *push)
 static int send_handoff(struct mig_push *push)
 {
 	struct mig_unacked u = { .first = 1, .handoff = true };
-	u64 seq = mig_push_ring_add(push, 1, sizeof(struct dm_migrate_hdr), &u);
+	u64 seq = mig_push_ring_add(push, 1, mig_sealed_len(0), &u);
 
 	if (!seq)
 		return -EOVERFLOW;
@@ -791,8 +807,8 @@ static int send_handoff(struct mig_push *push)
 	push->handoff_ever_sent = true;
 	DMINFO("%s: drained; asking %s to take the volume over",
 	       mig_name(push->dev), push->addr.text);
-	return mig_send_msg(push->sock, DM_MIGRATE_MSG_HANDOFF, seq, NULL, 0,
-			    NULL, 0);
+	return mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_HANDOFF,
+			     seq, NULL, 0, NULL, 0);
 }
 
 /* A slot whose read failed: its chunks go back; too many in a row stop. */
@@ -1029,6 +1045,7 @@ static void push_free(struct mig_push *push)
 	bioset_exit(&push->bs);
 	mig_bitmap_destroy(&push->busy);
 	kvfree(push->fifo);
+	mig_seal_free(push->seal);
 	memzero_explicit(&push->key, sizeof(push->key));
 	kfree(push);
 }
@@ -1162,6 +1179,12 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push_stop(push);		/* a push that stopped by itself */
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
+	if (!push->seal) {
+		push->seal = mig_seal_alloc(mig_wire_max_payload(&push->geom),
+					    sizeof(struct dm_migrate_error), why);
+		if (!push->seal)
+			return -ENOMEM;
+	}
 	/*
 	 * The busy bitmap is reused: the last push's chunks were all put
 	 * back, and a mirrored write that completes late clears only its

@@ -12,6 +12,7 @@
 
 #include "dm-migrate.h"
 #include "compress.h"
+#include "seal.h"
 #include "transport.h"
 
 #define MIG_SLOTS	8	/* runs of chunks being read and encoded at once */
@@ -99,6 +100,7 @@ struct mig_push {
 	struct mutex sock_lock;		/* publishes @sock, @stopping */
 	bool stopping;			/* under sock_lock */
 	struct mig_session session;	/* id and connection generation */
+	struct mig_seal *seal;		/* the connection's sealing */
 	mempool_t *mreq_pool;		/* mirrored writes, from ->map */
 	struct workqueue_struct *wq;	/* reads and encodes chunks */
 	struct bio_set bs;		/* local clones of mirrored writes */

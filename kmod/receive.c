@@ -20,9 +20,10 @@
  *
  * What an ACK means
  * -----------------
- * Every message is checked in full (wire.c) and, for data, decoded and
- * CRC-checked into a private buffer before a byte of it is written, so a
- * bad message writes nothing.  ACK(seq) is sent only after everything up
+ * Every message is received whole and its seal opened (seal.c), then
+ * checked in full (wire.c) and, for data, decoded and CRC-checked into a
+ * private buffer before a byte of it is written, so a bad or altered
+ * message writes nothing.  ACK(seq) is sent only after everything up
  * to seq was written and the volume flushed: it means durable.  ACKs are
  * batched: one flush covers every message that had arrived by then (at
  * most ACK_BATCH messages or ACK_DELAY between ACKs).
@@ -41,6 +42,7 @@
 
 #include "dm-migrate.h"
 #include "compress.h"
+#include "seal.h"
 #include "transport.h"
 
 #define MIG_MAX_PENDING	8		/* handshakes at once */
@@ -69,7 +71,7 @@ struct mig_recv {
 	struct workqueue_struct *hs_wq;
 	struct socket *listener;
 	struct bio_set bs;
-	void *buf;			/* encoded payload, vmalloc */
+	struct mig_seal *seal;		/* of the connection served */
 	void *data;			/* decoded chunk, vmalloc */
 
 	struct mutex lock;		/* protects the fields below */
@@ -80,6 +82,7 @@ struct mig_recv {
 	struct socket *next;		/* authenticated, to serve next */
 	struct mig_pending *next_p;	/* its handshake, until complete */
 	bool next_ready;		/* its handshake is complete */
+	u8 next_key[DM_MIGRATE_MAC_LEN];	/* its stream key, once ready */
 	struct socket *sock;		/* being served */
 	bool stopping;
 	bool has_session;
@@ -100,7 +103,7 @@ static int proto_error(struct mig_recv *rv, struct socket *sock, const char *why
 	mig_set_error(dev, -EPROTO, "protocol error: %s", why);
 	DMERR_LIMIT("%s: protocol error from the source: %s; connection closed, nothing written",
 		    mig_name(dev), why);
-	mig_send_error(sock, DM_MIGRATE_ERR_PROTOCOL, why);
+	mig_seal_error(rv->seal, sock, DM_MIGRATE_ERR_PROTOCOL, why);
 	return -EPROTO;
 }
 
@@ -109,27 +112,24 @@ static int io_error(struct mig_recv *rv, struct socket *sock, int r)
 	mig_set_error(rv->dev, r, "volume write failed: error %d", r);
 	DMERR_LIMIT("%s: writing to the volume failed: %d; connection closed",
 		    mig_name(rv->dev), r);
-	mig_send_error(sock, DM_MIGRATE_ERR_IO, "destination volume I/O error");
+	mig_seal_error(rv->seal, sock, DM_MIGRATE_ERR_IO, "destination volume I/O error");
 	return r;
 }
 
-static int apply_chunk(struct mig_recv *rv, struct socket *sock, u32 len)
+static int apply_chunk(struct mig_recv *rv, struct socket *sock,
+		       const void *payload, u32 len)
 {
 	struct mig_dev *dev = rv->dev;
 	struct dm_migrate_chunk c;
+	const void *enc = payload + sizeof(c);
 	u32 enc_len = len - sizeof(c);
 	const char *why;
 	sector_t sector;
 	int r;
 
-	r = mig_recv(sock, &c, sizeof(c));
-	if (r)
-		return r;
+	memcpy(&c, payload, sizeof(c));
 	if (mig_wire_check_chunk(&c, enc_len, &rv->geom, &why))
 		return proto_error(rv, sock, why);
-	r = mig_recv(sock, rv->buf, enc_len);
-	if (r)
-		return r;
 	sector = be64_to_cpu(c.index) * rv->geom.chunk_sectors;
 
 	if (c.encoding == DM_MIGRATE_ENC_ZERO) {
@@ -145,7 +145,7 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock, u32 len)
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.zero_chunks);
 		return WROTE;
 	}
-	if (mig_decode_chunk(&c, rv->buf, enc_len, rv->data, &why))
+	if (mig_decode_chunk(&c, enc, enc_len, rv->data, &why))
 		return proto_error(rv, sock, why);
 	r = mig_bdev_rw(rv->bdev, &rv->bs, sector, rv->data,
 			be32_to_cpu(c.data_len), REQ_OP_WRITE);
@@ -159,29 +159,26 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock, u32 len)
  * A mirrored write.  FUA needs nothing of its own: no ACK goes out before
  * a flush that covers the write.
  */
-static int apply_write(struct mig_recv *rv, struct socket *sock, u32 len)
+static int apply_write(struct mig_recv *rv, struct socket *sock,
+		       void *payload, u32 len)
 {
 	struct dm_migrate_write w;
+	void *data = payload + sizeof(w);
 	u32 data_len = len - sizeof(w);
 	const char *why;
 	int r;
 
-	r = mig_recv(sock, &w, sizeof(w));
-	if (r)
-		return r;
+	memcpy(&w, payload, sizeof(w));
 	if (mig_wire_check_write(&w, data_len, &rv->geom, &why))
 		return proto_error(rv, sock, why);
-	r = mig_recv(sock, rv->data, data_len);
-	if (r)
-		return r;
-	if (mig_crc32c(rv->data, data_len) != be32_to_cpu(w.crc32c))
+	if (mig_crc32c(data, data_len) != be32_to_cpu(w.crc32c))
 		return proto_error(rv, sock, "write CRC mismatch");
 	if (be32_to_cpu(w.flags) & DM_MIGRATE_WRITE_PREFLUSH) {
 		r = blkdev_issue_flush(rv->bdev);
 		if (r)
 			return io_error(rv, sock, r);
 	}
-	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), rv->data,
+	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), data,
 			data_len, REQ_OP_WRITE);
 	if (r)
 		return io_error(rv, sock, r);
@@ -194,13 +191,20 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 {
 	u32 len = be32_to_cpu(hdr->len);
 	struct dm_migrate_error perr;
+	void *payload;
 	int r;
 
+	r = mig_seal_recv(rv->seal, sock, hdr, &payload, NULL, NULL);
+	if (r == -EBADMSG)
+		return proto_error(rv, sock,
+				   "a message failed authentication (altered in transit?)");
+	if (r)
+		return r;
 	switch (hdr->type) {
 	case DM_MIGRATE_MSG_CHUNK:
-		return apply_chunk(rv, sock, len);
+		return apply_chunk(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_WRITE:
-		return apply_write(rv, sock, len);
+		return apply_write(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_FLUSH:
 	case DM_MIGRATE_MSG_HANDOFF:
 		r = blkdev_issue_flush(rv->bdev);
@@ -208,11 +212,9 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 			return io_error(rv, sock, r);
 		return hdr->type == DM_MIGRATE_MSG_HANDOFF ? HANDED_OFF : FLUSHED;
 	case DM_MIGRATE_MSG_ERROR:
-		r = mig_recv(sock, &perr, sizeof(perr));
-		if (!r) {
-			mig_wire_sanitize(perr.text, sizeof(perr.text));
-			mig_set_error(rv->dev, -ECONNABORTED, "source closed: %s", perr.text);
-		}
+		memcpy(&perr, payload, sizeof(perr));
+		mig_wire_sanitize(perr.text, sizeof(perr.text));
+		mig_set_error(rv->dev, -ECONNABORTED, "source closed: %s", perr.text);
 		return -ECONNABORTED;
 	default:
 		return proto_error(rv, sock, "unexpected message type");
@@ -255,7 +257,8 @@ static int ack(struct mig_recv *rv, struct socket *sock, u64 seq,
 			return io_error(rv, sock, r);
 		*unflushed = false;
 	}
-	return mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
+	return mig_seal_send(rv->seal, sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0,
+			     NULL, 0);
 }
 
 /* Serve one authenticated connection until it ends or hands off. */
@@ -285,13 +288,14 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		 * link): acknowledge what is applied before waiting for it.
 		 */
 		if (seq != acked &&
-		    !mig_sock_payload_ready(sock, be32_to_cpu(hdr.len))) {
+		    !mig_sock_payload_ready(sock, be32_to_cpu(hdr.len) +
+						  DM_MIGRATE_TAG_LEN)) {
 			r = ack(rv, sock, seq, &unflushed);
 			if (r)
 				return r;
 			acked = seq;
 		}
-		atomic64_add(sizeof(hdr) + be32_to_cpu(hdr.len),
+		atomic64_add(mig_sealed_len(be32_to_cpu(hdr.len)),
 			     &rv->dev->stats.bytes_wire);
 		r = apply(rv, sock, &hdr);
 		if (r < 0)
@@ -303,7 +307,8 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 			r = commit_handoff(rv);
 			if (r)
 				return r;
-			mig_send_msg(sock, DM_MIGRATE_MSG_ACK, seq, NULL, 0, NULL, 0);
+			mig_seal_send(rv->seal, sock, DM_MIGRATE_MSG_ACK, seq,
+				      NULL, 0, NULL, 0);
 			return 0;
 		}
 		/* More is waiting: let one flush and one ACK cover it too. */
@@ -322,6 +327,7 @@ static int serve_thread(void *arg)
 	struct mig_recv *rv = arg;
 	struct mig_dev *dev = rv->dev;
 	unsigned int noio = memalloc_noio_save();
+	u8 key[DM_MIGRATE_MAC_LEN];
 	struct socket *sock;
 	int r;
 
@@ -337,10 +343,18 @@ static int serve_thread(void *arg)
 			rv->next_ready = false;
 			rv->sock = sock;
 			mig_sock_peer_text(sock, rv->source, sizeof(rv->source));
+			memcpy(key, rv->next_key, sizeof(key));
+			memzero_explicit(rv->next_key, sizeof(rv->next_key));
 		}
 		mutex_unlock(&rv->lock);
 		if (!sock)
 			continue;
+		r = mig_seal_rekey(rv->seal, key, false);
+		memzero_explicit(key, sizeof(key));
+		if (r) {
+			mig_set_error(dev, r, "cannot key the connection: error %d", r);
+			goto closed;
+		}
 
 		atomic_inc(&dev->stats.connections);
 		WRITE_ONCE(rv->connected, true);
@@ -349,6 +363,7 @@ static int serve_thread(void *arg)
 		mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 		mig_sock_memalloc(sock, true);
 		r = serve(rv, sock);
+		mig_seal_wipe(rv->seal);
 		mig_sock_memalloc(sock, false);
 		WRITE_ONCE(rv->connected, false);
 		if (r) {
@@ -356,6 +371,7 @@ static int serve_thread(void *arg)
 			       mig_name(dev), r);
 			mig_nl_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
 		}
+closed:
 		mutex_lock(&rv->lock);
 		rv->sock = NULL;
 		mutex_unlock(&rv->lock);
@@ -434,11 +450,12 @@ static void hs_work(struct work_struct *work)
 	struct mig_dev *dev = rv->dev;
 	struct hs_ctx ctx = { .rv = rv, .p = p };
 	unsigned int noio = memalloc_noio_save();
+	u8 key[DM_MIGRATE_MAC_LEN];
 	char err[96] = "";
 	int r;
 
 	r = mig_handshake_dest(p->sock, &rv->geom, &rv->key, decide, &ctx,
-			       err, sizeof(err));
+			       key, err, sizeof(err));
 
 	mutex_lock(&rv->lock);
 	if (!p->handed && !list_empty(&p->list)) {
@@ -449,13 +466,16 @@ static void hs_work(struct work_struct *work)
 	} else if (p->handed) {
 		/* Served from now on, or dropped if its AUTH did not go out. */
 		rv->next_p = NULL;
-		if (r < 0)
+		if (r < 0) {
 			rv->next = NULL;
-		else
+		} else {
+			memcpy(rv->next_key, key, sizeof(key));
 			WRITE_ONCE(rv->next_ready, true);
+		}
 		p->handed = r >= 0;
 	}
 	mutex_unlock(&rv->lock);
+	memzero_explicit(key, sizeof(key));
 	wake_up(&rv->wait);
 
 	if (r == DM_MIGRATE_VERDICT_OWNER) {
@@ -570,12 +590,12 @@ static void recv_free(struct mig_recv *rv)
 	if (rv->hs_wq)
 		destroy_workqueue(rv->hs_wq);
 	bioset_exit(&rv->bs);
-	vfree(rv->buf);
+	mig_seal_free(rv->seal);
 	vfree(rv->data);
 	if (rv->net)
 		put_net(rv->net);
 	memzero_explicit(&rv->key, sizeof(rv->key));
-	kfree(rv);
+	kfree_sensitive(rv);	/* next_key */
 }
 
 int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
@@ -606,10 +626,13 @@ int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 	strscpy(rv->source, "-", sizeof(rv->source));
 
 	r = -ENOMEM;
-	rv->buf = vmalloc(mig_wire_max_payload(&rv->geom));
+	rv->seal = mig_seal_alloc(sizeof(struct dm_migrate_error),
+				  mig_wire_max_payload(&rv->geom), why);
+	if (!rv->seal)
+		goto fail;
 	rv->data = vmalloc(mig_geom_chunk_bytes(&rv->geom));
 	rv->hs_wq = alloc_workqueue("dm-migrate-hs", WQ_UNBOUND, MIG_MAX_PENDING);
-	if (!rv->buf || !rv->data || !rv->hs_wq ||
+	if (!rv->data || !rv->hs_wq ||
 	    bioset_init(&rv->bs, 4, 0, BIOSET_NEED_BVECS))
 		goto fail;
 	rv->net = get_net(s->net);

@@ -4,7 +4,6 @@
  * of the process that started the push or the receiver (the caller holds a
  * reference on it for the socket's lifetime).
  */
-#include <linux/bio.h>
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -231,31 +230,13 @@ int mig_recv_by(struct socket *sock, void *buf, size_t len,
 	return r ?: mig_recv_ticking(sock, buf, len, deadline_tick, &d);
 }
 
-int mig_send_msg_bio(struct socket *sock, u8 type, u64 seq, const void *p1,
-		     u32 l1, struct bio *bio, struct bvec_iter iter)
+int mig_send_buf(struct socket *sock, const void *buf, size_t len)
 {
-	struct dm_migrate_hdr hdr;
-	struct kvec iov[2] = {
-		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
-		{ .iov_base = (void *)p1, .iov_len = l1 },
-	};
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | MSG_MORE };
-	struct bvec_iter it;
-	struct bio_vec bv;
-	int r;
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
-	mig_wire_hdr(&hdr, type, l1 + iter.bi_size, seq);
-	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, iov, 2, sizeof(hdr) + l1);
-	r = send_all(sock, &msg);
-	__bio_for_each_segment(bv, bio, it, iter) {
-		if (r)
-			break;
-		if (it.bi_size == bv.bv_len)
-			msg.msg_flags &= ~MSG_MORE;
-		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, bv.bv_len);
-		r = send_all(sock, &msg);
-	}
-	return r;
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, len);
+	return send_all(sock, &msg);
 }
 
 void mig_send_error(struct socket *sock, u32 code, const char *text)

@@ -6,15 +6,12 @@
 #ifndef DM_MIGRATE_TRANSPORT_H
 #define DM_MIGRATE_TRANSPORT_H
 
-#include <linux/bvec.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/net_namespace.h>
 
 #include "args.h"
 #include "wire.h"
-
-struct bio;
 
 /* A TCP socket tuned for a replication link, not connected yet. */
 int mig_sock_open(struct net *net, const struct mig_addr *addr,
@@ -43,12 +40,11 @@ int mig_sock_listen(struct net *net, const struct mig_addr *addr,
 int mig_sock_accept(struct socket *listener, struct socket **out);
 void mig_sock_close(struct socket *sock);
 
-/* Send a header and up to two payload pieces as one message. */
+/* Send a header and up to two payload pieces as one message, in clear. */
 int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 		 const void *p1, u32 l1, const void *p2, u32 l2);
-/* Send a header, @p1 and the data of @bio under @iter as one message. */
-int mig_send_msg_bio(struct socket *sock, u8 type, u64 seq, const void *p1,
-		     u32 l1, struct bio *bio, struct bvec_iter iter);
+/* Send @len bytes at @buf (a message built by the caller). */
+int mig_send_buf(struct socket *sock, const void *buf, size_t len);
 /* Receive exactly @len bytes. */
 int mig_recv(struct socket *sock, void *buf, size_t len);
 /*

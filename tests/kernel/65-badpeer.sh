@@ -2,12 +2,14 @@
 # The destination's input checks: a source with the wrong key or geometry,
 # one that talks garbage, and authenticated sources that send one malformed
 # message each (oversized, bad CRC, bad LZO stream, index out of range,
-# wrong length, out of sequence, data before authentication).  Each is
-# refused with a clear error, the volume is unchanged, and the receiver
-# keeps accepting: a well-formed chunk afterwards is applied.
+# wrong length, out of sequence, data before authentication), and sealed
+# messages an attacker altered in transit (one byte flipped) or replayed
+# from an earlier connection.  Each is refused with a clear error, the
+# volume is unchanged, and the receiver keeps accepting: a well-formed chunk
+# afterwards is applied.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 16
+tap_plan 19
 net_setup
 dst=$(scratch_dev 64M)
 sz=$(sectors_of "$dst")
@@ -21,11 +23,15 @@ for mode in garbage size preauth wrongkey oversize badcrc badlzo badindex badlen
 	check "malformed source ($mode) refused" peer "$KEY" $mode
 done
 check "another random key refused" peer "$(new_key)" wrongkey
+check "a sealed chunk with one byte flipped in transit refused" peer "$KEY" tamper
+check "refused as altered" sh -c "dmesg | grep -q 'failed authentication (altered in transit?)'"
 expect_eq "nothing written by refused sources" "$before" "$(dev_sha "$dst")"
 errs=$(status_field mt_dst 13)
-check "protocol errors counted ($errs)" test "$errs" -ge 11
+check "protocol errors counted ($errs)" test "$errs" -ge 12
 check "still receiving" test "$(mode_of mt_dst)" = receiving
 check "a well-formed chunk is applied afterwards" peer "$KEY" good
 check "and changed the volume" test "$before" != "$(dev_sha "$dst")"
+# Its first connection writes a chunk (ACKed); the replay is refused.
+check "a sealed chunk replayed on a new connection refused" peer "$KEY" replay
 dmesg | grep -E "dm-migrate|migrate:" | tail -n 14 | tap_diag
 tap_done

@@ -3,18 +3,23 @@
  * badpeer: a misbehaving source for the destination's input checks.  It
  * connects to a listening `migrate` target and, depending on MODE, speaks
  * garbage, the wrong key, the wrong geometry, or authenticates properly and
- * then sends one malformed message.  It prints what the destination did
- * ("error <code> <text>", "closed" or "acked <seq>") and exits 0 when that
- * is what MODE expects.
+ * then sends one malformed message.  After the handshake it seals what it
+ * sends and opens what it receives (AES-128-GCM, protocol v3).  It
+ * prints what the destination did ("error <code> <text>", "closed",
+ * "acked <seq>" or "badtag") and exits 0 when that is what MODE expects.
  *
  * Usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]
  * MODE: garbage wrongkey size preauth oversize badcrc badlzo badindex
  *       badlen seq good nosession errtext
+ *       tamper: a good chunk with one byte of its sealed payload flipped
+ *       replay: a good chunk; then, on a new connection, the same sealed
+ *       bytes again (its seq is right there, its seal is not)
  *       idle N: open N connections, say nothing, hold them until killed
  *       (prints "idle N" once they are all connected)
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +28,43 @@
 
 static int fd;
 static struct dm_migrate_hello theirs_skip;
+
+/* The sealed stream, once authenticated. */
+static int sealed;
+static u8 skey[DM_MIGRATE_MAC_LEN];	/* the first 16 bytes key AES-128 */
+static u64 tx_count, rx_count;
+static int flip;		/* tamper: flip a byte of the next sealed payload */
+static u8 last[(8 << 20) + 4096];	/* replay: the last message sent */
+static size_t last_len;
+static u8 saved[sizeof(last)];		/* replay: from the first connection */
+static size_t saved_len;
+
+/*
+ * AES-128-GCM in place over @len bytes at @buf, @hdr the associated
+ * data; encrypting writes the tag to @tag, decrypting checks it.
+ */
+static int aead(int enc, u32 dir, u64 count, const struct dm_migrate_hdr *hdr,
+		u8 *buf, int len, u8 *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	u8 iv[12];
+	int n, ok;
+
+	*(__be32 *)iv = cpu_to_be32(dir);
+	*(__be64 *)(iv + 4) = cpu_to_be64(count);
+	ok = EVP_CipherInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL, enc) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) &&
+	     EVP_CipherInit_ex(ctx, NULL, NULL, skey, iv, enc) &&
+	     (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+					 DM_MIGRATE_TAG_LEN, tag)) &&
+	     EVP_CipherUpdate(ctx, NULL, &n, (const u8 *)hdr, sizeof(*hdr)) &&
+	     (!len || EVP_CipherUpdate(ctx, buf, &n, buf, len)) &&
+	     EVP_CipherFinal_ex(ctx, buf + len, &n) > 0 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
+					  DM_MIGRATE_TAG_LEN, tag));
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
 
 static void xsend(const void *p, size_t n)
 {
@@ -48,14 +90,23 @@ static int xrecv(void *p, size_t n)
 
 static void msg(u8 type, u64 seq, const void *p, u32 n, const void *q, u32 m)
 {
-	struct dm_migrate_hdr h;
+	struct dm_migrate_hdr *h = (struct dm_migrate_hdr *)last;
+	u8 *pl = last + sizeof(*h);
 
-	mig_wire_hdr(&h, type, n + m, seq);
-	xsend(&h, sizeof(h));
-	if (n)
-		xsend(p, n);
-	if (m)
-		xsend(q, m);
+	mig_wire_hdr(h, type, n + m, seq);
+	memcpy(pl, p, n);
+	memcpy(pl + n, q, m);
+	last_len = sizeof(*h) + n + m;
+	if (sealed) {
+		aead(1, DM_MIGRATE_DIR_TO_DEST, tx_count++, h, pl, n + m,
+		     pl + n + m);
+		last_len += DM_MIGRATE_TAG_LEN;
+		if (flip) {
+			pl[n + m > 40 ? 40 : 0] ^= 0x20;
+			flip = 0;
+		}
+	}
+	xsend(last, last_len);
 }
 
 /* What the peer answered: "error", "closed" or "acked". */
@@ -72,7 +123,23 @@ static const char *answer(void)
 		/* Skip the destination's own HELLO (garbage mode). */
 	} while (h.type == DM_MIGRATE_MSG_HELLO &&
 		 !xrecv(&theirs_skip, sizeof(theirs_skip)));
-	if (h.type == DM_MIGRATE_MSG_ERROR && !xrecv(&e, sizeof(e))) {
+	if (sealed) {
+		u8 buf[sizeof(e) + DM_MIGRATE_TAG_LEN];
+		u32 len = be32_to_cpu(h.len);
+
+		if (len > sizeof(e) || xrecv(buf, len + DM_MIGRATE_TAG_LEN)) {
+			printf("closed\n");
+			return "closed";
+		}
+		if (aead(0, DM_MIGRATE_DIR_TO_SOURCE, rx_count++, &h, buf, len,
+			 buf + len)) {
+			printf("badtag\n");
+			return "badtag";
+		}
+		memcpy(&e, buf, len);
+	}
+	if (h.type == DM_MIGRATE_MSG_ERROR &&
+	    (sealed || !xrecv(&e, sizeof(e)))) {
 		e.text[sizeof(e.text) - 1] = 0;
 		printf("error %u %s\n", be32_to_cpu(e.code), e.text);
 		return "error";
@@ -85,10 +152,11 @@ static const char *answer(void)
 	return "unexpected";
 }
 
-/* HMAC(key, tag | source HELLO | destination HELLO), protocol v2. */
+/* HMAC(key, tag | source HELLO | destination HELLO [| verdict]), v3. */
 static void mac(const u8 *key, int klen, const char *tag,
 		const struct dm_migrate_hello *hs,
-		const struct dm_migrate_hello *hd, u8 *out)
+		const struct dm_migrate_hello *hd, const __be32 *verdict,
+		u8 *out)
 {
 	u8 buf[512];
 	size_t n = strlen(tag);
@@ -97,7 +165,12 @@ static void mac(const u8 *key, int klen, const char *tag,
 	memcpy(buf, tag, n);
 	memcpy(buf + n, hs, sizeof(*hs));
 	memcpy(buf + n + sizeof(*hs), hd, sizeof(*hd));
-	HMAC(EVP_sha256(), key, klen, buf, n + 2 * sizeof(*hs), out, &olen);
+	n += 2 * sizeof(*hs);
+	if (verdict) {
+		memcpy(buf + n, verdict, sizeof(*verdict));
+		n += sizeof(*verdict);
+	}
+	HMAC(EVP_sha256(), key, klen, buf, n, out, &olen);
 }
 
 /* Hold N silent connections open until killed. */
@@ -148,6 +221,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "idle"))
 		return idle(&ss, ai->ai_addrlen, argc > 7 ? atoi(argv[7]) : 64);
+again:
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen)) {
 		perror("connect");
@@ -164,13 +238,13 @@ int main(int argc, char **argv)
 
 	mine.dev_sectors = cpu_to_be64(g.dev_sectors + (!strcmp(mode, "size") ? 8 : 0));
 	mine.chunk_sectors = cpu_to_be32(g.chunk_sectors);
-	srand(getpid());
+	srand(getpid() + saved_len);
 	for (i = 0; i < 32; i++)
 		mine.nonce[i] = rand();
 	for (i = 0; i < DM_MIGRATE_SESSION_LEN; i++)
 		mine.session[i] = rand() | 1;
 	if (strcmp(mode, "nosession"))
-		mine.generation = cpu_to_be64(1);
+		mine.generation = cpu_to_be64(saved_len ? 2 : 1);
 	msg(DM_MIGRATE_MSG_HELLO, 0, &mine, sizeof(mine), NULL, 0);
 	if (xrecv(&h, sizeof(h)) || h.type != DM_MIGRATE_MSG_HELLO ||
 	    xrecv(&theirs, sizeof(theirs))) {
@@ -194,7 +268,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "wrongkey"))
 		key[0] ^= 1;
-	mac(key, klen, "dm-migrate-v2 source", &mine, &theirs, a.mac);
+	mac(key, klen, "dm-migrate-v3 source", &mine, &theirs, NULL, a.mac);
 	msg(DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0);
 	if (!strcmp(mode, "wrongkey"))
 		return strcmp(answer(), "error");
@@ -202,6 +276,8 @@ int main(int argc, char **argv)
 		printf("no AUTH\n");
 		return 1;
 	}
+	mac(key, klen, "dm-migrate-v3 stream", &mine, &theirs, &a.verdict, skey);
+	sealed = 1;
 
 	/* Authenticated: one chunk, valid or broken as MODE says. */
 	u32 len = mig_chunk_len(&g, 1);
@@ -234,6 +310,21 @@ int main(int argc, char **argv)
 		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, len - 512);
 	} else if (!strcmp(mode, "seq")) {
 		msg(DM_MIGRATE_MSG_CHUNK, 7, &c, sizeof(c), data, len);
+	} else if (!strcmp(mode, "tamper")) {
+		flip = 1;
+		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, len);
+	} else if (!strcmp(mode, "replay") && !saved_len) {
+		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, len);
+		if (strcmp(answer(), "acked"))
+			return 1;
+		memcpy(saved, last, last_len);
+		saved_len = last_len;
+		close(fd);
+		sealed = 0;
+		tx_count = rx_count = 0;
+		goto again;
+	} else if (!strcmp(mode, "replay")) {
+		xsend(saved, saved_len);
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;

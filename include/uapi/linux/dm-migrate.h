@@ -67,26 +67,40 @@ enum dm_migrate_mode {
 }
 
 /*
- * Wire protocol, version 2 (docs/wire-protocol.rst).
+ * Wire protocol, version 3 (docs/wire-protocol.rst).
  *
  * One TCP connection at a time per migration; the source connects.  Every
- * message is a struct dm_migrate_hdr followed by hdr.len payload bytes.
- * All integers are big-endian.  A receiver checks every field before it
- * acts on a message; any violation is a protocol error: the connection is
+ * message is a struct dm_migrate_hdr followed by hdr.len payload bytes;
+ * after the handshake, a sealed message also carries a tag (below).  All
+ * integers are big-endian.  A receiver checks every field before it acts
+ * on a message; any violation is a protocol error: the connection is
  * closed and nothing from that message is written.
  *
  * Handshake: each side sends HELLO: its geometry and a random nonce; the
  * source's also names the migration (a random session id chosen when the
  * push starts) and the connection's generation (1, 2, 3... within the
  * session).  The source then sends AUTH, the HMAC-SHA256 under the
- * pre-shared key of ("dm-migrate-v2 source" | source HELLO | destination
+ * pre-shared key of ("dm-migrate-v3 source" | source HELLO | destination
  * HELLO).  The destination checks it, decides its verdict on the session
  * (enum dm_migrate_verdict) and answers with its own AUTH: the verdict and
- * the HMAC of ("dm-migrate-v2 dest" | source HELLO | destination HELLO |
+ * the HMAC of ("dm-migrate-v3 dest" | source HELLO | destination HELLO |
  * verdict).  A side that cannot verify the other's AUTH, or whose geometry
  * differs, sends ERROR (code only is trusted before authentication) and
  * closes.  Nothing but HELLO, AUTH and ERROR is accepted before both AUTHs
  * have been verified; each side gives the handshake a few seconds.
+ *
+ * Sealed stream: every message after the two AUTHs, in both directions,
+ * is sealed with AES-128-GCM (NIST SP 800-38D) under the connection's
+ * stream key, the first 16 bytes of HMAC-SHA256 under the pre-shared key
+ * of ("dm-migrate-v3 stream" | source HELLO | destination HELLO |
+ * verdict): fresh for each connection, as both HELLOs carry fresh nonces.  The header is the
+ * associated data (authenticated, in clear: hdr.len is the plaintext
+ * payload length), the payload is encrypted, and DM_MIGRATE_TAG_LEN bytes
+ * of tag follow it (also after an empty payload).  The 12-byte nonce is
+ * the direction (be32: DM_MIGRATE_DIR_*) and the count of messages sealed
+ * before in that direction on this connection (be64, from 0): a message
+ * altered, replayed, reordered or dropped in transit fails its tag, and
+ * the receiver closes the connection having written nothing of it.
  *
  * Data: the source numbers CHUNK, WRITE, FLUSH and HANDOFF messages with
  * hdr.seq, 1, 2, 3... per connection.  The destination applies them in
@@ -103,13 +117,19 @@ enum dm_migrate_mode {
  * learns the outcome by reconnecting.
  */
 #define DM_MIGRATE_MAGIC		0x444d4d47U	/* "DMMG" */
-#define DM_MIGRATE_PROTO_VERSION	2
+#define DM_MIGRATE_PROTO_VERSION	3
 #define DM_MIGRATE_NONCE_LEN		32
 #define DM_MIGRATE_MAC_LEN		32	/* HMAC-SHA256 */
 #define DM_MIGRATE_MIN_KEY_LEN		16
 #define DM_MIGRATE_MAX_KEY_LEN		64
 #define DM_MIGRATE_MAX_ERROR_TEXT	128
 #define DM_MIGRATE_SESSION_LEN		16
+#define DM_MIGRATE_TAG_LEN		16	/* GCM */
+#define DM_MIGRATE_STREAM_KEY_LEN	16	/* AES-128 */
+
+/* The direction word of a sealed message's nonce. */
+#define DM_MIGRATE_DIR_TO_DEST		1
+#define DM_MIGRATE_DIR_TO_SOURCE	2
 
 enum dm_migrate_msg_type {
 	DM_MIGRATE_MSG_HELLO = 1,	/* struct dm_migrate_hello */
