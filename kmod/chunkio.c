@@ -19,6 +19,9 @@ int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
 	u32 done = 0;
 	int r = 0;
 
+	/* Pages are taken one by one: a page-aligned vmalloc'd buffer only. */
+	if (WARN_ON_ONCE(!is_vmalloc_addr(buf) || offset_in_page(buf)))
+		return -EINVAL;
 	if (write)
 		flush_kernel_vmap_range(buf, len);
 	while (done < len && !r) {

@@ -1180,10 +1180,13 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
 	if (!push->seal) {
-		push->seal = mig_seal_alloc(mig_wire_max_payload(&push->geom),
-					    sizeof(struct dm_migrate_error), why);
-		if (!push->seal)
-			return -ENOMEM;
+		struct mig_seal *seal;
+
+		seal = mig_seal_alloc(mig_wire_max_payload(&push->geom),
+				      sizeof(struct dm_migrate_error), why);
+		if (IS_ERR(seal))
+			return PTR_ERR(seal);
+		push->seal = seal;
 	}
 	/*
 	 * The busy bitmap is reused: the last push's chunks were all put

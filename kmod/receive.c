@@ -173,12 +173,14 @@ static int apply_write(struct mig_recv *rv, struct socket *sock,
 		return proto_error(rv, sock, why);
 	if (mig_crc32c(data, data_len) != be32_to_cpu(w.crc32c))
 		return proto_error(rv, sock, "write CRC mismatch");
+	/* Bios take whole pages: write from our page-aligned buffer. */
+	memcpy(rv->data, data, data_len);
 	if (be32_to_cpu(w.flags) & DM_MIGRATE_WRITE_PREFLUSH) {
 		r = blkdev_issue_flush(rv->bdev);
 		if (r)
 			return io_error(rv, sock, r);
 	}
-	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), data,
+	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), rv->data,
 			data_len, REQ_OP_WRITE);
 	if (r)
 		return io_error(rv, sock, r);
@@ -186,8 +188,9 @@ static int apply_write(struct mig_recv *rv, struct socket *sock,
 	return WROTE;
 }
 
+/* Open message @seq (@hdr received and checked), then act on it. */
 static int apply(struct mig_recv *rv, struct socket *sock,
-		 const struct dm_migrate_hdr *hdr)
+		 const struct dm_migrate_hdr *hdr, u64 seq)
 {
 	u32 len = be32_to_cpu(hdr->len);
 	struct dm_migrate_error perr;
@@ -200,6 +203,11 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 				   "a message failed authentication (altered in transit?)");
 	if (r)
 		return r;
+	/* The header is authentic now: its fields are the source's. */
+	if (hdr->type != DM_MIGRATE_MSG_ERROR && be64_to_cpu(hdr->seq) != seq)
+		return proto_error(rv, sock, "message out of sequence");
+	if (READ_ONCE(rv->owner))
+		return proto_error(rv, sock, "data after the handoff");
 	switch (hdr->type) {
 	case DM_MIGRATE_MSG_CHUNK:
 		return apply_chunk(rv, sock, payload, len);
@@ -278,11 +286,6 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 			return r;
 		if (mig_wire_check_hdr(&hdr, true, max, &why))
 			return proto_error(rv, sock, why);
-		if (hdr.type != DM_MIGRATE_MSG_ERROR &&
-		    be64_to_cpu(hdr.seq) != seq + 1)
-			return proto_error(rv, sock, "message out of sequence");
-		if (READ_ONCE(rv->owner))
-			return proto_error(rv, sock, "data after the handoff");
 		/*
 		 * Its payload is not all here (a big message on a slow
 		 * link): acknowledge what is applied before waiting for it.
@@ -297,7 +300,7 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 		}
 		atomic64_add(mig_sealed_len(be32_to_cpu(hdr.len)),
 			     &rv->dev->stats.bytes_wire);
-		r = apply(rv, sock, &hdr);
+		r = apply(rv, sock, &hdr, seq + 1);
 		if (r < 0)
 			return r;
 		if (seq++ == acked)
@@ -426,6 +429,7 @@ static int decide(void *arg, const struct mig_session *s, u32 *code)
 	c->p->handed = true;
 	if (rv->next_ready) {
 		mig_sock_close(rv->next);
+		memzero_explicit(rv->next_key, sizeof(rv->next_key));
 	} else if (rv->next) {
 		/* Still in its handshake: its worker closes it. */
 		kernel_sock_shutdown(rv->next, SHUT_RDWR);
@@ -628,8 +632,12 @@ int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 	r = -ENOMEM;
 	rv->seal = mig_seal_alloc(sizeof(struct dm_migrate_error),
 				  mig_wire_max_payload(&rv->geom), why);
-	if (!rv->seal)
+	if (IS_ERR(rv->seal)) {
+		r = PTR_ERR(rv->seal);
+		rv->seal = NULL;
 		goto fail;
+	}
+	r = -ENOMEM;
 	rv->data = vmalloc(mig_geom_chunk_bytes(&rv->geom));
 	rv->hs_wq = alloc_workqueue("dm-migrate-hs", WQ_UNBOUND, MIG_MAX_PENDING);
 	if (!rv->data || !rv->hs_wq ||

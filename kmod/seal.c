@@ -7,13 +7,16 @@
  * and a per-direction message count, so nothing can be altered, replayed,
  * reordered or dropped without the next tag failing.
  *
- * A message is built in a private buffer (header | payload | tag), sealed
- * in place and sent with one copy into the socket; received messages are
- * read into the other buffer and opened in place, so no byte of a message
- * is used before its tag verified.  The buffers live as long as the
- * engine; each connection only sets a new key and resets the counters.
- * No allocation happens per message (the sending side runs in the I/O
- * path's service of mirrored writes).
+ * A message's header is kept apart and its payload is built in a private
+ * page-aligned buffer (payload | tag), sealed in place and sent with one
+ * copy into the socket; a received message's payload and tag are read
+ * into the other buffer and opened in place, so no byte of a message is
+ * used before its tag verified.  The buffers live as long as the engine;
+ * each connection only sets a new key and resets the counters.  The
+ * implementation is one that never allocates memory while it works (the
+ * sending side serves mirrored writes: writeback may wait on it), and the
+ * layout is the one such implementations need: the header alone in the
+ * first scatterlist element, the payload starting on a page.
  */
 #include <crypto/aead.h>
 #include <linux/bio.h>
@@ -35,11 +38,12 @@ struct mig_nonce {
 	__be64 count;			/* messages before, this direction */
 } __packed;
 
-/* One direction: its buffer, scatterlist, request and counter. */
+/* One direction: its buffers, scatterlist, request and counter. */
 struct mig_seal_dir {
+	struct dm_migrate_hdr hdr;	/* the associated data */
 	struct aead_request *req;
-	u8 *buf;			/* header | payload | tag, kvmalloc */
-	struct scatterlist *sg;		/* the whole of @buf */
+	u8 *buf;			/* payload | tag; page-aligned */
+	struct scatterlist *sg;		/* @hdr, then the whole of @buf */
 	u32 max;			/* payload bytes at most */
 	u32 dir;			/* DM_MIGRATE_DIR_* */
 	u64 count;			/* messages sealed/opened so far */
@@ -52,43 +56,40 @@ struct mig_seal {
 	struct mig_seal_dir tx, rx;
 };
 
-/* A scatterlist over @len bytes at @buf, which kvmalloc returned. */
-static struct scatterlist *buf_sg(u8 *buf, size_t len)
+/*
+ * @hdr, then @len bytes at @buf (page-aligned, from kvmalloc: either
+ * physically contiguous or vmalloc'd) as a scatterlist.
+ */
+static struct scatterlist *dir_sg(struct dm_migrate_hdr *hdr, u8 *buf,
+				  size_t len)
 {
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
 	struct scatterlist *sg;
-	unsigned int i, n;
 
-	if (!is_vmalloc_addr(buf)) {
-		sg = kmalloc(sizeof(*sg), GFP_KERNEL);
-		if (sg)
-			sg_init_one(sg, buf, len);
-		return sg;
-	}
-	n = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
-	sg = kvmalloc_array(n, sizeof(*sg), GFP_KERNEL);
+	sg = kvmalloc_array(n + 1, sizeof(*sg), GFP_KERNEL);
 	if (!sg)
 		return NULL;
-	sg_init_table(sg, n);
-	for (i = 0; i < n; i++) {
-		size_t l = min_t(size_t, len, PAGE_SIZE - offset_in_page(buf));
-
-		sg_set_page(&sg[i], vmalloc_to_page(buf), l, offset_in_page(buf));
-		buf += l;
-		len -= l;
-	}
+	sg_init_table(sg, n + 1);
+	sg_set_buf(&sg[0], hdr, sizeof(*hdr));
+	for (i = 1; i <= n; i++, buf += PAGE_SIZE)
+		sg_set_page(&sg[i], is_vmalloc_addr(buf) ? vmalloc_to_page(buf) :
+			    virt_to_page(buf), PAGE_SIZE, 0);
 	return sg;
 }
 
 static int dir_init(struct mig_seal *s, struct mig_seal_dir *d, u32 max)
 {
-	size_t size = HDR_LEN + (size_t)max + DM_MIGRATE_TAG_LEN;
+	/* Whole pages: kmalloc'd ones are then page-aligned too. */
+	size_t size = round_up((size_t)max + DM_MIGRATE_TAG_LEN, PAGE_SIZE);
 
 	d->max = max;
 	d->buf = kvmalloc(size, GFP_KERNEL);
-	d->sg = d->buf ? buf_sg(d->buf, size) : NULL;
+	d->sg = d->buf ? dir_sg(&d->hdr, d->buf, size) : NULL;
 	d->req = aead_request_alloc(s->tfm, GFP_KERNEL);
 	if (!d->buf || !d->sg || !d->req)
 		return -ENOMEM;
+	if (WARN_ON_ONCE(offset_in_page(d->buf)))
+		return -EINVAL;
 	crypto_init_wait(&d->wait);
 	aead_request_set_callback(d->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
 				  CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done,
@@ -108,31 +109,36 @@ static void dir_free(struct mig_seal_dir *d)
 struct mig_seal *mig_seal_alloc(u32 tx_max, u32 rx_max, const char **why)
 {
 	struct mig_seal *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int r;
 
 	*why = "out of memory";
 	if (!s)
-		return NULL;
-	/* Any implementation: we seal from threads that may wait. */
-	s->tfm = crypto_alloc_aead(MIG_AEAD, 0, 0);
+		return ERR_PTR(-ENOMEM);
+	/* Asynchronous ones too (we wait), but none that allocates. */
+	s->tfm = crypto_alloc_aead(MIG_AEAD, 0, CRYPTO_ALG_ALLOCATES_MEMORY);
 	if (IS_ERR(s->tfm)) {
-		*why = "cannot load " MIG_AEAD " (CONFIG_CRYPTO_GCM, modprobe gcm)";
+		r = PTR_ERR(s->tfm);
+		*why = "cannot load " MIG_AEAD " (CONFIG_CRYPTO_GCM; modprobe gcm)";
 		s->tfm = NULL;
 		goto fail;
 	}
 	BUILD_BUG_ON(sizeof(struct mig_nonce) != 12);
+	r = -EINVAL;
 	if (crypto_aead_ivsize(s->tfm) != sizeof(struct mig_nonce) ||
-	    crypto_aead_setauthsize(s->tfm, DM_MIGRATE_TAG_LEN) ||
-	    dir_init(s, &s->tx, tx_max) || dir_init(s, &s->rx, rx_max))
+	    crypto_aead_setauthsize(s->tfm, DM_MIGRATE_TAG_LEN))
+		goto fail;
+	r = dir_init(s, &s->tx, tx_max) ?: dir_init(s, &s->rx, rx_max);
+	if (r)
 		goto fail;
 	return s;
 fail:
 	mig_seal_free(s);
-	return NULL;
+	return ERR_PTR(r);
 }
 
 void mig_seal_free(struct mig_seal *s)
 {
-	if (!s)
+	if (IS_ERR_OR_NULL(s))
 		return;
 	dir_free(&s->tx);
 	dir_free(&s->rx);
@@ -154,7 +160,7 @@ void mig_seal_wipe(struct mig_seal *s)
 {
 	u8 zero[DM_MIGRATE_STREAM_KEY_LEN] = {};
 
-	if (s)
+	if (!IS_ERR_OR_NULL(s))
 		crypto_aead_setkey(s->tfm, zero, sizeof(zero));
 }
 
@@ -175,7 +181,8 @@ static int seal_send(struct mig_seal *s, struct socket *sock, u32 len)
 	r = crypto_wait_req(crypto_aead_encrypt(d->req), &d->wait);
 	if (r)
 		return r;
-	return mig_send_buf(sock, d->buf, mig_sealed_len(len));
+	return mig_send_parts(sock, &d->hdr, HDR_LEN, d->buf,
+			      len + DM_MIGRATE_TAG_LEN);
 }
 
 /* The header of a message of @len payload bytes, or -EMSGSIZE. */
@@ -183,14 +190,14 @@ static int seal_hdr(struct mig_seal_dir *d, u8 type, u64 seq, u32 len)
 {
 	if (WARN_ON_ONCE(len > d->max))
 		return -EMSGSIZE;
-	mig_wire_hdr((struct dm_migrate_hdr *)d->buf, type, len, seq);
+	mig_wire_hdr(&d->hdr, type, len, seq);
 	return 0;
 }
 
 int mig_seal_send(struct mig_seal *s, struct socket *sock, u8 type, u64 seq,
 		  const void *p1, u32 l1, const void *p2, u32 l2)
 {
-	u8 *p = s->tx.buf + HDR_LEN;
+	u8 *p = s->tx.buf;
 	int r = seal_hdr(&s->tx, type, seq, l1 + l2);
 
 	if (r)
@@ -206,7 +213,7 @@ int mig_seal_send_bio(struct mig_seal *s, struct socket *sock, u8 type,
 		      u64 seq, const void *p1, u32 l1, struct bio *bio,
 		      struct bvec_iter iter)
 {
-	u8 *p = s->tx.buf + HDR_LEN + l1;
+	u8 *p = s->tx.buf + l1;
 	u32 len = l1 + iter.bi_size;
 	struct bvec_iter it;
 	struct bio_vec bv;
@@ -214,7 +221,7 @@ int mig_seal_send_bio(struct mig_seal *s, struct socket *sock, u8 type,
 
 	if (r)
 		return r;
-	memcpy(s->tx.buf + HDR_LEN, p1, l1);
+	memcpy(s->tx.buf, p1, l1);
 	__bio_for_each_segment(bv, bio, it, iter) {
 		memcpy_from_bvec((char *)p, &bv);
 		p += bv.bv_len;
@@ -242,9 +249,8 @@ int mig_seal_recv(struct mig_seal *s, struct socket *sock,
 
 	if (WARN_ON_ONCE(len > d->max))
 		return -EMSGSIZE;
-	memcpy(d->buf, hdr, HDR_LEN);
-	r = mig_recv_ticking(sock, d->buf + HDR_LEN, len + DM_MIGRATE_TAG_LEN,
-			     tick, arg);
+	d->hdr = *hdr;
+	r = mig_recv_ticking(sock, d->buf, len + DM_MIGRATE_TAG_LEN, tick, arg);
 	if (r)
 		return r;
 	next_nonce(d);
@@ -252,7 +258,7 @@ int mig_seal_recv(struct mig_seal *s, struct socket *sock,
 			       (u8 *)&d->iv);
 	r = crypto_wait_req(crypto_aead_decrypt(d->req), &d->wait);
 	if (r)
-		return r == -EBADMSG ? r : -EPROTO;
-	*payload = d->buf + HDR_LEN;
+		return r;
+	*payload = d->buf;
 	return 0;
 }

@@ -25,8 +25,8 @@ static inline u32 mig_sealed_len(u32 payload)
  * The sealing state of one end of a connection, allocated once per engine
  * and keyed again for each connection: buffers for messages of up to
  * @tx_max payload bytes sent and @rx_max received.  Sending is for one
- * thread and receiving for one thread (they may be two).  NULL if out of
- * memory or if the kernel has no AES-GCM.
+ * thread and receiving for one thread (they may be two).  An ERR_PTR if
+ * out of memory or the kernel has no AES-GCM (with a sentence in *@why).
  */
 struct mig_seal *mig_seal_alloc(u32 tx_max, u32 rx_max, const char **why);
 void mig_seal_free(struct mig_seal *s);
@@ -54,8 +54,9 @@ void mig_seal_error(struct mig_seal *s, struct socket *sock, u32 code,
  * Receive the rest of the message whose header @hdr was received and
  * checked (hdr->len no more than rx_max): its payload and tag, then open
  * it.  On success *@payload points to hdr->len plaintext bytes, valid
- * until the next receive.  -EBADMSG: the message was not sealed by our
- * peer for this place in the stream; nothing of it may be used.  @tick is
+ * until the next receive; it starts on a page.  -EBADMSG: the message was
+ * not sealed by our peer for this place in the stream; nothing of it may
+ * be used.  Other errors: the socket's or the crypto API's.  @tick is
  * as for mig_recv_ticking() (NULL: wait).
  */
 int mig_seal_recv(struct mig_seal *s, struct socket *sock,

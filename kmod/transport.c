@@ -230,12 +230,16 @@ int mig_recv_by(struct socket *sock, void *buf, size_t len,
 	return r ?: mig_recv_ticking(sock, buf, len, deadline_tick, &d);
 }
 
-int mig_send_buf(struct socket *sock, const void *buf, size_t len)
+int mig_send_parts(struct socket *sock, const void *p1, size_t l1,
+		   const void *p2, size_t l2)
 {
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct kvec iov[2] = {
+		{ .iov_base = (void *)p1, .iov_len = l1 },
+		{ .iov_base = (void *)p2, .iov_len = l2 },
+	};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
-	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, len);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, iov, 2, l1 + l2);
 	return send_all(sock, &msg);
 }
 

@@ -43,8 +43,9 @@ void mig_sock_close(struct socket *sock);
 /* Send a header and up to two payload pieces as one message, in clear. */
 int mig_send_msg(struct socket *sock, u8 type, u64 seq,
 		 const void *p1, u32 l1, const void *p2, u32 l2);
-/* Send @len bytes at @buf (a message built by the caller). */
-int mig_send_buf(struct socket *sock, const void *buf, size_t len);
+/* Send @l1 bytes at @p1 then @l2 at @p2 (a message built by the caller). */
+int mig_send_parts(struct socket *sock, const void *p1, size_t l1,
+		   const void *p2, size_t l2);
 /* Receive exactly @len bytes. */
 int mig_recv(struct socket *sock, void *buf, size_t len);
 /*

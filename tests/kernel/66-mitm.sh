@@ -1,23 +1,30 @@
 #!/bin/bash
-# An on-path attacker (tests/prog/mitm.py, a TCP relay between the hosts)
-# flips one byte of the first CHUNK after a genuine handshake.  The sealed
-# stream (AES-128-GCM) makes the destination refuse it: a protocol
-# error, nothing of it written.  The source reconnects (the relay now
-# passes everything untouched), a writer keeps writing, and the migration
-# ends in a handoff with identical volumes.
+# An on-path attacker (tests/prog/mitm.py, a TCP relay between the hosts),
+# after genuine handshakes:
+# 1. flips a data byte of the first raw CHUNK and corrects its CRC32C to
+#    match (without the seal the chunk would be written): the destination
+#    refuses it as altered, nothing of it is written;
+# 2. on the next connection flips a byte of the first ACK's tag (a forged
+#    ACK would make the source count data as durable): the source drops
+#    the connection as altered and resends.
+# Then the relay passes everything, a writer keeps writing, and the
+# migration ends in a handoff with identical volumes.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 5
+tap_plan 7
 net_setup
 migration_pair 16 8
 LOG=$(mktemp)
 GATE=$(mktemp -u)
 trap 'kill $MITM $WRITER 2>/dev/null; rm -f $LOG $GATE; dm_cleanup; net_cleanup' EXIT
+# dmesg lines from here on only (earlier tests' lines are in the log too).
+mark=$(dmesg | wc -l)
+since_mark() { dmesg | tail -n +$((mark + 1)); }
 dmsetup create mt_src --table "0 $sz migrate $src 128"
 dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
 blank=$(dev_sha "$dst")
 on_dst dmsetup message mt_dst 0 listen $DST_IP:7798 "$KEY"
-on_dst python3 "$REPO/tests/prog/mitm.py" $DST_IP 7799 $DST_IP 7798 "$GATE" > "$LOG" &
+on_dst python3 "$REPO/tests/prog/mitm.py" $DST_IP 7799 $DST_IP 7798 "$GATE" 65536 > "$LOG" &
 MITM=$!
 for i in $(seq 50); do on_dst ss -ltn | grep -q ":7799 " && break; sleep 0.2; done
 
@@ -26,14 +33,23 @@ for i in $(seq 150); do
 	[ "$(status_field mt_dst 13)" -ge 1 ] && break
 	sleep 0.2
 done
-check "the relay flipped a byte of a sealed CHUNK" grep -q flipped "$LOG"
-check "the destination refused it as altered ($(status_field mt_dst 13) protocol errors)" \
-	sh -c "dmesg | grep -q 'failed authentication (altered in transit?)'"
+check "the relay flipped a data byte of a raw CHUNK and fixed its CRC" grep -q "flipped chunk" "$LOG"
+check "the destination refused it as altered" \
+	sh -c "dmesg | tail -n +$((mark + 1)) | grep -q 'mt_dst: protocol error from the source: a message failed authentication'"
 expect_eq "nothing of it was written (the destination's volume is still blank)" \
 	"$blank" "$(dev_sha "$dst")"
 
-# From now on the relay passes everything; the source reconnects.
+# The next connection gets a forged ACK.
 touch "$GATE"
+for i in $(seq 150); do
+	since_mark | grep -q "mt_src: a message from .* failed authentication" && break
+	sleep 0.2
+done
+check "the relay flipped a byte of an ACK's tag" grep -q "flipped ack" "$LOG"
+check "the source refused the ACK as altered and dropped the connection" \
+	sh -c "dmesg | tail -n +$((mark + 1)) | grep -q 'mt_src: a message from .* failed authentication'"
+
+# From now on the relay passes everything.
 ( for i in $(seq 40); do
 	dd if=/dev/urandom of=/dev/mapper/mt_src bs=4k count=1 oflag=direct \
 		seek=$((RANDOM % (sz / 8))) conv=notrunc status=none
@@ -48,5 +64,5 @@ finish() {
 	[ "$(dev_sha "$src")" = "$(dev_sha "$dst")" ]
 }
 check "handoff, volumes identical" finish
-dmesg | grep -E "dm-migrate|migrate:" | tail -n 10 | tap_diag
+since_mark | grep -E "dm-migrate|migrate:" | tail -n 10 | tap_diag
 tap_done
