@@ -36,12 +36,13 @@ FAILED=0
 # depth 0; in a guest's TAP each test script's cases are depth 1, and of the
 # guest runner's depth-0 lines only the module-unload case and failures
 # (a script that died) are counted.  Deeper lines (a C program's own TAP
-# under a script's check) are detail of a case, not more cases.
+# under a script's check) are detail of a case, not more cases.  A "not ok"
+# with a "# TODO" directive is a known bug, not a failure (as in TAP).
 count_tap() {
 	local file=$1 depth=$2 prefix='' p f
 	[ "$depth" = 1 ] && prefix='# '
 	p=$(grep -Ec "^${prefix}ok [0-9]+" "$file")
-	f=$(grep -Ec "^${prefix}not ok [0-9]+" "$file")
+	f=$(grep -E "^${prefix}not ok [0-9]+" "$file" | grep -vc '# TODO')
 	if [ "$depth" = 1 ]; then
 		p=$((p + $(grep -Ec '^ok [0-9]+ selftests: dm-migrate: module unloads' "$file")))
 		f=$((f + $(grep -Ec '^not ok [0-9]+' "$file")))

@@ -39,7 +39,9 @@ for t in $tests; do
 	# The test runs in a process group of its own, so that whatever it
 	# left running in the background is killed with it afterwards; its
 	# output is streamed until it exits.
-	setsid timeout "$TEST_TIMEOUT" bash "$t" > /tmp/test.out 2>&1 < /dev/null &
+	# Appending, like the watchdog below: neither overwrites the other.
+	: > /tmp/test.out
+	setsid timeout "$TEST_TIMEOUT" bash "$t" >> /tmp/test.out 2>&1 < /dev/null &
 	pid=$!
 	# A test that takes long shows where it is: the devices and the
 	# module's last words, every 2 minutes.
