@@ -57,7 +57,7 @@ $(KSFT)/kselftest.h:
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
-	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad
+	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand
 
 tests: $(TEST_PROGS)
 
@@ -89,6 +89,10 @@ $(BUILD)/tests/badpeer: tests/prog/badpeer.c $(WIRE_DEPS)
 $(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/prog/nlbad.c $(NL_LIBS)
+
+$(BUILD)/tests/nlrand: tests/prog/nlrand.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/prog/nlrand.c $(NL_LIBS)
 
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
@@ -172,7 +176,8 @@ check-debug: deps
 	tests/debug-kernel.sh
 	# The debug kernel is ~5x slower under TCG: every test but the long
 	# fault-injection one, whose timings assume the production kernels.
-	tests/run.sh --debug --only 10-table,15-netlink,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer,66-mitm,73-peers,74-handoff,75-edges
+	# 16-nlrand: random netlink requests under KASAN.
+	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer,66-mitm,73-peers,74-handoff,75-edges
 
 bench: deps
 	$(MAKE) modules tools tests

@@ -58,10 +58,30 @@ void mig_throttle_destroy(struct mig_throttle *t)
 	WARN_ON_ONCE(!bio_list_empty(&t->queue));
 }
 
+/*
+ * A new rate applies to what is held, too: the old rate's debt is forgiven
+ * and the queue is paced again from now, so that writes held at a rate set
+ * too low (1 byte/s holds a 4 KiB write for an hour) go when it is raised,
+ * not at the times the old rate gave them.
+ */
 void mig_throttle_set_rate(struct mig_throttle *t, u64 rate)
 {
-	WRITE_ONCE(t->rate, rate);
-	/* Re-time the queue: a new rate applies to what is held, too. */
+	u64 now = ktime_get_ns();
+	struct bio *bio;
+
+	spin_lock_irq(&t->lock);
+	if (rate != t->rate) {
+		WRITE_ONCE(t->rate, rate);
+		t->pace.vtime_ns = 0;
+		bio_list_for_each(bio, &t->queue) {
+			u64 *due = release_of(bio);
+
+			*due = !rate ? now : now + mig_pace_admit(&t->pace, now,
+								  bio->bi_iter.bi_size,
+								  rate);
+		}
+	}
+	spin_unlock_irq(&t->lock);
 	mod_delayed_work(mig_io_wq, &t->work, 0);
 }
 
@@ -76,7 +96,9 @@ bool mig_throttle_bio(struct mig_throttle *t, struct bio *bio, u64 *release_ns)
 		return false;
 	now = ktime_get_ns();
 	spin_lock_irqsave(&t->lock, flags);
-	if (t->bypass) {
+	/* The rate under the lock: a bio paced at the old one would miss a re-time. */
+	rate = t->rate;
+	if (t->bypass || !rate) {
 		spin_unlock_irqrestore(&t->lock, flags);
 		return false;
 	}

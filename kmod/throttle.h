@@ -18,7 +18,7 @@
 
 struct mig_throttle {
 	spinlock_t lock;		/* protects bypass, pace, queue */
-	u64 rate;			/* bytes/s; 0: off (READ_ONCE) */
+	u64 rate;			/* bytes/s; 0: off; written under lock */
 	bool bypass;			/* suspending: let everything through */
 	struct mig_pace pace;
 	struct bio_list queue;		/* held writes, by release time */

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 MDM=$REPO/build/migrate-dm
-tap_plan 44
+tap_plan 45
 net_setup
 migration_pair 96
 other=$(scratch_dev 16M)
@@ -131,6 +131,19 @@ t0=$(date +%s%N)
 dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=48 seek=64 oflag=direct status=none
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "throttled: 3 MiB of guest writes take about 3 s ($ms ms)" test "$ms" -ge 2500
+# Raising the throttle releases what the lower rate held: a 1 MiB write
+# held at 16 KiB/s (64 s) goes when the rate becomes 1 GiB/s.
+"$MDM" limit mt_src --throttle 16K/s
+timeout 120 dd if=/dev/urandom of=/dev/mapper/mt_src bs=1M count=1 seek=20 oflag=direct \
+	status=none &
+DD=$!
+sleep 1
+t0=$(date +%s%N)
+"$MDM" limit mt_src --throttle 1G/s
+wait $DD
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "throttle raised: the write the lower rate held goes at once ($ms ms, not a minute)" \
+	test "$ms" -lt 10000
 expect_rc "resume" 0 "" "$MDM" resume mt_src
 expect_rc "limit while running" 0 "" "$MDM" limit mt_src --rate none --throttle 0
 check "status --json: source, peer, counters, no key" python3 -c "

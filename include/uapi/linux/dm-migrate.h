@@ -256,10 +256,11 @@ struct dm_migrate_error {
  * and a number cannot be renamed under a running command.  Replies and
  * events carry the dm name as well.
  *
- * Every command that changes state needs CAP_NET_ADMIN in the network
- * namespace of the socket (GENL_ADMIN_PERM) and CAP_SYS_ADMIN in the
- * initial user namespace (the capability device-mapper's own ioctls need).
- * DM_MIGRATE_CMD_GET needs neither.  A push or receiver opens its socket in
+ * Every command needs CAP_NET_ADMIN in the network namespace of the
+ * socket (GENL_ADMIN_PERM) and CAP_SYS_ADMIN in the initial user namespace
+ * (the capability device-mapper's own ioctls need); DM_MIGRATE_CMD_GET
+ * and the events group too, as dmsetup status needs root.  Refused
+ * requests fail with -EPERM.  A push or receiver opens its socket in
  * the network namespace of the netlink socket that started it, and events
  * of that device go to listeners in that namespace (before any engine ran:
  * the initial namespace).  Attributes are validated strictly: an unknown
