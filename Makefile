@@ -177,7 +177,7 @@ check-debug: deps
 	# The debug kernel is ~5x slower under TCG: every test but the long
 	# fault-injection one, whose timings assume the production kernels.
 	# 16-nlrand: random netlink requests under KASAN.
-	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer,66-mitm,73-peers,74-handoff,75-edges
+	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,65-badpeer,66-mitm,73-peers,74-handoff,75-edges,77-memory
 
 bench: deps
 	$(MAKE) modules tools tests

@@ -43,8 +43,12 @@ void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 	}
 	bio = mreq->bio;
 	bio->bi_status = mreq->status;
-	/* Free first: ending the bio may let the device (and push) go. */
+	/*
+	 * Free, then uncount (once nothing is counted the mempool may go),
+	 * then end: ending the bio may let the device (and push) go.
+	 */
 	mempool_free(mreq, push->mreq_pool);
+	mig_push_mreq_end(push);
 	bio_endio(bio);
 }
 
@@ -86,7 +90,8 @@ undo:
  * waits: the request comes from a mempool with a reserve, and when even
  * that is empty the write takes the tracking path.  The data is not
  * copied: it is sent from the bio's pages, which stay ours until we end
- * the bio.
+ * the bio.  The engine memory (mempool, bio_set, busy bitmap) is used only
+ * by a write counted in push->mreqs while connected (push.c, "Memory").
  */
 int mig_mirror_map(struct mig_push *push, struct bio *bio)
 {
@@ -108,9 +113,19 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 		len = bio->bi_iter.bi_size;
 	}
 
-	mreq = mempool_alloc(push->mreq_pool, GFP_NOWAIT | __GFP_NOWARN);
-	if (!mreq)
+	spin_lock_irq(&push->lock);
+	if (!push->connected) {
+		spin_unlock_irq(&push->lock);
 		return DM_MAPIO_REMAPPED;
+	}
+	push->mreqs++;
+	spin_unlock_irq(&push->lock);
+
+	mreq = mempool_alloc(push->mreq_pool, GFP_NOWAIT | __GFP_NOWARN);
+	if (!mreq) {
+		mig_push_mreq_end(push);
+		return DM_MAPIO_REMAPPED;
+	}
 	memset(mreq, 0, sizeof(*mreq));
 	mreq->push = push;
 	mreq->bio = bio;
@@ -151,6 +166,7 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 
 fallback:
 	mempool_free(mreq, push->mreq_pool);
+	mig_push_mreq_end(push);
 	return DM_MAPIO_REMAPPED;
 }
 

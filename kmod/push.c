@@ -48,6 +48,35 @@
  * ACK, across reconnects (a lost ACK is answered by the verdict OWNER of
  * the next handshake).  Nothing but that ACK or that verdict ends the
  * mode, except the operator's "abort force".
+ *
+ * Memory
+ * ------
+ * struct mig_push is allocated at the device's first push and lives until
+ * its last table goes (mig_push_destroy()): the I/O path reads dev->push
+ * without a lock, and status readers read its fields under dev->lock.
+ * The engine memory, the big part (the slots' buffers and codecs, the
+ * seal, push->wq, push->bs, push->mreq_pool, the ring, the busy bitmap:
+ * some 17 MiB at 64 KiB chunks), exists only while a push thread does:
+ * push_mem_alloc() in mig_push_start() before the thread starts,
+ * push_mem_free() by the thread when it is done (stopped, or handed off
+ * or failed: then it parks until push_stop() reaps it), or by push_stop()
+ * for a thread that was stopped before it ran.  Nobody else uses the
+ * memory by then:
+ *
+ *  - the acker and the reads: push_disconnect() stopped the one and
+ *    flushed push->wq, every slot is free;
+ *  - the I/O path: mirror.c touches the memory only for a write it has
+ *    counted in push->mreqs, under push->lock while push->connected.  Only
+ *    the thread sets @connected (after the memory exists) and it clears it
+ *    (push_disconnect()) before freeing.  A counted write gives its count
+ *    back after its last use of the memory (its mreq back in the mempool,
+ *    its clone back in the bio_set), before it ends dm's bio, and the free
+ *    waits for the count to reach zero: by then every mirrored write was
+ *    completed by push_disconnect() or by its local write;
+ *  - the next push: mig_push_start() allocates anew only after push_stop()
+ *    reaped the old thread, under ctl_lock.
+ *
+ * A pending handoff keeps its thread, so its memory too.
  */
 #include <linux/moduleparam.h>
 #include <linux/random.h>
@@ -972,6 +1001,70 @@ static bool push_give_up(struct mig_push *push, int err)
 	return true;
 }
 
+static bool push_mreqs_gone(struct mig_push *push)
+{
+	bool gone;
+
+	spin_lock_irq(&push->lock);
+	gone = !push->mreqs;
+	spin_unlock_irq(&push->lock);
+	return gone;
+}
+
+/* A mirrored write is done with the engine memory (mirror.c). */
+void mig_push_mreq_end(struct mig_push *push)
+{
+	unsigned long flags;
+
+	/*
+	 * Woken under the lock: the waiter, which may free @push, sees zero
+	 * only after we let go of it.
+	 */
+	spin_lock_irqsave(&push->lock, flags);
+	if (!--push->mreqs)
+		wake_up(&push->wait);
+	spin_unlock_irqrestore(&push->lock, flags);
+}
+
+/*
+ * Free the engine memory (see "Memory" above), once the mirrored writes
+ * still counted have ended: the connection is down, so no more are.
+ * Also frees what a failed push_mem_alloc() got.  Idempotent.
+ */
+static void push_mem_free(struct mig_push *push)
+{
+	int i;
+
+	WARN_ON_ONCE(READ_ONCE(push->connected));
+	wait_event(push->wait, push_mreqs_gone(push));
+	INIT_LIST_HEAD(&push->free_slots);
+	INIT_LIST_HEAD(&push->ready_slots);
+	for (i = 0; i < MIG_SLOTS; i++) {
+		struct mig_slot *slot = &push->slots[i];
+
+		vfree(slot->data);
+		slot->data = NULL;
+		vfree(slot->enc);
+		slot->enc = NULL;
+		kvfree(slot->msgs);
+		slot->msgs = NULL;
+		mig_codec_destroy(&slot->codec);
+	}
+	if (push->wq)
+		destroy_workqueue(push->wq);
+	push->wq = NULL;
+	mempool_destroy(push->mreq_pool);
+	push->mreq_pool = NULL;
+	bioset_exit(&push->bs);
+	/* The next bioset_init() starts from zeroes, as the first did. */
+	memset(&push->bs, 0, sizeof(push->bs));
+	mig_bitmap_destroy(&push->busy);
+	kvfree(push->fifo);
+	push->fifo = NULL;
+	mig_seal_free(push->seal);
+	push->seal = NULL;
+}
+
 static int push_thread(void *arg)
 {
 	struct mig_push *push = arg;
@@ -983,6 +1076,7 @@ static int push_thread(void *arg)
 		if (mig_mode(push->dev) == DM_MIGRATE_MODE_HANDED_OFF ||
 		    READ_ONCE(push->failed)) {
 			push_disconnect(push, 0);
+			push_mem_free(push);	/* nothing more to send */
 			wait_event_interruptible(push->wait, kthread_should_stop());
 			continue;
 		}
@@ -1025,35 +1119,23 @@ static int push_thread(void *arg)
 		}
 	}
 	push_disconnect(push, 0);
+	push_mem_free(push);
 	memalloc_noio_restore(noio);
 	return 0;
 }
 
 static void push_free(struct mig_push *push)
 {
-	int i;
-
-	for (i = 0; i < MIG_SLOTS; i++) {
-		vfree(push->slots[i].data);
-		vfree(push->slots[i].enc);
-		kvfree(push->slots[i].msgs);
-		mig_codec_destroy(&push->slots[i].codec);
-	}
-	if (push->wq)
-		destroy_workqueue(push->wq);
-	mempool_destroy(push->mreq_pool);
-	bioset_exit(&push->bs);
-	mig_bitmap_destroy(&push->busy);
-	kvfree(push->fifo);
-	mig_seal_free(push->seal);
+	push_mem_free(push);
 	memzero_explicit(&push->key, sizeof(push->key));
 	kfree(push);
 }
 
 /*
- * The engine's memory is allocated at the first push and kept until the
- * device goes away: the I/O path (mirror.c) and bio completions may look
- * at it at any time, and a later push reuses it.
+ * The engine is allocated at the first push and kept until the device
+ * goes away: the I/O path (mirror.c), bio completions and status readers
+ * may look at it at any time.  Its memory comes and goes with each push
+ * (push_mem_alloc()).
  */
 static struct mig_push *push_alloc(struct mig_dev *dev)
 {
@@ -1074,9 +1156,33 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	INIT_LIST_HEAD(&push->free_slots);
 	INIT_LIST_HEAD(&push->ready_slots);
 	INIT_LIST_HEAD(&push->mirror_q);
+	for (i = 0; i < MIG_SLOTS; i++) {
+		push->slots[i].push = push;
+		INIT_WORK(&push->slots[i].work, slot_work);
+	}
+	return push;
+}
 
+/*
+ * The engine memory of a push about to start (push->geom and nchunks
+ * set); it goes when the push's thread ends.  See "Memory" above.
+ */
+static int push_mem_alloc(struct mig_push *push, const char **why)
+{
+	u32 chunk_bytes = 512U << push->dev->chunk_shift;
+	struct mig_seal *seal;
+	int i;
+
+	seal = mig_seal_alloc(mig_wire_max_payload(&push->geom),
+			      sizeof(struct dm_migrate_error), why);
+	if (IS_ERR(seal))
+		return PTR_ERR(seal);
+	push->seal = seal;
+	*why = "out of memory";
 	push->fifo = kvcalloc(MIG_WINDOW, sizeof(*push->fifo), GFP_KERNEL);
 	if (!push->fifo)
+		goto fail;
+	if (mig_bitmap_init(&push->busy, push->nchunks))
 		goto fail;
 	if (bioset_init(&push->bs, 64, 0, BIOSET_NEED_BVECS))
 		goto fail;
@@ -1090,20 +1196,18 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	for (i = 0; i < MIG_SLOTS; i++) {
 		struct mig_slot *slot = &push->slots[i];
 
-		slot->push = push;
-		INIT_WORK(&slot->work, slot_work);
-		slot->data = vmalloc((size_t)run * chunk_bytes);
-		slot->enc = vmalloc((size_t)run * mig_lzo_worst(chunk_bytes));
-		slot->msgs = kvcalloc(run, sizeof(*slot->msgs), GFP_KERNEL);
+		slot->data = vmalloc((size_t)push->run * chunk_bytes);
+		slot->enc = vmalloc((size_t)push->run * mig_lzo_worst(chunk_bytes));
+		slot->msgs = kvcalloc(push->run, sizeof(*slot->msgs), GFP_KERNEL);
 		if (!slot->data || !slot->enc || !slot->msgs ||
 		    mig_codec_init(&slot->codec))
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}
-	return push;
+	return 0;
 fail:
-	push_free(push);
-	return NULL;
+	push_mem_free(push);
+	return -ENOMEM;
 }
 
 /* Apply the limits @lim gives (under ctl_lock). */
@@ -1137,6 +1241,8 @@ static void push_stop(struct mig_push *push)
 	mutex_unlock(&push->sock_lock);
 	kthread_stop(push->thread);
 	push->thread = NULL;
+	/* The thread freed the memory, unless it was stopped before it ran. */
+	push_mem_free(push);
 	push->stopping = false;
 	put_net(push->net);
 	push->net = NULL;
@@ -1179,30 +1285,11 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push_stop(push);		/* a push that stopped by itself */
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
-	if (!push->seal) {
-		struct mig_seal *seal;
-
-		seal = mig_seal_alloc(mig_wire_max_payload(&push->geom),
-				      sizeof(struct dm_migrate_error), why);
-		if (IS_ERR(seal))
-			return PTR_ERR(seal);
-		push->seal = seal;
-	}
-	/*
-	 * The busy bitmap is reused: the last push's chunks were all put
-	 * back, and a mirrored write that completes late clears only its
-	 * own bits.  It is replaced only when the device grew, which needs a
-	 * suspend, which waits for every mirrored bio.
-	 */
-	if (push->nchunks != mig_geom_chunks(&push->geom)) {
-		/* First push, or the device grew since the last one. */
-		mig_bitmap_destroy(&push->busy);
-		push->nchunks = mig_geom_chunks(&push->geom);
-		if (mig_bitmap_init(&push->busy, push->nchunks)) {
-			push->nchunks = 0;
-			return -ENOMEM;
-		}
-	}
+	/* The last push's memory went with its thread: all of it is new. */
+	push->nchunks = mig_geom_chunks(&push->geom);
+	r = push_mem_alloc(push, why);
+	if (r)
+		return r;
 	defaults.converge_bytes = 8ULL * mig_geom_chunk_bytes(&push->geom);
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
@@ -1237,6 +1324,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	if (IS_ERR(push->thread)) {
 		r = PTR_ERR(push->thread);
 		push->thread = NULL;
+		push_mem_free(push);
 		put_net(push->net);
 		mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
 		*why = "cannot start the push thread";
@@ -1381,7 +1469,7 @@ int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
 
 int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io)
 {
-	/* dev->push, once set, lives as long as dev (push_alloc). */
+	/* dev->push, once set, lives as long as dev ("Memory" above). */
 	struct mig_push *push = READ_ONCE(dev->push);
 
 	if (!push || mig_mode(dev) != DM_MIGRATE_MODE_MIRRORING)

@@ -100,6 +100,10 @@ struct mig_push {
 	struct mutex sock_lock;		/* publishes @sock, @stopping */
 	bool stopping;			/* under sock_lock */
 	struct mig_session session;	/* id and connection generation */
+	/*
+	 * The engine memory, from mig_push_start() until the thread ends
+	 * (push.c, "Memory"): these, the ring and the slots' buffers.
+	 */
 	struct mig_seal *seal;		/* the connection's sealing */
 	mempool_t *mreq_pool;		/* mirrored writes, from ->map */
 	struct workqueue_struct *wq;	/* reads and encodes chunks */
@@ -116,6 +120,7 @@ struct mig_push {
 	struct list_head ready_slots;
 	unsigned int reading;		/* slots queued on wq */
 	struct list_head mirror_q;	/* mreqs to send */
+	unsigned int mreqs;		/* mirrored writes using the memory */
 	struct mig_unacked *fifo;	/* ring of MIG_WINDOW */
 	unsigned int head, tail;	/* fifo[head % W] .. fifo[tail % W] */
 	unsigned int ring_peak;		/* most entries ever used at once */
@@ -154,6 +159,8 @@ struct mig_push {
 /* push.c */
 u64 mig_push_ring_add(struct mig_push *push, unsigned int n, u32 bytes,
 		      const struct mig_unacked *last);
+
+void mig_push_mreq_end(struct mig_push *push);
 
 /* mirror.c */
 int mig_mirror_map(struct mig_push *push, struct bio *bio);

@@ -38,8 +38,9 @@ for t in $tests; do
 	start=$(date +%s)
 	# The test runs in a process group of its own, so that whatever it
 	# left running in the background is killed with it afterwards; its
-	# output is streamed until it exits.
-	# Appending, like the watchdog below: neither overwrites the other.
+	# output is streamed until it exits.  Appended, as the watchdog's
+	# lines are: a test writing at its own offset would overwrite them,
+	# and tail, already past them, would never show what replaced them.
 	: > /tmp/test.out
 	setsid timeout "$TEST_TIMEOUT" bash "$t" >> /tmp/test.out 2>&1 < /dev/null &
 	pid=$!

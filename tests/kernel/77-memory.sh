@@ -1,0 +1,141 @@
+#!/bin/bash
+# The push engine's memory (~17 MiB of vmalloc'd read and encode buffers,
+# a workqueue, a bio_set, a mempool) exists only while a push runs: it is
+# given back when the push is aborted (also with mirrored writes in
+# flight, also right after it started), fails or is handed off, kept
+# while a handoff is pending, and a push started again (after a grow too)
+# allocates it anew and still ends with identical volumes.
+. "$(dirname "$0")/../safety.sh"
+
+MIB=1048576
+# vmalloc bytes of the push engine: /proc/vmallocinfo's lines whose caller
+# is a push function of the module (the receiver's buffers are not).
+vm() { awk '/\[dm_migrate\]/ && /push/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo; }
+vmused() { awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo; }
+# Rescuer threads of WQ_MEM_RECLAIM workqueues named dm-migrate-*: the
+# push's "dm-migrate-read" comes and goes, the module's "dm-migrate-io"
+# stays ("kworker/R-dm-mi" for both on newer kernels: counted, not named).
+rescuers() { cat /proc/[0-9]*/comm 2>/dev/null | grep -cE '^(dm-migrate-read|kworker/R-dm-mi)'; }
+held() { [ "$(vm)" -ge $((16 * MIB)) ] || { echo "push vmalloc $(vm) B"; return 1; }; }
+freed() { [ "$(vm)" = 0 ] || { grep dm_migrate /proc/vmallocinfo; return 1; }; }
+# settle: the thread frees as it parks, just after the mode changed.
+settle() {
+	for _ in $(seq 100); do [ "$(vm)" = 0 ] && return 0; sleep 0.1; done
+	freed
+}
+figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
+listen() { on_dst dmsetup message "$1" 0 listen $DST_IP:"$2" "$KEY"; }
+
+tap_plan 19
+fill_mixed "$src" "$SIZE"
+# --- abort, then grow ----------------------------------------------------------
+# A half-size source pushes to a half-size destination, is aborted, grows.
+half=$((sz / 2))
+dmsetup create mt_slin --table "0 $half linear $src 0"
+dmsetup create mt_src --table "0 $half migrate /dev/mapper/mt_slin 128"
+dmsetup create mt_dhlin --table "0 $half linear $dst 0"
+dmsetup create mt_dhalf --table "0 $half migrate /dev/mapper/mt_dhlin 128 1 receive"
+listen mt_dhalf $((PORT + 1))
+r0=$(rescuers)
+figures "before any push"
+check "before any push: no engine memory" freed
+on_src dmsetup message mt_src 0 push $DST_IP:$((PORT + 1)) "$KEY" converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+figures "pushing (converged)"
+check "pushing: the engine holds its buffers (>= 16 MiB vmalloc)" held
+expect_eq "pushing: its read workqueue exists" $((r0 + 1)) "$(rescuers)"
+dmsetup message mt_src 0 abort
+figures "after abort"
+check "abort: every vmalloc'd byte given back at once" freed
+expect_eq "abort: the read workqueue is gone" "$r0" "$(rescuers)"
+dmsetup remove mt_dhalf
+dmsetup remove mt_dhlin
+dmsetup suspend mt_slin && dmsetup load mt_slin --table "0 $sz linear $src 0" &&
+	dmsetup resume mt_slin
+dmsetup load mt_src --table "0 $sz migrate /dev/mapper/mt_slin 128"
+check "grow: the stopped push's device grows" sh -c "dmsetup suspend mt_src && dmsetup resume mt_src"
+
+# --- abort while mirroring, writes in flight -----------------------------------
+dmsetup create mt_dst --table "0 $sz migrate /dev/mapper/mt_dlin 128 1 receive"
+listen mt_dst $PORT
+push converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+dmsetup message mt_src 0 mirror
+wait_mode mt_src mirroring 30 >/dev/null
+fio --name=w --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k --size=8M \
+	--loops=2 --direct=1 --ioengine=libaio --iodepth=16 --eta=never \
+	--output=/tmp/fio.out &
+FIO=$!
+# Abort once fio's writes are being mirrored (fio starts slowly under TCG).
+for _ in $(seq 600); do [ "$(status_field mt_src 11)" -gt 100 ] && break; sleep 0.1; done
+n0=$(status_field mt_src 11)
+check "mirroring: abort with mirrored writes in flight ($n0 mirrored so far)" \
+	dmsetup message mt_src 0 abort
+figures "after abort while mirroring"
+check "mirroring: memory given back" freed
+wait $FIO
+expect_eq "mirroring: every guest write completed (fio's exit status)" 0 $?
+
+# --- restart right after stop, status read meanwhile ---------------------------
+( while :; do dmsetup status mt_src; "$MDM" status mt_src; done > /dev/null 2>&1 ) &
+READER=$!
+churn() {
+	local i
+	for i in $(seq 6); do
+		push converge_below=1M || return 1
+		[ $((i % 3)) = 0 ] && sleep 0.$((RANDOM % 5))
+		dmsetup message mt_src 0 abort || return 1
+	done
+}
+check "churn: 6 pushes aborted right after they start, status read throughout" churn
+kill $READER; wait $READER 2>/dev/null
+figures "after churn"
+check "churn: memory given back" freed
+
+# --- handoff -----------------------------------------------------------------
+push converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+dmsetup message mt_src 0 mirror
+wait_mode mt_src mirroring 30 >/dev/null
+dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=16 seek=7 oflag=direct status=none
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+dmsetup suspend mt_dlin		# the destination stalls at the flush: pending
+dmsetup suspend mt_src
+dmsetup message mt_src 0 handoff
+figures "handoff pending"
+check "handoff pending: the engine keeps its memory" \
+	sh -c "[ $(mode_of mt_src) = handoff ] && [ $(vm) -ge $((16 * MIB)) ]"
+dmsetup resume mt_dlin
+wait_mode mt_src handed_off 120 >/dev/null
+check "handed off: memory given back" settle
+figures "handed off"
+resume_same() { dmsetup resume mt_src && same; }
+check "handed off: volumes identical" resume_same
+
+# --- failed, then pushed again -------------------------------------------------
+# The source's origin fails every read: the push stops by itself after
+# eight failures in a row (link "stopped").
+origin() { dmsetup suspend mt_slin && dmsetup load mt_slin --table "0 $sz $1" &&
+	dmsetup resume mt_slin; }
+on_dst dmsetup message mt_dst 0 abort
+dmsetup remove mt_dst
+dmsetup create mt_dst --table "0 $sz migrate /dev/mapper/mt_dlin 128 1 receive"
+listen mt_dst $PORT
+dmsetup remove mt_src
+dmsetup create mt_src --table "0 $sz migrate /dev/mapper/mt_slin 128"
+origin error
+echo "# the origin fails reads; pushing (${SECONDS} s)"
+push
+for _ in $(seq $((300 * SLOW))); do [ "$(status_field mt_src 5)" = stopped ] && break; sleep 0.1; done
+check "failed: a push whose origin fails every read stops" \
+	test "$(mode_of mt_src) $(status_field mt_src 5)" = "tracking stopped"
+check "failed: memory given back" settle
+figures "failed"
+origin "linear $src 0"
+push converge_below=1M
+check "failed: pushed again, it converges" wait_mode mt_src converged 240
+dmsetup message mt_src 0 mirror && wait_mode mt_src mirroring 30 >/dev/null
+check "failed: then handoff, volumes identical" finish
+check "failed: memory given back after the handoff" settle
+
+tap_done
