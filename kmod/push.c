@@ -459,6 +459,14 @@ static void restart(struct mig_push *push)
  * 0 to go on with this connection, 1 when there is nothing more to send
  * (handed off), or an error.
  */
+/* The peer lost our session after HANDOFF went out: never ours again. */
+static int lost_after_handoff(struct mig_dev *dev)
+{
+	mig_set_error(dev, -ESTALE,
+		      "the peer lost the session after HANDOFF was sent: it may own the volume; check it ('abort force' takes it back)");
+	return -ESTALE;
+}
+
 static int push_verdict(struct mig_push *push, u32 verdict)
 {
 	struct mig_dev *dev = push->dev;
@@ -480,9 +488,12 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 		 * its writes.  Stay pending; the operator decides.
 		 */
 		if (push->handoff_ever_sent) {
-			mig_set_error(dev, -ESTALE,
-				      "the peer lost the session after HANDOFF was sent: it may own the volume; check it ('abort force' takes it back)");
-			return -ESTALE;
+			/*
+			 * Sticky: that peer now holds our session with none of
+			 * its data, and would answer RESUME next time.
+			 */
+			push->peer_lost = true;
+			return lost_after_handoff(dev);
 		}
 		if (push->session.generation > 1) {
 			DMWARN("%s: %s holds nothing of this migration; sending every chunk again",
@@ -493,7 +504,8 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 		}
 		return 0;
 	default:
-		return 0;
+		/* RESUME from a peer that lost the session: still not ours. */
+		return push->peer_lost ? lost_after_handoff(dev) : 0;
 	}
 }
 
@@ -1300,6 +1312,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	get_random_bytes(push->session.id, sizeof(push->session.id));
 	push->session.generation = 0;
 	push->handoff_ever_sent = false;
+	push->peer_lost = false;
 	push->round = 0;
 	push->round_picked = 0;
 	push->cursor = 0;

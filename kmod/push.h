@@ -130,6 +130,7 @@ struct mig_push {
 	bool scan_blocked;		/* a pass found only busy chunks */
 	bool handoff_sent;		/* HANDOFF is in the ring */
 	bool handoff_ever_sent;		/* in this session; thread-only */
+	bool peer_lost;			/* it said FRESH after that; thread-only */
 	bool handoff_acked;		/* and the peer ACKed it (read unlocked) */
 	unsigned int peer_io_errors;	/* ERROR(IO) from the peer, in a row */
 

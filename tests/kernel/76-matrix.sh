@@ -387,16 +387,16 @@ fault_removed() {
 	# The source reconnects (backoff: up to 5 s): two handshakes, or 12 s.
 	dst_stack && wait_for 12 'st mt_dst && [ "${ST[14]}" -ge 2 ]'
 	nap 0.5
-	st mt_src && { mode_is handoff || fail "$KNOWN_BUG"; } || return 1
+	st mt_src && { mode_is handoff ||
+		fail "a re-created blank destination ended the pending handoff"; } || return 1
 	err_has "lost the session after HANDOFF" || fail "no clear error" || return 1
 	msg abort force && end_stopped ""
 }
-# Known bug: the re-created destination adopts the session it answers FRESH
-# (kmod/receive.c decide()); the source refuses that FRESH since HANDOFF was
-# sent (kmod/push.c push_verdict()), but its next reconnect is answered
-# RESUME, and it hands the volume off to the blank destination.  Reported
-# as TODO, not as a failure, until the kernel is fixed.
-KNOWN_BUG="a re-created blank destination ended the pending handoff"
+# Found by this cell: the re-created destination adopts the session it
+# answers FRESH; the source refused that FRESH (HANDOFF had been sent), and
+# its next reconnect was answered RESUME: it handed the volume off to the
+# blank destination.  The source now keeps refusing that peer
+# (kmod/push.c push_verdict(), peer_lost).
 
 # abort: before the handoff it stops the push at once; a pending handoff
 # refuses it.
@@ -448,15 +448,8 @@ for FAULT in $FAULTS; do
 			ok "$desc: $VERDICT ($NOTE; ${WRITES:-no writes}; ${secs} s: $LAPS)"
 			continue
 		fi
-		if [[ $WHY == "$KNOWN_BUG"* ]]; then
-			# Not counted as a failure until the kernel is fixed.
-			RESULT[$FAULT/$PHASE]="BUG"
-			TAP_N=$((TAP_N + 1))
-			echo "not ok $TAP_N $desc # TODO known bug: $KNOWN_BUG (kmod/receive.c decide())"
-		else
-			RESULT[$FAULT/$PHASE]="FAIL"
-			not_ok "$desc: ${VERDICT:-no verdict} (${secs} s)"
-		fi
+		RESULT[$FAULT/$PHASE]="FAIL"
+		not_ok "$desc: ${VERDICT:-no verdict} (${secs} s)"
 		{ echo "$WHY"; since_mark | tail -n 25; } | tap_diag
 	done
 done
