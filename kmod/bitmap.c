@@ -35,6 +35,8 @@ void mig_bitmap_destroy(struct mig_bitmap *bm)
 {
 	mig_free(bm->words);
 	bm->words = NULL;
+	/* A stray walk of a destroyed map finds nothing to do. */
+	bm->nbits = 0;
 }
 
 /*

@@ -454,11 +454,6 @@ static void restart(struct mig_push *push)
 		push->round = 0;
 }
 
-/*
- * Act on the destination's verdict (nothing is in flight yet).  Returns
- * 0 to go on with this connection, 1 when there is nothing more to send
- * (handed off), or an error.
- */
 /* The peer lost our session after HANDOFF went out: never ours again. */
 static int lost_after_handoff(struct mig_dev *dev)
 {
@@ -466,6 +461,12 @@ static int lost_after_handoff(struct mig_dev *dev)
 		      "the peer lost the session after HANDOFF was sent: it may own the volume; check it ('abort force' takes it back)");
 	return -ESTALE;
 }
+
+/*
+ * Act on the destination's verdict (nothing is in flight yet).  Returns
+ * 0 to go on with this connection, 1 when there is nothing more to send
+ * (handed off), or an error.
+ */
 
 static int push_verdict(struct mig_push *push, u32 verdict)
 {
@@ -1051,6 +1052,10 @@ static void push_mem_free(struct mig_push *push)
 	wait_event(push->wait, push_mreqs_gone(push));
 	INIT_LIST_HEAD(&push->free_slots);
 	INIT_LIST_HEAD(&push->ready_slots);
+	/* No slot work can run on the buffers below any more. */
+	if (push->wq)
+		destroy_workqueue(push->wq);
+	push->wq = NULL;
 	for (i = 0; i < MIG_SLOTS; i++) {
 		struct mig_slot *slot = &push->slots[i];
 
@@ -1062,9 +1067,6 @@ static void push_mem_free(struct mig_push *push)
 		slot->msgs = NULL;
 		mig_codec_destroy(&slot->codec);
 	}
-	if (push->wq)
-		destroy_workqueue(push->wq);
-	push->wq = NULL;
 	mempool_destroy(push->mreq_pool);
 	push->mreq_pool = NULL;
 	bioset_exit(&push->bs);

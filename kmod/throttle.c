@@ -62,23 +62,28 @@ void mig_throttle_destroy(struct mig_throttle *t)
  * A new rate applies to what is held, too: the old rate's debt is forgiven
  * and the queue is paced again from now, so that writes held at a rate set
  * too low (1 byte/s holds a 4 KiB write for an hour) go when it is raised,
- * not at the times the old rate gave them.
+ * not at the times the old rate gave them.  A higher rate never makes a
+ * held write wait longer than it already had to (both sequences of release
+ * times rise, so their minimum keeps the queue's order).
  */
 void mig_throttle_set_rate(struct mig_throttle *t, u64 rate)
 {
-	u64 now = ktime_get_ns();
+	u64 now = ktime_get_ns(), old;
 	struct bio *bio;
 
 	spin_lock_irq(&t->lock);
-	if (rate != t->rate) {
+	old = t->rate;
+	if (rate != old) {
 		WRITE_ONCE(t->rate, rate);
 		t->pace.vtime_ns = 0;
 		bio_list_for_each(bio, &t->queue) {
 			u64 *due = release_of(bio);
 
-			*due = !rate ? now : now + mig_pace_admit(&t->pace, now,
-								  bio->bi_iter.bi_size,
-								  rate);
+			u64 again = !rate ? now :
+				    now + mig_pace_admit(&t->pace, now,
+							 bio->bi_iter.bi_size, rate);
+
+			*due = rate > old && again > *due ? *due : again;
 		}
 	}
 	spin_unlock_irq(&t->lock);
