@@ -122,7 +122,7 @@ if [ "$DEBUG" = 1 ]; then
 else
 	for v in ${DMM_KVERS:-$(tests/kernels.sh)}; do
 		tests/vm/mkinitramfs.sh "$v" "$BUILD/initrd-$v.gz"
-		run_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 1500
+		run_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 2400
 	done
 	if [ -z "$ONLY" ]; then
 		echo "# cross-kernel migration between two guests"
