@@ -58,9 +58,9 @@
  * seal, push->wq, push->bs, push->mreq_pool, the ring, the busy bitmap:
  * some 17 MiB at 64 KiB chunks), exists only while a push thread does:
  * push_mem_alloc() in mig_push_start() before the thread starts,
- * push_mem_free() by the thread when it is done (stopped, or handed off
- * or failed: then it parks until push_stop() reaps it), or by push_stop()
- * for a thread that was stopped before it ran.  Nobody else uses the
+ * push_mem_release() by the thread when it is done (stopped, or handed
+ * off, failed or lost: then it parks until push_stop() reaps it), or by
+ * push_stop() for a thread that was stopped before it ran.  Nobody else uses the
  * memory by then:
  *
  *  - the acker and the reads: push_disconnect() stopped the one and
@@ -70,11 +70,14 @@
  *    the thread sets @connected (after the memory exists) and it clears it
  *    (push_disconnect()) before freeing.  A counted write gives its count
  *    back after its last use of the memory (its mreq back in the mempool,
- *    its clone back in the bio_set), before it ends dm's bio, and the free
- *    waits for the count to reach zero: by then every mirrored write was
- *    completed by push_disconnect() or by its local write;
+ *    its clone back in the bio_set), before it ends dm's bio.  The free
+ *    never waits for that count (a stalled origin would hang the thread
+ *    and whoever stops it under ctl_lock): with writes still counted,
+ *    push_mem_release() marks the memory doomed and the last write to
+ *    end queues push->mem_work, which frees it;
  *  - the next push: mig_push_start() allocates anew only after push_stop()
- *    reaped the old thread, under ctl_lock.
+ *    reaped the old thread, under ctl_lock, and refuses (EBUSY) while the
+ *    old memory is doomed but not yet freed.
  *
  * A pending handoff keeps its thread, so its memory too.
  */
@@ -1034,8 +1037,11 @@ void mig_push_mreq_end(struct mig_push *push)
 	 * only after we let go of it.
 	 */
 	spin_lock_irqsave(&push->lock, flags);
-	if (!--push->mreqs)
+	if (!--push->mreqs) {
+		if (push->mem_doomed)
+			queue_work(system_wq, &push->mem_work);
 		wake_up(&push->wait);
+	}
 	spin_unlock_irqrestore(&push->lock, flags);
 }
 
@@ -1079,6 +1085,44 @@ static void push_mem_free(struct mig_push *push)
 	push->seal = NULL;
 }
 
+/*
+ * The engine is done with its memory: free it now, or, while mirrored
+ * writes still count on it (their local writes not yet back from the
+ * origin), when the last of them ends.  Never waits.
+ */
+static void push_mem_release(struct mig_push *push)
+{
+	bool later;
+
+	spin_lock_irq(&push->lock);
+	later = push->mreqs || push->mem_doomed;
+	if (push->mreqs)
+		push->mem_doomed = true;
+	spin_unlock_irq(&push->lock);
+	if (!later)
+		push_mem_free(push);
+}
+
+static void push_mem_work(struct work_struct *work)
+{
+	struct mig_push *push = container_of(work, struct mig_push, mem_work);
+
+	push_mem_free(push);
+	spin_lock_irq(&push->lock);
+	push->mem_doomed = false;
+	spin_unlock_irq(&push->lock);
+}
+
+static bool push_mem_doomed(struct mig_push *push)
+{
+	bool doomed;
+
+	spin_lock_irq(&push->lock);
+	doomed = push->mem_doomed;
+	spin_unlock_irq(&push->lock);
+	return doomed;
+}
+
 static int push_thread(void *arg)
 {
 	struct mig_push *push = arg;
@@ -1087,10 +1131,16 @@ static int push_thread(void *arg)
 	int r;
 
 	while (!kthread_should_stop()) {
+		/*
+		 * Nothing more to send: handed off, given up, or a peer that
+		 * lost our session after HANDOFF (it answers the same on
+		 * every reconnect; the operator decides, see status).
+		 */
 		if (mig_mode(push->dev) == DM_MIGRATE_MODE_HANDED_OFF ||
-		    READ_ONCE(push->failed)) {
+		    READ_ONCE(push->failed) || push->peer_lost) {
 			push_disconnect(push, 0);
-			push_mem_free(push);	/* nothing more to send */
+			push_mem_release(push);
+			memzero_explicit(&push->key, sizeof(push->key));
 			wait_event_interruptible(push->wait, kthread_should_stop());
 			continue;
 		}
@@ -1133,13 +1183,15 @@ static int push_thread(void *arg)
 		}
 	}
 	push_disconnect(push, 0);
-	push_mem_free(push);
+	push_mem_release(push);
 	memalloc_noio_restore(noio);
 	return 0;
 }
 
 static void push_free(struct mig_push *push)
 {
+	/* No bio is left (the last table is gone): mem_work was queued. */
+	flush_work(&push->mem_work);
 	push_mem_free(push);
 	memzero_explicit(&push->key, sizeof(push->key));
 	kfree(push);
@@ -1170,6 +1222,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	INIT_LIST_HEAD(&push->free_slots);
 	INIT_LIST_HEAD(&push->ready_slots);
 	INIT_LIST_HEAD(&push->mirror_q);
+	INIT_WORK(&push->mem_work, push_mem_work);
 	for (i = 0; i < MIG_SLOTS; i++) {
 		push->slots[i].push = push;
 		INIT_WORK(&push->slots[i].work, slot_work);
@@ -1255,8 +1308,8 @@ static void push_stop(struct mig_push *push)
 	mutex_unlock(&push->sock_lock);
 	kthread_stop(push->thread);
 	push->thread = NULL;
-	/* The thread freed the memory, unless it was stopped before it ran. */
-	push_mem_free(push);
+	/* The thread let the memory go, unless it was stopped before it ran. */
+	push_mem_release(push);
 	push->stopping = false;
 	put_net(push->net);
 	push->net = NULL;
@@ -1297,6 +1350,11 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	}
 	push = dev->push;
 	push_stop(push);		/* a push that stopped by itself */
+	flush_work(&push->mem_work);	/* a free already due: let it end */
+	if (push_mem_doomed(push)) {
+		*why = "writes of the last push still wait for the origin: retry later";
+		return -EBUSY;
+	}
 	push->geom.dev_sectors = dev->sectors;
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
 	/* The last push's memory went with its thread: all of it is new. */

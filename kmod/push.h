@@ -121,6 +121,8 @@ struct mig_push {
 	unsigned int reading;		/* slots queued on wq */
 	struct list_head mirror_q;	/* mreqs to send */
 	unsigned int mreqs;		/* mirrored writes using the memory */
+	bool mem_doomed;		/* freed by mem_work once mreqs is 0 */
+	struct work_struct mem_work;	/* frees the memory (push.c) */
 	struct mig_unacked *fifo;	/* ring of MIG_WINDOW */
 	unsigned int head, tail;	/* fifo[head % W] .. fifo[tail % W] */
 	unsigned int ring_peak;		/* most entries ever used at once */

@@ -2,7 +2,8 @@
 # The push engine's memory (~17 MiB of vmalloc'd read and encode buffers,
 # a workqueue, a bio_set, a mempool) exists only while a push runs: it is
 # given back when the push is aborted (also with mirrored writes in
-# flight, also right after it started), fails or is handed off, kept
+# flight, also while one waits for a stalled origin, also right after it
+# started), fails or is handed off, kept
 # while a handoff is pending, and a push started again (after a grow too)
 # allocates it anew and still ends with identical volumes.
 . "$(dirname "$0")/../safety.sh"
@@ -26,7 +27,7 @@ settle() {
 figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
 listen() { on_dst dmsetup message "$1" 0 listen $DST_IP:"$2" "$KEY"; }
 
-tap_plan 19
+tap_plan 24
 fill_mixed "$src" "$SIZE"
 # --- abort, then grow ----------------------------------------------------------
 # A half-size source pushes to a half-size destination, is aborted, grows.
@@ -75,6 +76,31 @@ figures "after abort while mirroring"
 check "mirroring: memory given back" freed
 wait $FIO
 expect_eq "mirroring: every guest write completed (fio's exit status)" 0 $?
+
+# --- abort while the origin stalls ---------------------------------------------
+# A mirrored write sits in the suspended origin's queue: abort must not
+# wait for it (it held ctl_lock until the origin answered: every control
+# path hung), the memory goes when that write completes, and a push is
+# refused until then.
+push converge_below=1M
+wait_mode mt_src converged 240 >/dev/null
+dmsetup message mt_src 0 mirror
+wait_mode mt_src mirroring 30 >/dev/null
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+dmsetup suspend --noflush mt_slin
+dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=4 seek=33 oflag=direct status=none &
+DD=$!
+for _ in $(seq 300); do [ "$(status_field mt_src 11)" -ge 1 ] && break; sleep 0.1; done
+sleep 1
+check "stalled origin: abort returns at once" timeout 20 dmsetup message mt_src 0 abort
+expect_fail_msg "stalled origin: a new push is refused while its write waits" \
+	"still wait for the origin" push
+check "stalled origin: status still answers" timeout 20 "$MDM" status mt_src
+dmsetup resume mt_slin
+wait $DD
+expect_eq "stalled origin: the guest write completed once the origin answered" 0 $?
+check "stalled origin: then the memory is given back" settle
+figures "after abort with a stalled origin"
 
 # --- restart right after stop, status read meanwhile ---------------------------
 ( while :; do dmsetup status mt_src; "$MDM" status mt_src; done > /dev/null 2>&1 ) &
