@@ -10,7 +10,8 @@
 #   make bench         benchmarks against dm-linear and peers, in a guest
 #   make demo          the README's quick start on a throwaway guest
 #   make install       install module (for KVER) and tools
-#   make lint          checkpatch --strict and sparse on the kernel code
+#   make lint          checkpatch --strict and sparse on the kernel code; no
+#                      dependency cycles between the userspace objects
 #   make fuzz          build the libFuzzer targets and run each FUZZ_TIME s
 
 KVER	?= $(shell uname -r)
@@ -192,7 +193,8 @@ demo: deps
 	$(MAKE) modules tools tests
 	tests/demo.sh
 
-lint: $(BUILD)/checkpatch/checkpatch.pl
+lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ)
+	scripts/depcycles $(CLI_OBJ)
 	$(BUILD)/checkpatch/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
 		kmod/*.c kmod/*.h include/uapi/linux/*.h

@@ -22,24 +22,12 @@
 #include <unistd.h>
 
 #include "dmdev.h"
+#include "err.h"
 #include "nl.h"
 #include "show.h"
 #include "units.h"
 
 #define MDM_VERSION "0.1.0"
-
-const char *mdm_prog = "migrate-dm";
-
-void mdm_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", mdm_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* Options of every command; each command accepts a subset. */
 enum opt_id {
