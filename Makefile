@@ -10,7 +10,8 @@
 #   make bench         benchmarks against dm-linear and peers, in a guest
 #   make demo          the README's quick start on a throwaway guest
 #   make install       install module (for KVER) and tools
-#   make lint          checkpatch --strict and sparse on the kernel code
+#   make lint          checkpatch --strict and sparse on the kernel code; no
+#                      dependency cycles between the userspace objects
 #   make fuzz          build the libFuzzer targets and run each FUZZ_TIME s
 
 KVER	?= $(shell uname -r)
@@ -152,13 +153,17 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
 CLI_SRC := $(wildcard userspace/*.c)
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
+CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
 
 tools: $(BUILD)/migrate-dm
 
-$(BUILD)/migrate-dm: $(CLI_SRC) $(CLI_HDR)
+# One object per source file, so that scripts/depcycles can check them.
+$(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) -o $@ $(CLI_SRC) \
-		$(NL_LIBS) -ldevmapper -lm
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/migrate-dm: $(CLI_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) -ldevmapper -lm
 
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
@@ -188,7 +193,8 @@ demo: deps
 	$(MAKE) modules tools tests
 	tests/demo.sh
 
-lint: $(BUILD)/checkpatch/checkpatch.pl
+lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ)
+	scripts/depcycles $(CLI_OBJ)
 	$(BUILD)/checkpatch/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
 		kmod/*.c kmod/*.h include/uapi/linux/*.h

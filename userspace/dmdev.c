@@ -10,6 +10,7 @@
 #include <libdevmapper.h>
 
 #include "dmdev.h"
+#include "err.h"
 
 /* libdevmapper's own messages would repeat ours less clearly. */
 static void quiet_log(int level, const char *file, int line, int dm_errno,

@@ -52,7 +52,4 @@ struct mdm_status {
 	char last_error[128];
 };
 
-extern const char *mdm_prog;
-void mdm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif /* MIGRATE_DM_H */

@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 
+#include "err.h"
 #include "nl.h"
 
 #ifndef SOL_NETLINK

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The commands of migrate-dm: the options they take, parsed once by the
+ * dispatcher (migrate-dm.c), and their entry points, one file a group.
+ */
+#ifndef MIGRATE_DM_CMD_H
+#define MIGRATE_DM_CMD_H
+
+#include "mdm.h"
+
+/* Options of every command; each command accepts a subset. */
+enum opt_id {
+	O_JSON = 'j', O_HELP = 'h', O_TO = 256, O_LISTEN, O_KEY_FILE,
+	O_KEY_DESC, O_RATE, O_THROTTLE, O_MAX_ROUNDS, O_CONVERGE_BELOW,
+	O_MAX_BYTES, O_NO_WAIT, O_WAIT, O_INTERVAL, O_UNTIL, O_TIMEOUT,
+	O_COUNT, O_NO_RESUME, O_FORCE,
+};
+
+struct opts {
+	const char *dev_arg;
+	struct mdm_dev dev;
+	bool json, no_wait, no_resume, force;
+	const char *to, *listen, *key_file, *key_desc;
+	uint64_t rate, throttle, converge_below, max_bytes;
+	uint32_t max_rounds;
+	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
+	double wait_s, interval_s, timeout_s;
+	int until;			/* phase, or -1 */
+	long count;
+};
+
+#define GIVEN(o, id)	((o)->given & (1U << ((id) - O_TO)))
+
+/* Each returns an exit code (MDM_EXIT_*), having said why when not 0. */
+
+/* status.c: looking on */
+int cmd_status(struct opts *o);
+int cmd_watch(struct opts *o);
+int cmd_events(struct opts *o);
+
+/* push.c: starting either end of a migration */
+int cmd_push(struct opts *o);
+int cmd_receive(struct opts *o);
+
+/* control.c: steering a running push or receiver */
+int cmd_limit(struct opts *o);
+int cmd_pause(struct opts *o);
+int cmd_resume(struct opts *o);
+int cmd_abort(struct opts *o);
+
+/* handoff.c: ending a migration */
+int cmd_mirror(struct opts *o);
+int cmd_handoff(struct opts *o);
+
+#endif /* MIGRATE_DM_CMD_H */
