@@ -203,6 +203,8 @@ lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ)
 	$(MAKE) -C /lib/modules/$$v/build M=$(BUILD)/sparse C=2 \
 		CHECK="sparse -Wsparse-error" modules 2>&1 | tee $(BUILD)/sparse.log; \
 	! grep -E '(warning|error):' $(BUILD)/sparse.log
+	# The module's files depend one way (docs/architecture.rst).
+	scripts/depcycles $(BUILD)/sparse/kmod/*.o
 
 $(BUILD)/checkpatch/checkpatch.pl:
 	@mkdir -p $(BUILD)/checkpatch

@@ -15,7 +15,7 @@
 #include <linux/key.h>
 #include <linux/random.h>
 
-#include "dm-migrate.h"
+#include "auth.h"
 #include "transport.h"
 
 /*

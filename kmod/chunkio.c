@@ -11,6 +11,7 @@
 #include <linux/vmalloc.h>
 
 #include "dm-migrate.h"
+#include "chunkio.h"
 
 int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
 		void *buf, u32 len, blk_opf_t opf)

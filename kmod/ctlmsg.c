@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control messages of `dmsetup message` (docs/dm-migrate.rst): text in,
- * the same engine calls as the netlink family (netlink.c) out.
+ * The messages of `dmsetup message` (docs/dm-migrate.rst): text in, the
+ * same control verbs as the netlink family (netlink.c) out, and the
+ * bitmap messages, which work on the dirty bitmap directly.
  *
  *   push <addr:port> <hex_key> [option=value...]
  *   listen <addr:port> <hex_key>
  *   set option=value...
  *   pause | resume | mirror | handoff | abort [force]
+ *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
+ *   mark_dirty [<first>[-<last>]]     set all bits, or a range of chunks
+ *   dirty_ranges [<from> [<max>]]     list dirty chunks as ranges
  *
  * handoff returns once the handoff is decided (the mode is "handoff");
  * status shows "handed_off" when the peer confirmed.
@@ -16,7 +20,8 @@
  */
 #include <linux/nsproxy.h>
 
-#include "dm-migrate.h"
+#include "control.h"
+#include "frontend.h"
 
 /* <addr:port> <hex_key> [options]; @opts: whether options may follow. */
 static int parse_start(unsigned int argc, char **argv, bool opts,
@@ -43,8 +48,8 @@ static int parse_start(unsigned int argc, char **argv, bool opts,
 	return 0;
 }
 
-static int ctl_start(struct mig_dev *dev, bool push, unsigned int argc,
-		     char **argv, const char **why)
+static int ctl_start(struct mig_dev *dev, struct mig_cmd *cmd,
+		     unsigned int argc, char **argv, const char **why)
 {
 	struct mig_start *s;
 	int r;
@@ -52,80 +57,149 @@ static int ctl_start(struct mig_dev *dev, bool push, unsigned int argc,
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	r = parse_start(argc, argv, push, s, why);
+	r = parse_start(argc, argv, cmd->verb == MIG_V_PUSH, s, why);
+	cmd->start = s;
 	if (!r)
-		r = push ? mig_push_start(dev, s, why) : mig_recv_start(dev, s, why);
+		r = mig_control(dev, cmd, why);
 	kfree_sensitive(s);
 	return r;
 }
 
-static int ctl_set(struct mig_dev *dev, unsigned int argc, char **argv,
-		   const char **why)
-{
-	struct mig_limits lim = {};
+/* The control verbs' words; the bitmap messages are below. */
+static const char * const verb_words[MIG_V_NR] = {
+	[MIG_V_PUSH]	= "push",
+	[MIG_V_LISTEN]	= "listen",
+	[MIG_V_SET]	= "set",
+	[MIG_V_PAUSE]	= "pause",
+	[MIG_V_RESUME]	= "resume",
+	[MIG_V_MIRROR]	= "mirror",
+	[MIG_V_HANDOFF]	= "handoff",
+	[MIG_V_ABORT]	= "abort",
+};
 
-	if (!argc || mig_parse_limits(argc, argv, &lim)) {
-		*why = "usage: set <option>=<value>...";
-		return -EINVAL;
-	}
-	return mig_push_set_limits(dev, &lim, why);
-}
-
-/*
- * abort: stop the receiver (receiving, or answering its old source after
- * a handoff), or else the push; @force: even a pending handoff.
- */
-int mig_ctl_abort(struct mig_dev *dev, bool force, const char **why)
+/* A control verb; -ENOTTY when @argv[0] is none. */
+static int ctl_verb(struct mig_dev *dev, unsigned int argc, char **argv)
 {
-	if (dev->recv) {
-		mig_recv_stop(dev);
-		return 0;
-	}
-	return mig_push_abort(dev, force, why);
-}
-
-/* Returns -ENOTTY when @argv[0] is not a control message. */
-int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv)
-{
-	static const char * const noarg[] = {
-		"pause", "resume", "mirror", "handoff", "abort",
-	};
-	const char *cmd = argv[0], *why = NULL;
-	bool known = !strcasecmp(cmd, "push") || !strcasecmp(cmd, "listen") ||
-		     !strcasecmp(cmd, "set");
-	unsigned int i;
+	struct mig_cmd cmd = {};
+	const char *why = NULL;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(noarg); i++)
-		if (!strcasecmp(cmd, noarg[i]))
-			known = true;
-	if (!known)
+	for (cmd.verb = 0; cmd.verb < MIG_V_NR; cmd.verb++)
+		if (!strcasecmp(argv[0], verb_words[cmd.verb]))
+			break;
+	if (cmd.verb == MIG_V_NR)
 		return -ENOTTY;
-
-	mutex_lock(&dev->ctl_lock);
-	mig_dev_name(dev);
-	if (!strcasecmp(cmd, "push")) {
-		r = ctl_start(dev, true, argc - 1, argv + 1, &why);
-	} else if (!strcasecmp(cmd, "listen")) {
-		r = ctl_start(dev, false, argc - 1, argv + 1, &why);
-	} else if (!strcasecmp(cmd, "set")) {
-		r = ctl_set(dev, argc - 1, argv + 1, &why);
-	} else if (!strcasecmp(cmd, "abort") &&
-		   (argc == 1 || (argc == 2 && !strcasecmp(argv[1], "force")))) {
-		r = mig_ctl_abort(dev, argc == 2, &why);
-	} else if (argc != 1) {
-		why = "this message takes no arguments (abort: 'force' only)";
-		r = -EINVAL;
-	} else if (!strcasecmp(cmd, "mirror")) {
-		r = mig_push_mirror(dev, &why);
-	} else if (!strcasecmp(cmd, "handoff")) {
-		r = mig_push_handoff(dev, &why);
-	} else {
-		r = mig_push_pause(dev, !strcasecmp(cmd, "pause"), &why);
+	switch (cmd.verb) {
+	case MIG_V_PUSH:
+	case MIG_V_LISTEN:
+		r = ctl_start(dev, &cmd, argc - 1, argv + 1, &why);
+		break;
+	case MIG_V_SET:
+		if (argc < 2 || mig_parse_limits(argc - 1, argv + 1, &cmd.lim)) {
+			why = "usage: set <option>=<value>...";
+			r = -EINVAL;
+			break;
+		}
+		r = mig_control(dev, &cmd, &why);
+		break;
+	case MIG_V_ABORT:
+		cmd.force = argc == 2 && !strcasecmp(argv[1], "force");
+		fallthrough;
+	default:
+		if (argc != 1 && !cmd.force) {
+			why = "this message takes no arguments (abort: 'force' only)";
+			r = -EINVAL;
+			break;
+		}
+		r = mig_control(dev, &cmd, &why);
 	}
-	mutex_unlock(&dev->ctl_lock);
-
 	if (r && why)
-		DMERR("%s: %s refused: %s", mig_name(dev), cmd, why);
+		DMERR("%s: %s refused: %s", mig_name(dev), argv[0], why);
+	return r;
+}
+
+/* A control verb, or else a bitmap message. */
+int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv,
+		    char *result, unsigned int maxlen)
+{
+	const char *name = mig_name(dev);
+	u64 first, last, from = 0, next;
+	unsigned int max = UINT_MAX;
+	bool set;
+	int r = 0;
+
+	if (!argc) {
+		DMERR("%s: empty message", name);
+		return -EINVAL;
+	}
+
+	r = ctl_verb(dev, argc, argv);
+	if (r != -ENOTTY)
+		return r;
+	r = 0;
+
+	/* ctl_lock: no push starts between a check and a clear below. */
+	mutex_lock(&dev->ctl_lock);
+	mutex_lock(&dev->lock);
+	if (!strcasecmp(argv[0], "dirty_ranges")) {
+		if (argc > 3 || (argc > 1 && kstrtoull(argv[1], 10, &from)) ||
+		    (argc > 2 && (kstrtouint(argv[2], 10, &max) || !max))) {
+			DMERR("%s: usage: dirty_ranges [<from_chunk> [<max_ranges>]]",
+			      name);
+			r = -EINVAL;
+			goto out;
+		}
+		next = mig_bitmap_format_ranges(dev->bm, from, max, result,
+						maxlen);
+		/*
+		 * A truncated list ends with " next=<chunk>"; the caller
+		 * continues from there.  If even that does not fit, dm reports
+		 * the buffer full and libdevmapper retries with a larger one.
+		 */
+		if (next < dev->bm->nbits) {
+			unsigned int sz = strlen(result);
+
+			DMEMIT(" next=%llu", (unsigned long long)next);
+		}
+		r = 1;
+		goto out;
+	}
+
+	if (!strcasecmp(argv[0], "clear_dirty")) {
+		set = false;
+	} else if (!strcasecmp(argv[0], "mark_dirty")) {
+		set = true;
+	} else {
+		DMERR("%s: unrecognised message '%s'", name, argv[0]);
+		r = -EINVAL;
+		goto out;
+	}
+
+	if (argc > 2) {
+		DMERR("%s: usage: %s [<first_chunk>[-<last_chunk>]]", name, argv[0]);
+		r = -EINVAL;
+		goto out;
+	}
+	first = 0;
+	last = dev->bm->nbits - 1;
+	if (argc == 2 && mig_parse_chunk_range(argv[1], dev->bm->nbits, &first, &last)) {
+		DMERR("%s: invalid chunk range '%s' (device has %llu chunks)",
+		      name, argv[1], (unsigned long long)dev->bm->nbits);
+		r = -EINVAL;
+		goto out;
+	}
+	if (set) {
+		mig_bitmap_set_range(dev->bm, first, last);
+		goto out;
+	}
+	if (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING) {
+		DMERR("%s: clear_dirty refused while migrating: it would lose data", name);
+		r = -EBUSY;
+	} else {
+		mig_bitmap_clear_range(dev->bm, first, last);
+	}
+out:
+	mutex_unlock(&dev->lock);
+	mutex_unlock(&dev->ctl_lock);
 	return r;
 }

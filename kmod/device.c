@@ -4,10 +4,10 @@
  * table reloads.
  */
 #include <linux/kernel.h>
-#include <linux/kthread.h>
 #include <linux/slab.h>
 
-#include "dm-migrate.h"
+#include "control.h"
+#include "device.h"
 
 /* Protects mig_devs and every mig_dev's list linkage. */
 static DEFINE_MUTEX(mig_devs_lock);
@@ -53,7 +53,7 @@ static struct mig_dev *mig_dev_find(struct mapped_device *md, sector_t begin)
  * constructor allocates the grown bitmap; preresume installs it).
  */
 struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
-			    unsigned int chunk_shift, char **error)
+			    unsigned int chunk_shift, bool receive, char **error)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct mig_dev *dev;
@@ -104,7 +104,8 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 	dev->origin = origin;
 	dev->chunk_shift = chunk_shift;
 	dev->sectors = ti->len;
-	dev->mode = DM_MIGRATE_MODE_TRACKING;
+	/* A new device created to receive starts in receive mode. */
+	dev->mode = receive ? DM_MIGRATE_MODE_RECEIVING : DM_MIGRATE_MODE_TRACKING;
 	list_add(&dev->list, &mig_devs);
 out:
 	mutex_unlock(&mig_devs_lock);
@@ -133,15 +134,7 @@ void mig_dev_put(struct mig_dev *dev)
 	list_del(&dev->list);
 	mutex_unlock(&mig_devs_lock);
 
-	/* Stop the engines while the origin is still held. */
-	mutex_lock(&dev->ctl_lock);
-	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
-		DMCRIT("%s: table of a pending handoff replaced: the peer may own the volume",
-		       mig_name(dev));
-	mig_push_destroy(dev);
-	mig_recv_stop(dev);
-	dev->dead = true;
-	mutex_unlock(&dev->ctl_lock);
+	mig_ctl_teardown(dev);
 	kref_put(&dev->kref, mig_dev_free);
 }
 
@@ -184,121 +177,4 @@ struct mig_dev *mig_dev_nth(unsigned long idx)
 void mig_dev_release(struct mig_dev *dev)
 {
 	kref_put(&dev->kref, mig_dev_free);
-}
-
-static void mig_mode_changed(struct mig_dev *dev, enum dm_migrate_mode mode);
-
-void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode)
-{
-	if (READ_ONCE(dev->mode) == mode)
-		return;
-	WRITE_ONCE(dev->mode, mode);
-	mig_mode_changed(dev, mode);
-}
-
-/*
- * Move to @to only from a mode in the mask @from (BIT(mode)s), atomically:
- * the engine thread and the control path both move modes, and neither may
- * undo what the other decided (a handoff, a stop).  False if not moved.
- */
-bool mig_move_mode(struct mig_dev *dev, unsigned int from,
-		   enum dm_migrate_mode to)
-{
-	enum dm_migrate_mode old = READ_ONCE(dev->mode);
-
-	do {
-		if (!(from & BIT(old)))
-			return false;
-	} while (!try_cmpxchg(&dev->mode, &old, to));
-	if (old != to)
-		mig_mode_changed(dev, to);
-	return true;
-}
-
-static void mig_mode_changed(struct mig_dev *dev, enum dm_migrate_mode mode)
-{
-	mig_dev_event(dev);
-	mig_nl_event(dev, DM_MIGRATE_EV_PHASE, 0);
-	if (mode == DM_MIGRATE_MODE_CONVERGED)
-		mig_nl_event(dev, DM_MIGRATE_EV_CONVERGED, 0);
-	else if (mode == DM_MIGRATE_MODE_HANDED_OFF)
-		mig_nl_event(dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
-}
-
-/* Raise a dm event (dmsetup wait, uevent) on the live table. */
-void mig_dev_event(struct mig_dev *dev)
-{
-	mutex_lock(&dev->ti_lock);
-	if (dev->ti)
-		dm_table_event(dev->ti->table);
-	mutex_unlock(&dev->ti_lock);
-}
-
-void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...)
-{
-	char text[sizeof(dev->last_error)];
-	va_list args;
-	bool same;
-
-	va_start(args, fmt);
-	vscnprintf(text, sizeof(text), fmt, args);
-	va_end(args);
-	spin_lock(&dev->err_lock);
-	same = dev->last_errno == err && !strcmp(dev->last_error, text);
-	strscpy(dev->last_error, text, sizeof(dev->last_error));
-	dev->last_errno = err;
-	spin_unlock(&dev->err_lock);
-	/* A reconnect loop repeats its error: one event per change. */
-	if (!same)
-		mig_nl_event(dev, DM_MIGRATE_EV_ERROR, err);
-}
-
-void mig_clear_error(struct mig_dev *dev)
-{
-	spin_lock(&dev->err_lock);
-	dev->last_error[0] = '\0';
-	dev->last_errno = 0;
-	spin_unlock(&dev->err_lock);
-}
-
-/* Events of @dev go to @net's listeners from now on. */
-void mig_dev_set_net(struct mig_dev *dev, struct net *net)
-{
-	struct net *old;
-
-	get_net(net);
-	spin_lock(&dev->err_lock);
-	old = dev->ev_net;
-	dev->ev_net = net;
-	spin_unlock(&dev->err_lock);
-	if (old)
-		put_net(old);
-}
-
-/*
- * Refresh the name used in log lines: the name the operator gave the
- * device (dmsetup rename changes it).  Process context only (takes dm's
- * name hash lock); the I/O path only reads dev->name.
- */
-void mig_dev_name(struct mig_dev *dev)
-{
-	char name[DM_NAME_LEN];
-
-	if (dm_copy_name_and_uuid(dev->md, name, NULL))
-		strscpy(name, dm_device_name(dev->md), sizeof(name));
-	strscpy(dev->name, name, sizeof(dev->name));
-}
-
-/*
- * For a kthread whose work is over but whose owner will kthread_stop() it
- * (the owner holds the only reference): sleep until then.
- */
-void mig_wait_for_stop(void)
-{
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
 }

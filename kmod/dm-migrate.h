@@ -50,6 +50,7 @@ struct mig_stats {
 	atomic64_t dirtied;		/* chunks guest writes made dirty */
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
+	atomic_t round;			/* source: the pre-copy round */
 };
 
 /* What starts an engine: push to @addr, or listen on it. */
@@ -141,6 +142,30 @@ struct mig_io {
 	bool tracked;
 };
 
+enum mig_engine { MIG_ENGINE_NONE, MIG_ENGINE_PUSH, MIG_ENGINE_RECV };
+
+/*
+ * What status shows of a device, for both front-ends: filled by
+ * mig_ctl_snapshot() (control.c) and the engines' snapshot functions.
+ * The counters of struct mig_stats are read from the device directly.
+ */
+struct mig_status {
+	enum dm_migrate_mode mode;
+	u64 dirty, total;		/* chunks */
+	enum mig_engine engine;		/* push: a thread exists */
+	bool connected;
+	bool failed;			/* push: the thread gave up */
+	bool paused;			/* push: running and paused */
+	bool owner;			/* receiver: it took the volume over */
+	unsigned int round;		/* push */
+	unsigned int window_peak;	/* push: its ring's peak occupancy */
+	unsigned int ack_timeouts;	/* push: connections dropped for it */
+	u64 converge_bytes;		/* push */
+	char peer[64];			/* push's peer, or listened on */
+	char source[64];		/* receiver: the source served last, or "-" */
+	char last_error[96];
+};
+
 /* The device's dm name, for log lines (refreshed by mig_dev_name()). */
 static inline const char *mig_name(struct mig_dev *dev)
 {
@@ -157,6 +182,7 @@ static inline void mig_stats_reset(struct mig_stats *st)
 	atomic64_set(&st->dirtied, 0);
 	atomic_set(&st->connections, 0);
 	atomic_set(&st->protocol_errors, 0);
+	atomic_set(&st->round, 0);
 }
 
 static inline enum dm_migrate_mode mig_mode(struct mig_dev *dev)
@@ -170,125 +196,9 @@ static inline bool mig_mode_precopy(enum dm_migrate_mode mode)
 	       mode == DM_MIGRATE_MODE_CONVERGED;
 }
 
-void mig_set_mode(struct mig_dev *dev, enum dm_migrate_mode mode);
-bool mig_move_mode(struct mig_dev *dev, unsigned int from,
-		   enum dm_migrate_mode to);
-/* Record an error for status and send an ERROR event; @err < 0. */
-void mig_set_error(struct mig_dev *dev, int err, const char *fmt, ...) __printf(3, 4);
-void mig_clear_error(struct mig_dev *dev);
-void mig_dev_set_net(struct mig_dev *dev, struct net *net);
-extern const char * const mig_mode_names[];
-extern struct workqueue_struct *mig_io_wq;
-
-/* chunkio.c */
-int mig_bdev_rw(struct block_device *bdev, struct bio_set *bs, sector_t sector,
-		void *buf, u32 len, blk_opf_t opf);
-
-/* auth.c: the handshake (wire protocol v3). */
-struct mig_session {
-	u8 id[DM_MIGRATE_SESSION_LEN];	/* random, chosen at push start */
-	u64 generation;			/* connection number, from 1 */
-};
-
-/*
- * Source side: authenticate, name @s, and learn the destination's
- * verdict (enum dm_migrate_verdict) and the connection's stream key
- * (a DM_MIGRATE_MAC_LEN-byte buffer; the caller wipes it).  0 or a negative
- * errno with a sentence in @err: -EACCES wrong key, -EINVAL geometry,
- * -ETIMEDOUT silent peer, -EPERM the peer owns the volume of another
- * session.
- */
-int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
-			 const struct mig_key *key, const struct mig_session *s,
-			 u32 *verdict, u8 *stream_key, char *err, size_t errlen);
-
-/*
- * Destination side: once the source proved the key, @decide gets the
- * session it names and returns the verdict to send, or a negative errno
- * to refuse it (with the ERROR code to send in *@code).  Returns the
- * verdict sent (and the stream key, as above), or a negative errno.
- */
-typedef int (*mig_decide_fn)(void *arg, const struct mig_session *s, u32 *code);
-int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
-		       const struct mig_key *key, mig_decide_fn decide,
-		       void *arg, u8 *stream_key, char *err, size_t errlen);
-
-/*
- * auth.c: keys.  mig_key_from_keyring() reads a "logon:DESC" or
- * "user:DESC" key of the calling process's keyrings.
- */
-int mig_key_from_keyring(const char *desc, struct mig_key *key,
-			 const char **why);
-
-/*
- * Control of the engines: called with ctl_lock held, by the dm message
- * path (ctlmsg.c) and by netlink (netlink.c).  On refusal they return an
- * error and point @why at a sentence saying why, for the log line or the
- * netlink extended ack.
- */
-/* push.c: the source engine */
-int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why);
-int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
-			const char **why);
-int mig_push_pause(struct mig_dev *dev, bool pause, const char **why);
-int mig_push_abort(struct mig_dev *dev, bool force, const char **why);
-int mig_push_mirror(struct mig_dev *dev, const char **why);
-int mig_push_handoff(struct mig_dev *dev, const char **why);
-int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io);
-void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
-		     unsigned int *sz);
-void mig_push_destroy(struct mig_dev *dev);
-bool mig_push_running(struct mig_dev *dev);
-bool mig_push_connected(struct mig_dev *dev);
-bool mig_push_paused(struct mig_dev *dev);
-unsigned int mig_push_round(struct mig_dev *dev);
-u64 mig_push_converge_bytes(struct mig_dev *dev);
-const char *mig_push_peer(struct mig_dev *dev);
-unsigned int mig_push_window_peak(struct mig_dev *dev);
-unsigned int mig_push_ack_timeouts(struct mig_dev *dev);
-
-/* receive.c: the destination engine */
-int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why);
-void mig_recv_stop(struct mig_dev *dev);
-void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
-		     unsigned int *sz);
-bool mig_recv_connected(struct mig_dev *dev);
-bool mig_recv_owner(struct mig_dev *dev);
-const char *mig_recv_addr(struct mig_dev *dev);
-void mig_recv_source(struct mig_dev *dev, char *buf, size_t len);
-
-/* ctlmsg.c: the control messages of `dmsetup message` */
-int mig_ctl_message(struct mig_dev *dev, unsigned int argc, char **argv);
-int mig_ctl_abort(struct mig_dev *dev, bool force, const char **why);
-
-/* netlink.c: the generic netlink family and its events */
-int mig_netlink_register(void);
-void mig_netlink_unregister(void);
-void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err);
-
-void mig_dev_event(struct mig_dev *dev);
-
-/* device.c */
-struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
-			    unsigned int chunk_shift, char **error);
-void mig_dev_put(struct mig_dev *dev);
-struct mig_dev *mig_dev_lookup(struct mapped_device *md);
-struct mig_dev *mig_dev_nth(unsigned long idx);
-void mig_dev_release(struct mig_dev *dev);
-void mig_dev_name(struct mig_dev *dev);
-void mig_wait_for_stop(void);
-struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
-void mig_bitmap_free(struct mig_bitmap *bm);
-
 static inline u64 mig_chunks(sector_t sectors, unsigned int chunk_shift)
 {
 	return DIV_ROUND_UP_SECTOR_T(sectors, 1ULL << chunk_shift);
 }
-
-/* target.c */
-int mig_target_register(void);
-void mig_target_unregister(void);
 
 #endif /* DM_MIGRATE_H */

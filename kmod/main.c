@@ -4,20 +4,17 @@
  * share no storage.  Module entry points.
  */
 #include <linux/module.h>
-#include <linux/workqueue.h>
 
-#include "dm-migrate.h"
-
-/* Submits the writes the guest write throttle held back (throttle.c). */
-struct workqueue_struct *mig_io_wq;
+#include "frontend.h"
+#include "throttle.h"
 
 static int __init dm_migrate_init(void)
 {
 	int r;
 
-	mig_io_wq = alloc_workqueue("dm-migrate-io", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!mig_io_wq)
-		return -ENOMEM;
+	r = mig_throttle_module_init();
+	if (r)
+		return r;
 	r = mig_netlink_register();
 	if (r) {
 		DMERR("cannot register the generic netlink family: %d", r);
@@ -32,7 +29,7 @@ static int __init dm_migrate_init(void)
 fail_nl:
 	mig_netlink_unregister();
 fail_wq:
-	destroy_workqueue(mig_io_wq);
+	mig_throttle_module_exit();
 	return r;
 }
 
@@ -40,7 +37,7 @@ static void __exit dm_migrate_exit(void)
 {
 	mig_target_unregister();
 	mig_netlink_unregister();
-	destroy_workqueue(mig_io_wq);
+	mig_throttle_module_exit();
 }
 
 module_init(dm_migrate_init);

@@ -17,11 +17,27 @@
  * flushed is durable on both sides.
  */
 #include <linux/blkdev.h>
-#include <linux/crc32c.h>
-#include <linux/highmem.h>
 #include <linux/sizes.h>
 
 #include "push.h"
+
+/* A mirrored write is done with the engine memory (push.c, "Memory"). */
+static void mreq_end(struct mig_push *push)
+{
+	unsigned long flags;
+
+	/*
+	 * Woken under the lock: the waiter, which may free @push, sees zero
+	 * only after we let go of it.
+	 */
+	spin_lock_irqsave(&push->lock, flags);
+	if (!--push->mreqs) {
+		if (push->mem_doomed)
+			queue_work(system_wq, &push->mem_work);
+		wake_up(&push->wait);
+	}
+	spin_unlock_irqrestore(&push->lock, flags);
+}
 
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 {
@@ -48,7 +64,7 @@ void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 	 * then end: ending the bio may let the device (and push) go.
 	 */
 	mempool_free(mreq, push->mreq_pool);
-	mig_push_mreq_end(push);
+	mreq_end(push);
 	bio_endio(bio);
 }
 
@@ -123,7 +139,7 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 
 	mreq = mempool_alloc(push->mreq_pool, GFP_NOWAIT | __GFP_NOWARN);
 	if (!mreq) {
-		mig_push_mreq_end(push);
+		mreq_end(push);
 		return DM_MAPIO_REMAPPED;
 	}
 	memset(mreq, 0, sizeof(*mreq));
@@ -166,7 +182,7 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 
 fallback:
 	mempool_free(mreq, push->mreq_pool);
-	mig_push_mreq_end(push);
+	mreq_end(push);
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -174,87 +190,4 @@ unsigned int mig_mreq_pieces(struct mig_push *push, struct mig_mreq *mreq)
 {
 	return mreq->len ? DIV_ROUND_UP(mreq->len,
 					mig_geom_chunk_bytes(&push->geom)) : 1;
-}
-
-/* CRC32C (the protocol's: seed ~0, no final inversion) of @bio's data. */
-static u32 crc32c_bio(struct bio *bio, struct bvec_iter iter)
-{
-	struct bvec_iter it;
-	struct bio_vec bv;
-	u32 crc = ~0U;
-
-	__bio_for_each_segment(bv, bio, it, iter) {
-		void *p = bvec_kmap_local(&bv);
-
-		crc = crc32c(crc, p, bv.bv_len);
-		kunmap_local(p);
-	}
-	return crc;
-}
-
-/*
- * Send a mirrored write (in chunk-sized pieces) or flush (thread).  Every
- * piece has its ring entry before the first is sent, the request on the
- * last: if the link drops after any piece, push_disconnect() finds the
- * request in the ring and completes it, its chunks dirty.  The caller
- * checked that the ring has room for mig_mreq_pieces().
- */
-int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq)
-{
-	u32 max = mig_geom_chunk_bytes(&push->geom);
-	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
-	struct bvec_iter iter = mreq->iter;
-	unsigned int pieces = mig_mreq_pieces(push, mreq);
-	u64 seq;
-	int r;
-
-	/*
-	 * Our own reference while we read the bio's pages: once the last
-	 * piece is in the ring, its ACK (or a disconnect) may drop the peer's
-	 * reference before we are done with the earlier pieces' data.
-	 */
-	atomic_inc(&mreq->pending);
-	seq = mig_push_ring_add(push, pieces,
-				pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
-				mreq->len,
-				&last);
-	if (!seq) {
-		mig_mreq_put(mreq, false);
-		r = -EOVERFLOW;
-		goto out;
-	}
-	if (!mreq->len) {
-		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_FLUSH,
-				  seq, NULL, 0, NULL, 0);
-		goto out;
-	}
-	r = 0;
-	while (iter.bi_size) {
-		struct bvec_iter piece = iter;
-		u32 n = min(iter.bi_size, max);
-		struct dm_migrate_write w = {
-			.sector = cpu_to_be64(mreq->sector +
-					      ((mreq->len - iter.bi_size) >> 9)),
-			.data_len = cpu_to_be32(n),
-			.flags = cpu_to_be32(mreq->flags),
-		};
-
-		piece.bi_size = n;
-		w.crc32c = cpu_to_be32(crc32c_bio(mreq->bio, piece));
-		/* The flush before the write: with the first piece only. */
-		if (iter.bi_size != mreq->len)
-			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
-		r = mig_seal_send_bio(push->seal, push->sock,
-				      DM_MIGRATE_MSG_WRITE, seq++, &w, sizeof(w),
-				      mreq->bio, piece);
-		if (r)
-			break;
-		atomic64_add(mig_sealed_len(sizeof(w) + n),
-			     &push->dev->stats.bytes_wire);
-		bio_advance_iter(mreq->bio, &iter, n);
-	}
-out:
-	/* Neutral: whoever completes the peer's part marks what is missing. */
-	mig_mreq_put(mreq, true);
-	return r;
 }

@@ -16,7 +16,11 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 
-#include "dm-migrate.h"
+#include "auth.h"
+#include "control.h"
+#include "device.h"
+#include "frontend.h"
+#include "state.h"
 
 static struct genl_family mig_nl_family;
 
@@ -79,19 +83,6 @@ static int nl_find(struct sk_buff *skb, struct genl_info *info, bool admin,
 		NL_SET_ERR_MSG(extack, "the device has no migrate target");
 		return -ENXIO;
 	}
-	return 0;
-}
-
-/* Take the device's ctl_lock, unless its last migrate table is gone. */
-static int nl_lock(struct mig_dev *dev, const char **why)
-{
-	mutex_lock(&dev->ctl_lock);
-	if (dev->dead) {
-		mutex_unlock(&dev->ctl_lock);
-		*why = "the device's migrate table is gone";
-		return -ENODEV;
-	}
-	mig_dev_name(dev);
 	return 0;
 }
 
@@ -195,12 +186,13 @@ static int nl_start(struct sk_buff *skb, struct genl_info *info)
 		why = "limits apply to a push, not to a receiver";
 		r = -EINVAL;
 	}
-	if (!r)
-		r = nl_lock(req.dev, &why);
 	if (!r) {
-		r = push ? mig_push_start(req.dev, s, &why) :
-		    mig_recv_start(req.dev, s, &why);
-		mutex_unlock(&req.dev->ctl_lock);
+		struct mig_cmd cmd = {
+			.verb = push ? MIG_V_PUSH : MIG_V_LISTEN,
+			.start = s,
+		};
+
+		r = mig_control(req.dev, &cmd, &why);
 	}
 	kfree_sensitive(s);
 out:
@@ -209,51 +201,40 @@ out:
 	return r;
 }
 
+/* The control verb of each command but GET and the two starts. */
+static const u8 nl_verbs[__DM_MIGRATE_CMD_MAX] = {
+	[DM_MIGRATE_CMD_SET_LIMITS]	= MIG_V_SET,
+	[DM_MIGRATE_CMD_PAUSE]		= MIG_V_PAUSE,
+	[DM_MIGRATE_CMD_RESUME]		= MIG_V_RESUME,
+	[DM_MIGRATE_CMD_MIRROR]		= MIG_V_MIRROR,
+	[DM_MIGRATE_CMD_HANDOFF]	= MIG_V_HANDOFF,
+	[DM_MIGRATE_CMD_ABORT]		= MIG_V_ABORT,
+};
+
 /* SET_LIMITS, PAUSE, RESUME, MIRROR, HANDOFF, ABORT. */
 static int nl_control(struct sk_buff *skb, struct genl_info *info)
 {
-	u8 cmd = info->genlhdr->cmd;
-	struct mig_limits lim = {};
+	struct mig_cmd cmd = { .verb = nl_verbs[info->genlhdr->cmd] };
 	const char *why = NULL;
-	struct mig_dev *dev;
 	struct nl_req req;
 	int r;
 
+	/* Only the commands of nl_verbs come here (mig_nl_ops). */
+	if (WARN_ON_ONCE(cmd.verb == MIG_V_PUSH))
+		return -EOPNOTSUPP;
 	r = nl_find(skb, info, true, &req);
 	if (r)
 		return r;
-	dev = req.dev;
-	if (cmd == DM_MIGRATE_CMD_SET_LIMITS) {
-		nl_limits(info, &lim);
-		if (!lim.given) {
+	if (cmd.verb == MIG_V_SET) {
+		nl_limits(info, &cmd.lim);
+		if (!cmd.lim.given) {
 			why = "no limit given";
 			r = -EINVAL;
 			goto out;
 		}
 	}
-
-	r = nl_lock(dev, &why);
-	if (r)
-		goto out;
-	switch (cmd) {
-	case DM_MIGRATE_CMD_SET_LIMITS:
-		r = mig_push_set_limits(dev, &lim, &why);
-		break;
-	case DM_MIGRATE_CMD_PAUSE:
-	case DM_MIGRATE_CMD_RESUME:
-		r = mig_push_pause(dev, cmd == DM_MIGRATE_CMD_PAUSE, &why);
-		break;
-	case DM_MIGRATE_CMD_MIRROR:
-		r = mig_push_mirror(dev, &why);
-		break;
-	case DM_MIGRATE_CMD_HANDOFF:
-		r = mig_push_handoff(dev, &why);
-		break;
-	default:
-		r = mig_ctl_abort(dev, nla_get_flag(info->attrs[DM_MIGRATE_A_FORCE]),
-				  &why);
-	}
-	mutex_unlock(&dev->ctl_lock);
+	cmd.force = nla_get_flag(info->attrs[DM_MIGRATE_A_FORCE]);
+	r = mig_control(req.dev, &cmd, &why);
 out:
 	nl_fail(info, r, why);
 	nl_put(&req);
@@ -293,47 +274,45 @@ static int put_u64(struct sk_buff *skb, int attr, u64 v)
 
 /* Engine-side status: role, connection, peer, rates and estimate. */
 static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
-		       enum dm_migrate_mode mode, u64 dirty)
+		       const struct mig_status *ss)
 {
 	u64 chunk = 512ULL << dev->chunk_shift, eta;
 	u8 role = DM_MIGRATE_ROLE_NONE, conn = DM_MIGRATE_CONN_NONE;
+	bool handed_off = ss->mode == DM_MIGRATE_MODE_HANDED_OFF;
 	const char *peer = NULL;
 	struct nl_rates rates;
 
-	if (dev->recv) {
-		char source[64];
-
+	if (ss->engine == MIG_ENGINE_RECV) {
 		role = DM_MIGRATE_ROLE_DEST;
-		peer = mig_recv_addr(dev);
-		conn = mode != DM_MIGRATE_MODE_RECEIVING ? DM_MIGRATE_CONN_CLOSED :
-		       mig_recv_connected(dev) ? DM_MIGRATE_CONN_CONNECTED :
+		peer = ss->peer;
+		conn = ss->mode != DM_MIGRATE_MODE_RECEIVING ? DM_MIGRATE_CONN_CLOSED :
+		       ss->connected ? DM_MIGRATE_CONN_CONNECTED :
 		       DM_MIGRATE_CONN_LISTENING;
-		mig_recv_source(dev, source, sizeof(source));
-		if (strcmp(source, "-") &&
-		    nla_put_string(skb, DM_MIGRATE_A_SOURCE_ADDR, source))
+		if (strcmp(ss->source, "-") &&
+		    nla_put_string(skb, DM_MIGRATE_A_SOURCE_ADDR, ss->source))
 			return -EMSGSIZE;
-	} else if (mig_push_running(dev) || mode == DM_MIGRATE_MODE_HANDED_OFF) {
+	} else if ((ss->engine == MIG_ENGINE_PUSH && !ss->failed) || handed_off) {
 		role = DM_MIGRATE_ROLE_SOURCE;
-		peer = mig_push_peer(dev);
-		conn = mode == DM_MIGRATE_MODE_HANDED_OFF ? DM_MIGRATE_CONN_CLOSED :
-		       mig_push_connected(dev) ? DM_MIGRATE_CONN_CONNECTED :
+		peer = ss->peer[0] ? ss->peer : NULL;
+		conn = handed_off ? DM_MIGRATE_CONN_CLOSED :
+		       ss->connected ? DM_MIGRATE_CONN_CONNECTED :
 		       DM_MIGRATE_CONN_CONNECTING;
 	}
 	sample_rates(dev, &rates);
 	if (nla_put_u8(skb, DM_MIGRATE_A_ROLE, role) ||
 	    nla_put_u8(skb, DM_MIGRATE_A_CONN_STATE, conn) ||
 	    (peer && nla_put_string(skb, DM_MIGRATE_A_PEER, peer)) ||
-	    (mig_push_paused(dev) && nla_put_flag(skb, DM_MIGRATE_A_PAUSED)) ||
+	    (ss->paused && nla_put_flag(skb, DM_MIGRATE_A_PAUSED)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_ROUND,
-			role == DM_MIGRATE_ROLE_SOURCE ? mig_push_round(dev) : 0) ||
+			role == DM_MIGRATE_ROLE_SOURCE ? ss->round : 0) ||
 	    put_u64(skb, DM_MIGRATE_A_NET_RATE, rates.net) ||
 	    put_u64(skb, DM_MIGRATE_A_SEND_RATE, rates.send) ||
 	    put_u64(skb, DM_MIGRATE_A_DIRTY_RATE, rates.dirty))
 		return -EMSGSIZE;
 	if (role != DM_MIGRATE_ROLE_SOURCE)
 		return 0;
-	eta = mig_mode_precopy(mode) && mode != DM_MIGRATE_MODE_CONVERGED ?
-	      mig_eta_ms(dirty * chunk, mig_push_converge_bytes(dev),
+	eta = mig_mode_precopy(ss->mode) && ss->mode != DM_MIGRATE_MODE_CONVERGED ?
+	      mig_eta_ms(ss->dirty * chunk, ss->converge_bytes,
 			 rates.send, rates.dirty) : 0;
 	if (eta != MIG_ETA_UNKNOWN && put_u64(skb, DM_MIGRATE_A_ETA_MS, eta))
 		return -EMSGSIZE;
@@ -346,10 +325,8 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	struct mig_stats *st = &dev->stats;
 	u64 read = atomic64_read(&st->bytes_read);
 	u64 wire = atomic64_read(&st->bytes_wire);
-	char name[DM_NAME_LEN], err[sizeof(dev->last_error)];
-	enum dm_migrate_mode mode;
-	u64 dirty, total;
-	u32 peak, timeouts;
+	char name[DM_NAME_LEN];
+	struct mig_status ss;
 	void *hdr;
 	int r;
 
@@ -360,26 +337,16 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	if (!hdr)
 		return -EMSGSIZE;
 
-	mutex_lock(&dev->lock);
-	mode = mig_mode(dev);
-	dirty = mig_bitmap_dirty(dev->bm);
-	total = dev->bm->nbits;
-	r = fill_engine(skb, dev, mode, dirty);
-	/* dev->push goes away with the last table, under dev->lock. */
-	peak = mig_push_window_peak(dev);
-	timeouts = mig_push_ack_timeouts(dev);
-	mutex_unlock(&dev->lock);
-	spin_lock(&dev->err_lock);
-	strscpy(err, dev->last_error, sizeof(err));
-	spin_unlock(&dev->err_lock);
+	mig_ctl_snapshot(dev, &ss);
+	r = fill_engine(skb, dev, &ss);
 	if (r ||
 	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, name) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MINOR, MINOR(dev->devt)) ||
-	    nla_put_u8(skb, DM_MIGRATE_A_PHASE, mode) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_PHASE, ss.mode) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_CHUNK_BYTES, 512U << dev->chunk_shift) ||
-	    put_u64(skb, DM_MIGRATE_A_CHUNKS_TOTAL, total) ||
-	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, dirty) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_TOTAL, ss.total) ||
+	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, ss.dirty) ||
 	    put_u64(skb, DM_MIGRATE_A_BYTES_READ, read) ||
 	    put_u64(skb, DM_MIGRATE_A_BYTES_WIRE, wire) ||
 	    put_u64(skb, DM_MIGRATE_A_CHUNKS_SENT, atomic64_read(&st->chunks)) ||
@@ -390,9 +357,10 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	    nla_put_u32(skb, DM_MIGRATE_A_CONNECTIONS, atomic_read(&st->connections)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_PROTOCOL_ERRORS,
 			atomic_read(&st->protocol_errors)) ||
-	    nla_put_u32(skb, DM_MIGRATE_A_WINDOW_PEAK, peak) ||
-	    nla_put_u32(skb, DM_MIGRATE_A_ACK_TIMEOUTS, timeouts) ||
-	    (err[0] && nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, err))) {
+	    nla_put_u32(skb, DM_MIGRATE_A_WINDOW_PEAK, ss.window_peak) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ACK_TIMEOUTS, ss.ack_timeouts) ||
+	    (ss.last_error[0] &&
+	     nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, ss.last_error))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -462,7 +430,7 @@ static int nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
  * while an engine runs, and events come from running engines or from
  * control paths that hold ctl_lock.
  */
-void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
+static void nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
 {
 	char text[sizeof(dev->last_error)];
 	struct sk_buff *skb;
@@ -485,7 +453,7 @@ void mig_nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MINOR, MINOR(dev->devt)) ||
 	    nla_put_u8(skb, DM_MIGRATE_A_PHASE, mig_mode(dev)) ||
-	    nla_put_u32(skb, DM_MIGRATE_A_ROUND, mig_push_round(dev)) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_ROUND, atomic_read(&dev->stats.round)) ||
 	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, mig_bitmap_dirty(dev->bm)) ||
 	    (err && nla_put_u32(skb, DM_MIGRATE_A_ERROR_CODE, -err)) ||
 	    (ev == DM_MIGRATE_EV_ERROR && text[0] &&
@@ -534,10 +502,15 @@ static struct genl_family mig_nl_family __ro_after_init = {
 
 int mig_netlink_register(void)
 {
-	return genl_register_family(&mig_nl_family);
+	int r = genl_register_family(&mig_nl_family);
+
+	if (!r)
+		mig_events_set_sink(nl_event);
+	return r;
 }
 
 void mig_netlink_unregister(void)
 {
+	mig_events_set_sink(NULL);
 	genl_unregister_family(&mig_nl_family);
 }

@@ -79,9 +79,11 @@
  *    reaped the old thread, under ctl_lock, and refuses (EBUSY) while the
  *    old memory is doomed but not yet freed.
  *
- * A pending handoff keeps its thread, so its memory too.
+ * A pending handoff keeps its thread, so its memory too, unless the peer
+ * lost the session (the thread parks: nothing more will be sent).
  */
-#include <linux/moduleparam.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
@@ -91,19 +93,11 @@
 #define MIG_CONNECT_TIMEOUT	(5 * HZ)
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
 
-static unsigned int ack_timeout_ms = 10000;
-module_param(ack_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(ack_timeout_ms,
-		 "Drop a connection whose peer acknowledges nothing for this long while messages wait (0: never)");
-
-static unsigned int ring_used(struct mig_push *push)
+/* The round, also in the status counters (events read it there). */
+static void push_set_round(struct mig_push *push, unsigned int round)
 {
-	return push->tail - push->head;
-}
-
-static bool ring_room(struct mig_push *push, unsigned int n)
-{
-	return ring_used(push) + n <= MIG_WINDOW;
+	push->round = round;
+	atomic_set(&push->dev->stats.round, round);
 }
 
 static void mark_dirty(struct mig_push *push, u64 first, u64 last)
@@ -229,193 +223,6 @@ static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
 	return 0;
 }
 
-/*
- * Append @n entries, one per message about to be sent, the last one a
- * copy of @last; returns the first one's seq.  Admission checked the room
- * (only the thread adds); were it wrong, wrapping would overwrite entries
- * still unacknowledged, so the ring refuses (0) and warns instead.
- */
-u64 mig_push_ring_add(struct mig_push *push, unsigned int n, u32 bytes,
-		      const struct mig_unacked *last)
-{
-	u32 end = mig_sock_bytes_queued(push->sock) + bytes;
-	struct mig_unacked *u;
-	u64 seq = 0;
-
-	spin_lock_irq(&push->lock);
-	if (WARN_ON_ONCE(!n || !ring_room(push, n)))
-		goto out;
-	seq = push->next_seq + 1;
-	while (n--) {
-		u = &push->fifo[push->tail++ % MIG_WINDOW];
-		if (n) {
-			memset(u, 0, sizeof(*u));
-			u->first = 1;	/* no chunks */
-		} else {
-			*u = *last;
-		}
-		u->seq = ++push->next_seq;
-		u->queued = jiffies;
-		u->end = end;
-	}
-	push->ring_peak = max(push->ring_peak, ring_used(push));
-out:
-	spin_unlock_irq(&push->lock);
-	return seq;
-}
-
-/* Retire every message up to @seq (acker). */
-static int push_ack(struct mig_push *push, u64 seq)
-{
-	struct mig_mreq *done[16];
-	unsigned int n, head;
-	bool more;
-
-	if (seq > READ_ONCE(push->next_seq))
-		return -EPROTO;
-	do {
-		n = 0;
-		spin_lock_irq(&push->lock);
-		head = push->head;
-		while (ring_used(push) && n < ARRAY_SIZE(done)) {
-			struct mig_unacked *u = &push->fifo[push->head % MIG_WINDOW];
-
-			if (u->seq > seq)
-				break;
-			if (u->mreq)
-				done[n++] = u->mreq;
-			if (u->handoff)
-				push->handoff_acked = true;
-			push->head++;
-		}
-		/* Progress: the peer is alive, and busy chunks may be free. */
-		if (push->head != head) {
-			push->last_ack = jiffies;
-			push->peer_io_errors = 0;
-			push->scan_blocked = false;
-		}
-		more = ring_used(push) &&
-		       push->fifo[push->head % MIG_WINDOW].seq <= seq;
-		spin_unlock_irq(&push->lock);
-		while (n)
-			mig_mreq_put(done[--n], true);
-	} while (more);
-	wake_up(&push->wait);
-	return 0;
-}
-
-/*
- * The acker's watchdog: has the peer stopped acknowledging?  A peer whose
- * TCP still takes our bytes is reading them (a big message on a slow link
- * takes long to arrive whole); one that neither ACKs a message nor takes
- * a byte for ack_timeout_ms while messages wait is stalled.
- */
-static int ack_tick(void *arg)
-{
-	struct mig_push *push = arg;
-	unsigned long limit = msecs_to_jiffies(READ_ONCE(ack_timeout_ms));
-	u32 una = mig_sock_bytes_acked(push->sock);
-	unsigned long since;
-	bool stalled = false;
-
-	if (kthread_should_stop())
-		return -EINTR;
-	spin_lock_irq(&push->lock);
-	if (limit && ring_used(push)) {
-		struct mig_unacked *u = &push->fifo[push->head % MIG_WINDOW];
-
-		/* TCP still carries the oldest message: the peer reads. */
-		if (una != push->tcp_una && (s32)(una - u->end) < 0)
-			push->last_ack = jiffies;
-		since = u->queued;
-		if (time_after(push->last_ack, since))
-			since = push->last_ack;
-		stalled = time_after(jiffies, since + limit);
-	}
-	push->tcp_una = una;
-	spin_unlock_irq(&push->lock);
-	return stalled ? -ETIMEDOUT : 0;
-}
-
-/*
- * Reads push->sock without sock_lock: push_disconnect() stops this thread
- * (kthread_stop) before push_close_sock() releases the socket.
- */
-static int acker_fn(void *arg)
-{
-	struct mig_push *push = arg;
-	struct mig_dev *dev = push->dev;
-	struct dm_migrate_error perr;
-	struct dm_migrate_hdr hdr;
-	const char *why;
-	void *payload;
-	int r;
-
-	for (;;) {
-		r = mig_recv_ticking(push->sock, &hdr, sizeof(hdr), ack_tick, push);
-		if (r)
-			break;
-		if (mig_wire_check_hdr(&hdr, true, sizeof(perr), &why)) {
-			mig_set_error(dev, -EPROTO, "protocol error from peer: %s", why);
-			atomic_inc(&dev->stats.protocol_errors);
-			r = -EPROTO;
-			break;
-		}
-		r = mig_seal_recv(push->seal, push->sock, &hdr, &payload,
-				  ack_tick, push);
-		if (r == -EBADMSG) {
-			mig_set_error(dev, -EPROTO,
-				      "a message from the peer failed authentication (altered in transit?)");
-			DMERR_LIMIT("%s: a message from %s failed authentication; dropped",
-				    mig_name(dev), push->addr.text);
-			atomic_inc(&dev->stats.protocol_errors);
-			r = -EPROTO;
-		}
-		if (r)
-			break;
-		if (hdr.type == DM_MIGRATE_MSG_ERROR) {
-			memcpy(&perr, payload, sizeof(perr));
-			mig_wire_sanitize(perr.text, sizeof(perr.text));
-			mig_set_error(dev, -ECONNABORTED, "peer closed: %s", perr.text);
-			DMERR_LIMIT("%s: peer %s closed the connection: %s",
-				    mig_name(dev), push->addr.text, perr.text);
-			if (be32_to_cpu(perr.code) == DM_MIGRATE_ERR_IO) {
-				spin_lock_irq(&push->lock);
-				push->peer_io_errors++;
-				spin_unlock_irq(&push->lock);
-			}
-			r = -ECONNABORTED;
-			break;
-		}
-		if (hdr.type != DM_MIGRATE_MSG_ACK ||
-		    push_ack(push, be64_to_cpu(hdr.seq))) {
-			mig_set_error(dev, -EPROTO, "protocol error from peer: unexpected message");
-			atomic_inc(&dev->stats.protocol_errors);
-			r = -EPROTO;
-			break;
-		}
-	}
-
-	if (r == -ETIMEDOUT) {
-		atomic_inc(&push->ack_timeouts);
-		mig_set_error(dev, r,
-			      "peer acknowledged nothing for %u ms: connection dropped, unacknowledged data marked dirty",
-			      READ_ONCE(ack_timeout_ms));
-		DMWARN("%s: peer %s acknowledged nothing for %u ms; dropping the connection",
-		       mig_name(dev), push->addr.text, READ_ONCE(ack_timeout_ms));
-	}
-	spin_lock_irq(&push->lock);
-	if (!push->conn_error)
-		push->conn_error = r;
-	spin_unlock_irq(&push->lock);
-	kernel_sock_shutdown(push->sock, SHUT_RDWR);
-	wake_up(&push->wait);
-
-	/* Wait for the thread to reap us. */
-	mig_wait_for_stop();
-	return 0;
-}
-
 /* Close the thread's socket; the stop path no longer sees it. */
 static void push_close_sock(struct mig_push *push)
 {
@@ -436,8 +243,7 @@ static void handed_off(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
 
-	if (!mig_move_mode(dev, BIT(DM_MIGRATE_MODE_HANDOFF),
-			   DM_MIGRATE_MODE_HANDED_OFF))
+	if (!mig_transition(dev, MIG_T_HANDED_OFF))
 		return;
 	DMINFO("%s: handed off to %s; local writes now fail",
 	       mig_name(dev), push->addr.text);
@@ -453,8 +259,8 @@ static void restart(struct mig_push *push)
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	push->cursor = 0;
 	push->round_picked = 0;
-	if (mig_move_mode(dev, MIG_PRECOPY_MODES, DM_MIGRATE_MODE_BULK))
-		push->round = 0;
+	if (mig_transition(dev, MIG_T_RESTART))
+		push_set_round(push, 0);
 }
 
 /* The peer lost our session after HANDOFF went out: never ours again. */
@@ -577,7 +383,7 @@ static int push_connect(struct mig_push *push)
 	push->memalloc = true;
 	/* The acker wakes up every second to watch for a stalled peer. */
 	mig_sock_set_timeouts(sock, HZ, MAX_SCHEDULE_TIMEOUT);
-	push->acker = kthread_run(acker_fn, push, "dm-migrate-ack");
+	push->acker = kthread_run(mig_window_acker, push, "dm-migrate-ack");
 	if (IS_ERR(push->acker)) {
 		r = PTR_ERR(push->acker);
 		push->acker = NULL;
@@ -590,7 +396,7 @@ static int push_connect(struct mig_push *push)
 	DMINFO("%s: connected to %s (%s)", mig_name(dev), push->addr.text,
 	       verdict == DM_MIGRATE_VERDICT_RESUME ? "resumed" : "new session");
 	mig_dev_event(dev);
-	mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
+	mig_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 	return 0;
 fail:
 	push_close_sock(push);
@@ -647,7 +453,7 @@ static void push_disconnect(struct mig_push *push, int err)
 			mig_set_error(push->dev, err, "connection lost: error %d", err);
 	}
 	mig_dev_event(push->dev);
-	mig_nl_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
+	mig_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
 }
 
 /* Send the messages of a ready slot; on error, slot->sent says how far. */
@@ -666,7 +472,7 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		r = rate_wait(push, bytes, slot->nmsgs - slot->sent);
 		if (r)
 			return r;
-		seq = mig_push_ring_add(push, 1, bytes, &u);
+		seq = mig_window_add(push, 1, bytes, &u);
 		if (!seq)
 			return -EOVERFLOW;
 		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
@@ -741,12 +547,12 @@ static void end_round(struct mig_push *push)
 	 * dirty but all busy, wait for an ACK before the next pass.
 	 */
 	if (push->round_picked || mode == DM_MIGRATE_MODE_BULK)
-		push->round++;
+		push_set_round(push, push->round + 1);
 	else if (dirty)
 		push->scan_blocked = true;
 	push->round_picked = 0;
 	if (mode == DM_MIGRATE_MODE_BULK &&
-	    mig_move_mode(dev, BIT(DM_MIGRATE_MODE_BULK), DM_MIGRATE_MODE_DIRTY))
+	    mig_transition(dev, MIG_T_BULK_DONE))
 		mode = DM_MIGRATE_MODE_DIRTY;
 	if (mode != DM_MIGRATE_MODE_DIRTY)
 		return;
@@ -756,8 +562,7 @@ static void end_round(struct mig_push *push)
 	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
 	    (max_rounds && push->round > max_rounds) ||
 	    (max_bytes && sent >= max_bytes)) {
-		if (mig_move_mode(dev, BIT(DM_MIGRATE_MODE_DIRTY),
-				  DM_MIGRATE_MODE_CONVERGED))
+		if (mig_transition(dev, MIG_T_CONVERGED))
 			DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
 			       mig_name(dev), push->round - 1,
 			       (unsigned long long)dirty, (unsigned long long)sent);
@@ -844,7 +649,7 @@ static bool work_ready(struct mig_push *push)
 static int send_handoff(struct mig_push *push)
 {
 	struct mig_unacked u = { .first = 1, .handoff = true };
-	u64 seq = mig_push_ring_add(push, 1, mig_sealed_len(0), &u);
+	u64 seq = mig_window_add(push, 1, mig_sealed_len(0), &u);
 
 	if (!seq)
 		return -EOVERFLOW;
@@ -869,6 +674,88 @@ static void slot_failed(struct mig_push *push, struct mig_slot *slot)
 	push->scan_blocked = true;	/* retry after MIG_POLL, not at once */
 }
 
+/* CRC32C (the protocol's: seed ~0, no final inversion) of @bio's data. */
+static u32 crc32c_bio(struct bio *bio, struct bvec_iter iter)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+	u32 crc = ~0U;
+
+	__bio_for_each_segment(bv, bio, it, iter) {
+		void *p = bvec_kmap_local(&bv);
+
+		crc = crc32c(crc, p, bv.bv_len);
+		kunmap_local(p);
+	}
+	return crc;
+}
+
+/*
+ * Send a mirrored write (in chunk-sized pieces) or flush (thread).  Every
+ * piece has its ring entry before the first is sent, the request on the
+ * last: if the link drops after any piece, push_disconnect() finds the
+ * request in the ring and completes it, its chunks dirty.  The caller
+ * checked that the ring has room for mig_mreq_pieces().
+ */
+static int send_mreq(struct mig_push *push, struct mig_mreq *mreq)
+{
+	u32 max = mig_geom_chunk_bytes(&push->geom);
+	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
+	struct bvec_iter iter = mreq->iter;
+	unsigned int pieces = mig_mreq_pieces(push, mreq);
+	u64 seq;
+	int r;
+
+	/*
+	 * Our own reference while we read the bio's pages: once the last
+	 * piece is in the ring, its ACK (or a disconnect) may drop the peer's
+	 * reference before we are done with the earlier pieces' data.
+	 */
+	atomic_inc(&mreq->pending);
+	seq = mig_window_add(push, pieces,
+			     pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
+			     mreq->len, &last);
+	if (!seq) {
+		mig_mreq_put(mreq, false);
+		r = -EOVERFLOW;
+		goto out;
+	}
+	if (!mreq->len) {
+		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_FLUSH,
+				  seq, NULL, 0, NULL, 0);
+		goto out;
+	}
+	r = 0;
+	while (iter.bi_size) {
+		struct bvec_iter piece = iter;
+		u32 n = min(iter.bi_size, max);
+		struct dm_migrate_write w = {
+			.sector = cpu_to_be64(mreq->sector +
+					      ((mreq->len - iter.bi_size) >> 9)),
+			.data_len = cpu_to_be32(n),
+			.flags = cpu_to_be32(mreq->flags),
+		};
+
+		piece.bi_size = n;
+		w.crc32c = cpu_to_be32(crc32c_bio(mreq->bio, piece));
+		/* The flush before the write: with the first piece only. */
+		if (iter.bi_size != mreq->len)
+			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
+		r = mig_seal_send_bio(push->seal, push->sock,
+				      DM_MIGRATE_MSG_WRITE, seq++, &w, sizeof(w),
+				      mreq->bio, piece);
+		if (r)
+			break;
+		atomic64_add(mig_sealed_len(sizeof(w) + n),
+			     &push->dev->stats.bytes_wire);
+		bio_advance_iter(mreq->bio, &iter, n);
+	}
+out:
+	/* Neutral: whoever completes the peer's part marks what is missing. */
+	mig_mreq_put(mreq, true);
+	return r;
+}
+
 /* Send the queued mirrored writes that fit, leaving @reserve entries. */
 static int send_mirrored(struct mig_push *push, unsigned int reserve)
 {
@@ -883,7 +770,7 @@ static int send_mirrored(struct mig_push *push, unsigned int reserve)
 		spin_unlock_irq(&push->lock);
 		if (!mreq)
 			return 0;
-		r = mig_mirror_send(push, mreq);
+		r = send_mreq(push, mreq);
 		if (r)
 			return r;
 	}
@@ -952,7 +839,7 @@ static int pump(struct mig_push *push)
 	round_done = round_over(push);
 	if (push->mirror_requested && mig_mode_precopy(mig_mode(dev))) {
 		spin_unlock_irq(&push->lock);
-		if (mig_move_mode(dev, MIG_PRECOPY_MODES, DM_MIGRATE_MODE_MIRRORING))
+		if (mig_transition(dev, MIG_T_MIRROR))
 			DMINFO("%s: mirroring writes to %s", mig_name(dev),
 			       push->addr.text);
 		spin_lock_irq(&push->lock);
@@ -1004,8 +891,7 @@ static bool push_give_up(struct mig_push *push, int err)
 	else
 		return false;
 	/* Not once a handoff is decided: that mode ends by the peer's word. */
-	if (!mig_move_mode(dev, MIG_PRECOPY_MODES | BIT(DM_MIGRATE_MODE_MIRRORING),
-			   DM_MIGRATE_MODE_TRACKING))
+	if (!mig_transition(dev, MIG_T_STOP))
 		return false;
 	mig_set_error(dev, err,
 		      "push stopped: %s failed (error %d); the volume is intact and tracked",
@@ -1025,24 +911,6 @@ static bool push_mreqs_gone(struct mig_push *push)
 	gone = !push->mreqs;
 	spin_unlock_irq(&push->lock);
 	return gone;
-}
-
-/* A mirrored write is done with the engine memory (mirror.c). */
-void mig_push_mreq_end(struct mig_push *push)
-{
-	unsigned long flags;
-
-	/*
-	 * Woken under the lock: the waiter, which may free @push, sees zero
-	 * only after we let go of it.
-	 */
-	spin_lock_irqsave(&push->lock, flags);
-	if (!--push->mreqs) {
-		if (push->mem_doomed)
-			queue_work(system_wq, &push->mem_work);
-		wake_up(&push->wait);
-	}
-	spin_unlock_irqrestore(&push->lock, flags);
 }
 
 /*
@@ -1190,7 +1058,11 @@ static int push_thread(void *arg)
 
 static void push_free(struct mig_push *push)
 {
-	/* No bio is left (the last table is gone): mem_work was queued. */
+	/*
+	 * No bio should be left (the last table is gone), but should one
+	 * be: its end queues mem_work, which must be over before we free.
+	 */
+	wait_event(push->wait, push_mreqs_gone(push));
 	flush_work(&push->mem_work);
 	push_mem_free(push);
 	memzero_explicit(&push->key, sizeof(push->key));
@@ -1328,21 +1200,8 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	struct mig_push *push;
 	int r;
 
+	/* control.c checked: tracking, no grow pending, no receiver owner. */
 	lockdep_assert_held(&dev->ctl_lock);
-	if (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING) {
-		*why = mig_mode(dev) == DM_MIGRATE_MODE_RECEIVING ?
-		       "the device is receiving a migration" :
-		       "the device is already migrating (abort it first)";
-		return -EBUSY;
-	}
-	if (atomic_read(&dev->grow_pending)) {
-		*why = "a grown table is loaded but not resumed: resume the device first";
-		return -EBUSY;
-	}
-	/* A destination that took over stops answering its old source. */
-	if (mig_recv_owner(dev))
-		mig_recv_stop(dev);
-
 	if (!dev->push) {
 		dev->push = push_alloc(dev);
 		if (!dev->push)
@@ -1373,7 +1232,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->session.generation = 0;
 	push->handoff_ever_sent = false;
 	push->peer_lost = false;
-	push->round = 0;
+	push_set_round(push, 0);
 	push->round_picked = 0;
 	push->cursor = 0;
 	push->paused = false;
@@ -1391,7 +1250,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	mig_stats_reset(&dev->stats);
 	mig_clear_error(dev);
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
-	mig_set_mode(dev, DM_MIGRATE_MODE_BULK);
+	mig_transition(dev, MIG_T_PUSH);
 
 	push->thread = kthread_run(push_thread, push, "dm-migrate-push");
 	if (IS_ERR(push->thread)) {
@@ -1399,7 +1258,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 		push->thread = NULL;
 		push_mem_free(push);
 		put_net(push->net);
-		mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+		mig_transition(dev, MIG_T_STOP);
 		*why = "cannot start the push thread";
 		return r;
 	}
@@ -1451,11 +1310,11 @@ int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 	push_stop(dev->push);
 	/* The peer's confirmation may have come in meanwhile: it wins. */
 	if (dev->push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
-		mig_move_mode(dev, BIT(DM_MIGRATE_MODE_HANDOFF), DM_MIGRATE_MODE_HANDED_OFF);
+		mig_transition(dev, MIG_T_HANDED_OFF);
 		*why = "the peer confirmed the handoff: it owns the volume";
 		return -EBUSY;
 	}
-	mig_set_mode(dev, DM_MIGRATE_MODE_TRACKING);
+	mig_transition(dev, pending ? MIG_T_FORCE_STOP : MIG_T_STOP);
 	if (pending)
 		DMWARN("%s: pending handoff forced back to tracking; writable here again",
 		       mig_name(dev));
@@ -1516,8 +1375,7 @@ int mig_push_handoff(struct mig_dev *dev, const char **why)
 		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
-	if (!mig_move_mode(dev, MIG_PRECOPY_MODES | BIT(DM_MIGRATE_MODE_MIRRORING),
-			   DM_MIGRATE_MODE_HANDOFF)) {
+	if (!mig_transition(dev, MIG_T_HANDOFF)) {
 		*why = "the push stopped meanwhile (see status)";
 		return -EBUSY;
 	}
@@ -1540,7 +1398,7 @@ int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
 	return 0;
 }
 
-int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io)
+int mig_push_map(struct mig_dev *dev, struct bio *bio)
 {
 	/* dev->push, once set, lives as long as dev ("Memory" above). */
 	struct mig_push *push = READ_ONCE(dev->push);
@@ -1550,64 +1408,30 @@ int mig_push_map(struct mig_dev *dev, struct bio *bio, struct mig_io *io)
 	return mig_mirror_map(push, bio);
 }
 
-void mig_push_status(struct mig_dev *dev, char *result, unsigned int maxlen,
-		     unsigned int *psz)
+/*
+ * Under dev->lock: mig_push_destroy() clears dev->push under it when the
+ * last table goes.  The fields are read racily, as dm status does.
+ */
+void mig_push_snapshot(struct mig_dev *dev, struct mig_status *st)
 {
-	struct mig_push *push = READ_ONCE(dev->push);
-	unsigned int sz = *psz;
+	struct mig_push *push = dev->push;
 
-	if (!push || !push->thread)
-		DMEMIT(" - - -");
-	else
-		DMEMIT(" %u %s %s", push->round,
-		       mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? "closed" :
-		       READ_ONCE(push->failed) ? "stopped" :
-		       READ_ONCE(push->connected) ? "connected" : "connecting",
-		       push->addr.text);
-	*psz = sz;
+	if (!push)
+		return;
+	st->window_peak = READ_ONCE(push->ring_peak);
+	st->ack_timeouts = atomic_read(&push->ack_timeouts);
+	st->round = READ_ONCE(push->round);
+	st->converge_bytes = READ_ONCE(push->lim.converge_bytes);
+	strscpy(st->peer, push->addr.text, sizeof(st->peer));
+	if (!push->thread)
+		return;
+	st->engine = MIG_ENGINE_PUSH;
+	st->failed = READ_ONCE(push->failed);
+	st->connected = READ_ONCE(push->connected);
+	st->paused = !st->failed && READ_ONCE(push->paused);
 }
 
-/*
- * Accessors for status readers (netlink.c, target.c), called under
- * dev->lock: mig_push_destroy() clears dev->push under it when the last
- * table goes.  The fields are read racily, as dm status does.
- */
 bool mig_push_running(struct mig_dev *dev)
 {
 	return dev->push && dev->push->thread && !READ_ONCE(dev->push->failed);
-}
-
-bool mig_push_connected(struct mig_dev *dev)
-{
-	return dev->push && READ_ONCE(dev->push->connected);
-}
-
-bool mig_push_paused(struct mig_dev *dev)
-{
-	return mig_push_running(dev) && READ_ONCE(dev->push->paused);
-}
-
-unsigned int mig_push_round(struct mig_dev *dev)
-{
-	return dev->push ? READ_ONCE(dev->push->round) : 0;
-}
-
-u64 mig_push_converge_bytes(struct mig_dev *dev)
-{
-	return dev->push ? READ_ONCE(dev->push->lim.converge_bytes) : 0;
-}
-
-const char *mig_push_peer(struct mig_dev *dev)
-{
-	return dev->push ? dev->push->addr.text : NULL;
-}
-
-unsigned int mig_push_window_peak(struct mig_dev *dev)
-{
-	return dev->push ? READ_ONCE(dev->push->ring_peak) : 0;
-}
-
-unsigned int mig_push_ack_timeouts(struct mig_dev *dev)
-{
-	return dev->push ? atomic_read(&dev->push->ack_timeouts) : 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Source engine internals shared by push.c and mirror.c. */
+/* Source engine internals shared by push.c, window.c and mirror.c. */
 #ifndef DM_MIGRATE_PUSH_H
 #define DM_MIGRATE_PUSH_H
 
@@ -11,8 +11,12 @@
 #include <linux/workqueue.h>
 
 #include "dm-migrate.h"
+#include "auth.h"
+#include "chunkio.h"
 #include "compress.h"
+#include "engine.h"
 #include "seal.h"
+#include "state.h"
 #include "transport.h"
 
 #define MIG_SLOTS	8	/* runs of chunks being read and encoded at once */
@@ -159,16 +163,24 @@ struct mig_push {
 	struct mig_slot slots[MIG_SLOTS];
 };
 
-/* push.c */
-u64 mig_push_ring_add(struct mig_push *push, unsigned int n, u32 bytes,
-		      const struct mig_unacked *last);
+static inline unsigned int ring_used(struct mig_push *push)
+{
+	return push->tail - push->head;
+}
 
-void mig_push_mreq_end(struct mig_push *push);
+static inline bool ring_room(struct mig_push *push, unsigned int n)
+{
+	return ring_used(push) + n <= MIG_WINDOW;
+}
+
+/* window.c: the unacknowledged ring and the acker thread */
+u64 mig_window_add(struct mig_push *push, unsigned int n, u32 bytes,
+		   const struct mig_unacked *last);
+int mig_window_acker(void *arg);
 
 /* mirror.c */
 int mig_mirror_map(struct mig_push *push, struct bio *bio);
 void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it);
-int mig_mirror_send(struct mig_push *push, struct mig_mreq *mreq);
 /* Ring entries (messages) a mirrored write or flush takes. */
 unsigned int mig_mreq_pieces(struct mig_push *push, struct mig_mreq *mreq);
 

@@ -41,8 +41,12 @@
 #include <linux/vmalloc.h>
 
 #include "dm-migrate.h"
+#include "auth.h"
+#include "chunkio.h"
 #include "compress.h"
+#include "engine.h"
 #include "seal.h"
+#include "state.h"
 #include "transport.h"
 
 #define MIG_MAX_PENDING	8		/* handshakes at once */
@@ -246,8 +250,7 @@ static int commit_handoff(struct mig_recv *rv)
 		return -ESHUTDOWN;
 	/* Pages cached from reads during the migration are stale. */
 	invalidate_bdev(dm_disk(dev->md)->part0);
-	mig_move_mode(dev, BIT(DM_MIGRATE_MODE_RECEIVING), DM_MIGRATE_MODE_TRACKING);
-	mig_nl_event(dev, DM_MIGRATE_EV_HANDOFF_DONE, 0);
+	mig_transition(dev, MIG_T_TOOK_OVER);
 	DMINFO("%s: handoff complete; this host now owns the volume",
 	       mig_name(dev));
 	return 0;
@@ -363,7 +366,7 @@ static int serve_thread(void *arg)
 		WRITE_ONCE(rv->connected, true);
 		DMINFO("%s: source %s connected", mig_name(dev), rv->source);
 		mig_dev_event(dev);
-		mig_nl_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
+		mig_event(dev, DM_MIGRATE_EV_CONNECTED, 0);
 		mig_sock_memalloc(sock, true);
 		r = serve(rv, sock);
 		mig_seal_wipe(rv->seal);
@@ -372,7 +375,7 @@ static int serve_thread(void *arg)
 		if (r) {
 			DMWARN("%s: source connection ended (error %d)",
 			       mig_name(dev), r);
-			mig_nl_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
+			mig_event(dev, DM_MIGRATE_EV_DISCONNECTED, r);
 		}
 closed:
 		mutex_lock(&rv->lock);
@@ -710,43 +713,26 @@ void mig_recv_stop(struct mig_dev *dev)
 	recv_free(rv);
 }
 
-/* Under dev->lock (the status path). */
-void mig_recv_status(struct mig_dev *dev, char *result, unsigned int maxlen,
-		     unsigned int *psz)
-{
-	struct mig_recv *rv = dev->recv;
-	unsigned int sz = *psz;
-
-	DMEMIT(" - %s %s", READ_ONCE(rv->owner) ? "owner" :
-	       READ_ONCE(rv->connected) ? "connected" : "listening",
-	       rv->addr.text);
-	*psz = sz;
-}
-
-bool mig_recv_connected(struct mig_dev *dev)
-{
-	return dev->recv && READ_ONCE(dev->recv->connected);
-}
-
 bool mig_recv_owner(struct mig_dev *dev)
 {
 	return dev->recv && READ_ONCE(dev->recv->owner);
 }
 
-const char *mig_recv_addr(struct mig_dev *dev)
-{
-	return dev->recv ? dev->recv->addr.text : NULL;
-}
-
-/* The address of the source served last, or "-"; under dev->lock. */
-void mig_recv_source(struct mig_dev *dev, char *buf, size_t len)
+/* Under dev->lock (the status path); a receiver outranks a push. */
+void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 {
 	struct mig_recv *rv = dev->recv;
 
-	strscpy(buf, "-", len);
 	if (!rv)
 		return;
+	st->engine = MIG_ENGINE_RECV;
+	st->owner = READ_ONCE(rv->owner);
+	st->connected = READ_ONCE(rv->connected);
+	st->failed = false;
+	st->paused = false;
+	st->round = 0;
+	strscpy(st->peer, rv->addr.text, sizeof(st->peer));
 	mutex_lock(&rv->lock);
-	strscpy(buf, rv->source, len);
+	strscpy(st->source, rv->source, sizeof(st->source));
 	mutex_unlock(&rv->lock);
 }

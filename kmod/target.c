@@ -34,9 +34,12 @@
 #include <linux/blkdev.h>
 #include <linux/module.h>
 
-#include "dm-migrate.h"
+#include "control.h"
+#include "device.h"
+#include "engine.h"
+#include "frontend.h"
 
-const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
+static const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
@@ -122,17 +125,14 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_put_origin;
 	}
 
-	mt->dev = mig_dev_get(ti, mt->origin->bdev->bd_dev, shift, &ti->error);
+	mt->dev = mig_dev_get(ti, mt->origin->bdev->bd_dev, shift, mt->receive,
+			      &ti->error);
 	if (IS_ERR(mt->dev)) {
 		r = PTR_ERR(mt->dev);
 		goto bad_put_origin;
 	}
 
 	mt->dev->bdev = mt->origin->bdev;
-	/* A new device created to receive starts in receive mode. */
-	if (mt->receive && refcount_read(&mt->dev->tables) == 1 &&
-	    mig_mode(mt->dev) == DM_MIGRATE_MODE_TRACKING)
-		WRITE_ONCE(mt->dev->mode, DM_MIGRATE_MODE_RECEIVING);
 
 	if (ti->len > mt->dev->sectors) {
 		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
@@ -146,8 +146,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		 * them, and no push starts until this table is resumed or gone.
 		 */
 		mutex_lock(&mt->dev->ctl_lock);
-		r = mig_mode(mt->dev) != DM_MIGRATE_MODE_TRACKING ||
-		    mig_push_running(mt->dev) || mt->dev->recv ? -EBUSY : 0;
+		r = mig_ctl_engine_busy(mt->dev) ? -EBUSY : 0;
 		if (!r)
 			atomic_inc(&mt->dev->grow_pending);
 		mutex_unlock(&mt->dev->ctl_lock);
@@ -217,7 +216,7 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_KILL;
 	}
 	if (mode == DM_MIGRATE_MODE_MIRRORING && (io->tracked || op_is_flush(bio->bi_opf)) &&
-	    mig_push_map(mt->dev, bio, io) == DM_MAPIO_SUBMITTED) {
+	    mig_push_map(mt->dev, bio) == DM_MAPIO_SUBMITTED) {
 		io->tracked = false;
 		return DM_MAPIO_SUBMITTED;
 	}
@@ -314,8 +313,7 @@ static int mig_preresume(struct dm_target *ti)
 		r = -EBUSY;
 		goto out;
 	}
-	if (mt->grown && (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
-			  mig_push_running(dev) || dev->recv)) {
+	if (mt->grown && mig_ctl_engine_busy(dev)) {
 		DMERR("%s: resume refused: a grown table cannot go live while migrating",
 		      mig_name(dev));
 		r = -EBUSY;
@@ -353,32 +351,31 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 	struct mig_target *mt = ti->private;
 	struct mig_dev *dev = mt->dev;
 	struct mig_stats *st = &dev->stats;
-	enum dm_migrate_mode mode;
+	struct mig_status ss;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		mutex_lock(&dev->lock);
-		mode = mig_mode(dev);
-		DMEMIT("%s %llu %llu/%llu", mig_mode_names[mode],
-		       1ULL << dev->chunk_shift,
-		       (unsigned long long)mig_bitmap_dirty(dev->bm),
-		       (unsigned long long)dev->bm->nbits);
-		if (dev->recv)
-			mig_recv_status(dev, result, maxlen, &sz);
-		else if (dev->push)
-			mig_push_status(dev, result, maxlen, &sz);
+		mig_ctl_snapshot(dev, &ss);
+		DMEMIT("%s %llu %llu/%llu", mig_mode_names[ss.mode],
+		       1ULL << dev->chunk_shift, (unsigned long long)ss.dirty,
+		       (unsigned long long)ss.total);
+		if (ss.engine == MIG_ENGINE_RECV)
+			DMEMIT(" - %s %s", ss.owner ? "owner" :
+			       ss.connected ? "connected" : "listening", ss.peer);
+		else if (ss.engine == MIG_ENGINE_PUSH)
+			DMEMIT(" %u %s %s", ss.round,
+			       ss.mode == DM_MIGRATE_MODE_HANDED_OFF ? "closed" :
+			       ss.failed ? "stopped" :
+			       ss.connected ? "connected" : "connecting", ss.peer);
 		else
 			DMEMIT(" - - -");
-		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u",
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u %s",
 		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
 		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
 		       atomic64_read(&st->writes), atomic_read(&st->connections),
-		       atomic_read(&st->protocol_errors), mig_push_window_peak(dev));
-		spin_lock(&dev->err_lock);
-		DMEMIT(" %s", dev->last_error[0] ? dev->last_error : "-");
-		spin_unlock(&dev->err_lock);
-		mutex_unlock(&dev->lock);
+		       atomic_read(&st->protocol_errors), ss.window_peak,
+		       ss.last_error[0] ? ss.last_error : "-");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);
@@ -394,97 +391,12 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
-/*
- * Messages (dm-migrate.rst documents them):
- *   clear_dirty [<first>[-<last>]]    clear all bits, or a range of chunks
- *   mark_dirty [<first>[-<last>]]     set all bits, or a range of chunks
- *   dirty_ranges [<from> [<max>]]     list dirty chunks as ranges
- */
 static int mig_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       char *result, unsigned int maxlen)
 {
 	struct mig_target *mt = ti->private;
-	struct mig_dev *dev = mt->dev;
-	const char *name = mig_name(dev);
-	u64 first, last, from = 0, next;
-	unsigned int max = UINT_MAX;
-	bool set;
-	int r = 0;
 
-	if (!argc) {
-		DMERR("%s: empty message", name);
-		return -EINVAL;
-	}
-
-	r = mig_ctl_message(dev, argc, argv);
-	if (r != -ENOTTY)
-		return r;
-	r = 0;
-
-	/* ctl_lock: no push starts between a check and a clear below. */
-	mutex_lock(&dev->ctl_lock);
-	mutex_lock(&dev->lock);
-	if (!strcasecmp(argv[0], "dirty_ranges")) {
-		if (argc > 3 || (argc > 1 && kstrtoull(argv[1], 10, &from)) ||
-		    (argc > 2 && (kstrtouint(argv[2], 10, &max) || !max))) {
-			DMERR("%s: usage: dirty_ranges [<from_chunk> [<max_ranges>]]",
-			      name);
-			r = -EINVAL;
-			goto out;
-		}
-		next = mig_bitmap_format_ranges(dev->bm, from, max, result,
-						maxlen);
-		/*
-		 * A truncated list ends with " next=<chunk>"; the caller
-		 * continues from there.  If even that does not fit, dm reports
-		 * the buffer full and libdevmapper retries with a larger one.
-		 */
-		if (next < dev->bm->nbits) {
-			unsigned int sz = strlen(result);
-
-			DMEMIT(" next=%llu", (unsigned long long)next);
-		}
-		r = 1;
-		goto out;
-	}
-
-	if (!strcasecmp(argv[0], "clear_dirty")) {
-		set = false;
-	} else if (!strcasecmp(argv[0], "mark_dirty")) {
-		set = true;
-	} else {
-		DMERR("%s: unrecognised message '%s'", name, argv[0]);
-		r = -EINVAL;
-		goto out;
-	}
-
-	if (argc > 2) {
-		DMERR("%s: usage: %s [<first_chunk>[-<last_chunk>]]", name, argv[0]);
-		r = -EINVAL;
-		goto out;
-	}
-	first = 0;
-	last = dev->bm->nbits - 1;
-	if (argc == 2 && mig_parse_chunk_range(argv[1], dev->bm->nbits, &first, &last)) {
-		DMERR("%s: invalid chunk range '%s' (device has %llu chunks)",
-		      name, argv[1], (unsigned long long)dev->bm->nbits);
-		r = -EINVAL;
-		goto out;
-	}
-	if (set) {
-		mig_bitmap_set_range(dev->bm, first, last);
-		goto out;
-	}
-	if (mig_mode(dev) != DM_MIGRATE_MODE_TRACKING) {
-		DMERR("%s: clear_dirty refused while migrating: it would lose data", name);
-		r = -EBUSY;
-	} else {
-		mig_bitmap_clear_range(dev->bm, first, last);
-	}
-out:
-	mutex_unlock(&dev->lock);
-	mutex_unlock(&dev->ctl_lock);
-	return r;
+	return mig_ctl_message(mt->dev, argc, argv, result, maxlen);
 }
 
 static int mig_iterate_devices(struct dm_target *ti,

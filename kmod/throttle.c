@@ -8,6 +8,20 @@
 
 #include "dm-migrate.h"
 
+/* Submits the writes the guest write throttle held back. */
+static struct workqueue_struct *mig_io_wq;
+
+int mig_throttle_module_init(void)
+{
+	mig_io_wq = alloc_workqueue("dm-migrate-io", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	return mig_io_wq ? 0 : -ENOMEM;
+}
+
+void mig_throttle_module_exit(void)
+{
+	destroy_workqueue(mig_io_wq);
+}
+
 static u64 *release_of(struct bio *bio)
 {
 	struct mig_io *io = dm_per_bio_data(bio, sizeof(*io));

@@ -25,6 +25,10 @@ struct mig_throttle {
 	struct delayed_work work;
 };
 
+/* The module's workqueue that submits held writes: init and exit. */
+int mig_throttle_module_init(void);
+void mig_throttle_module_exit(void);
+
 void mig_throttle_init(struct mig_throttle *t);
 void mig_throttle_destroy(struct mig_throttle *t);
 void mig_throttle_set_rate(struct mig_throttle *t, u64 rate);
