@@ -134,7 +134,10 @@ void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->mode = mig_mode(dev);
 	st->dirty = mig_bitmap_dirty(dev->bm);
 	st->total = dev->bm->nbits;
-	/* The push's counters stay after it stopped; a receiver wins. */
+	/*
+	 * The push's counters stay after it stopped; a receiver's role,
+	 * address and connection win over a push's.
+	 */
 	mig_push_snapshot(dev, st);
 	mig_recv_snapshot(dev, st);
 	mutex_unlock(&dev->lock);

@@ -50,7 +50,7 @@ struct mig_stats {
 	atomic64_t dirtied;		/* chunks guest writes made dirty */
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
-	atomic_t round;			/* source: the pre-copy round */
+	atomic_t round;			/* source: 0 is the bulk pass; the push thread's */
 };
 
 /* What starts an engine: push to @addr, or listen on it. */

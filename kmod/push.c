@@ -60,8 +60,8 @@
  * push_mem_alloc() in mig_push_start() before the thread starts,
  * push_mem_release() by the thread when it is done (stopped, or handed
  * off, failed or lost: then it parks until push_stop() reaps it), or by
- * push_stop() for a thread that was stopped before it ran.  Nobody else uses the
- * memory by then:
+ * push_stop() for a thread that was stopped before it ran.  Nobody else
+ * uses the memory by then:
  *
  *  - the acker and the reads: push_disconnect() stopped the one and
  *    flushed push->wq, every slot is free;
@@ -92,13 +92,6 @@
 
 #define MIG_CONNECT_TIMEOUT	(5 * HZ)
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
-
-/* The round, also in the status counters (events read it there). */
-static void push_set_round(struct mig_push *push, unsigned int round)
-{
-	push->round = round;
-	atomic_set(&push->dev->stats.round, round);
-}
 
 static void mark_dirty(struct mig_push *push, u64 first, u64 last)
 {
@@ -260,7 +253,7 @@ static void restart(struct mig_push *push)
 	push->cursor = 0;
 	push->round_picked = 0;
 	if (mig_transition(dev, MIG_T_RESTART))
-		push_set_round(push, 0);
+		atomic_set(&dev->stats.round, 0);
 }
 
 /* The peer lost our session after HANDOFF went out: never ours again. */
@@ -538,6 +531,7 @@ static void end_round(struct mig_push *push)
 	u64 dirty = mig_bitmap_dirty(dev->bm);
 	u64 dirty_bytes = dirty * mig_geom_chunk_bytes(&push->geom);
 	u64 sent = atomic64_read(&dev->stats.bytes_wire);
+	unsigned int round;
 	u64 max_bytes;
 	u32 max_rounds;
 
@@ -547,9 +541,11 @@ static void end_round(struct mig_push *push)
 	 * dirty but all busy, wait for an ACK before the next pass.
 	 */
 	if (push->round_picked || mode == DM_MIGRATE_MODE_BULK)
-		push_set_round(push, push->round + 1);
+		atomic_inc(&dev->stats.round);
 	else if (dirty)
 		push->scan_blocked = true;
+	/* Only this thread moves the round while it runs. */
+	round = atomic_read(&dev->stats.round);
 	push->round_picked = 0;
 	if (mode == DM_MIGRATE_MODE_BULK &&
 	    mig_transition(dev, MIG_T_BULK_DONE))
@@ -560,11 +556,11 @@ static void end_round(struct mig_push *push)
 	max_rounds = READ_ONCE(push->lim.max_rounds);
 	max_bytes = READ_ONCE(push->lim.max_bytes);
 	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
-	    (max_rounds && push->round > max_rounds) ||
+	    (max_rounds && round > max_rounds) ||
 	    (max_bytes && sent >= max_bytes)) {
 		if (mig_transition(dev, MIG_T_CONVERGED))
 			DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
-			       mig_name(dev), push->round - 1,
+			       mig_name(dev), round - 1,
 			       (unsigned long long)dirty, (unsigned long long)sent);
 	}
 }
@@ -1232,7 +1228,6 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->session.generation = 0;
 	push->handoff_ever_sent = false;
 	push->peer_lost = false;
-	push_set_round(push, 0);
 	push->round_picked = 0;
 	push->cursor = 0;
 	push->paused = false;
@@ -1420,7 +1415,7 @@ void mig_push_snapshot(struct mig_dev *dev, struct mig_status *st)
 		return;
 	st->window_peak = READ_ONCE(push->ring_peak);
 	st->ack_timeouts = atomic_read(&push->ack_timeouts);
-	st->round = READ_ONCE(push->round);
+	st->round = atomic_read(&dev->stats.round);
 	st->converge_bytes = READ_ONCE(push->lim.converge_bytes);
 	strscpy(st->peer, push->addr.text, sizeof(st->peer));
 	if (!push->thread)

@@ -24,8 +24,6 @@
 #define MIG_RUN_BYTES	SZ_1M	/* adjacent dirty chunks read together */
 #define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
 #define MIG_MAX_FAILURES 8	/* same failure in a row: the push stops */
-#define MIG_PRECOPY_MODES (BIT(DM_MIGRATE_MODE_BULK) | BIT(DM_MIGRATE_MODE_DIRTY) | \
-			   BIT(DM_MIGRATE_MODE_CONVERGED))
 
 /* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
 struct mig_msg {
@@ -149,7 +147,6 @@ struct mig_push {
 	bool memalloc;			/* the socket may use reserves */
 	unsigned int read_errors;	/* origin read failures, in a row */
 	u64 cursor;			/* next chunk of the round */
-	unsigned int round;		/* 0 is the bulk pass */
 	u64 round_picked;		/* chunks picked in this round */
 	struct mig_pace pace;		/* the network rate limit */
 

@@ -728,9 +728,6 @@ void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->engine = MIG_ENGINE_RECV;
 	st->owner = READ_ONCE(rv->owner);
 	st->connected = READ_ONCE(rv->connected);
-	st->failed = false;
-	st->paused = false;
-	st->round = 0;
 	strscpy(st->peer, rv->addr.text, sizeof(st->peer));
 	mutex_lock(&rv->lock);
 	strscpy(st->source, rv->source, sizeof(st->source));

@@ -6,17 +6,16 @@
  * modes its row of the table in state.c allows, atomically, so the engine
  * thread and the control path cannot undo each other's decisions.
  *
- *                  PUSH           BULK_DONE         CONVERGED
- *      tracking ---------> bulk -----------> dirty -----------> converged
- *       ^  ^  |              \________________ | _______________/
- *       |  |  |                   RESTART: back to bulk, MIRROR: on
- *       |  |  | RECEIVE (ctr)                  v
- *       |  |  v                            mirroring
- *       |  | receiving                         | HANDOFF (also from pre-copy)
- *       |  |  | TOOK_OVER                      v
- *       |  +--+                             handoff ---HANDED_OFF---> handed_off
- *       |                                      |
- *       +------ STOP (pre-copy, mirroring) ----+ FORCE_STOP (also handoff)
+ *   tracking --PUSH--> bulk --BULK_DONE--> dirty --CONVERGED--> converged
+ *   pre-copy (bulk, dirty, converged) --RESTART--> bulk
+ *   pre-copy --MIRROR--> mirroring
+ *   pre-copy, mirroring --HANDOFF--> handoff --HANDED_OFF--> handed_off
+ *   pre-copy, mirroring --STOP--> tracking
+ *   pre-copy, mirroring, handoff --FORCE_STOP--> tracking
+ *   receiving --TOOK_OVER--> tracking
+ *
+ * A device created by a table with the 'receive' feature starts in
+ * receiving (device.c); no transition leads there.
  *
  * Events: every transition raises a dm event and a PHASE event; some rows
  * add their own (CONVERGED, HANDOFF_DONE).  The netlink front-end

@@ -1523,10 +1523,35 @@ static void run_phase(enum phase ph)
 /* ------------------------------------------------------------------ */
 /* The parent: device state, phases, reports.                         */
 
+/*
+ * A generic netlink socket that has sent @req and waits at most 10 s for
+ * each answer; -1 if either failed.
+ */
+static int nl_request(const void *req, size_t len)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	struct timeval tmo = { .tv_sec = 10 };
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	if (send(fd, req, len, 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The well-formed attributes of a message, from @a, @rem bytes. */
+#define for_each_nla(a, rem)						\
+	for (; (rem) >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
+	       (a)->nla_len <= (rem);					\
+	     (rem) -= NLA_ALIGN((a)->nla_len),				\
+	     (a) = (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
+
 /* One line per migrate device: what a request could change. */
 static size_t snapshot(char *out, size_t outlen)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	struct {
 		struct nlmsghdr n;
 		struct genlmsghdr g;
@@ -1535,16 +1560,13 @@ static size_t snapshot(char *out, size_t outlen)
 		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.g = { .cmd = DM_MIGRATE_CMD_GET, .version = DM_MIGRATE_GENL_VERSION },
 	};
-	struct timeval tmo = { .tv_sec = 10 };
+	int fd = nl_request(&req, sizeof(req));
 	size_t used = 0;
 	bool done = false;
 
 	out[0] = '\0';
 	if (fd < 0)
 		return 0;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	if (send(fd, &req, sizeof(req), 0) < 0)
-		goto out;
 	while (!done) {
 		ssize_t got = recv(fd, rbuf, RBUF, 0);
 		struct nlmsghdr *h = (struct nlmsghdr *)rbuf;
@@ -1566,9 +1588,7 @@ static size_t snapshot(char *out, size_t outlen)
 			}
 			a = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
 			rem = (int)(h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
-			for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-			     rem -= NLA_ALIGN(a->nla_len),
-			     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+			for_each_nla(a, rem) {
 				void *p = (char *)a + NLA_HDRLEN;
 
 				switch (a->nla_type) {
@@ -1593,7 +1613,6 @@ static size_t snapshot(char *out, size_t outlen)
 				used = outlen - 1;
 		}
 	}
-out:
 	close(fd);
 	return done ? used : 0;
 }
@@ -1656,7 +1675,6 @@ static void print_histogram(enum phase ph)
  */
 static bool get_status(const struct devnum *d, unsigned int *conn)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	struct {
 		struct nlmsghdr n;
 		struct genlmsghdr g;
@@ -1673,15 +1691,12 @@ static bool get_status(const struct devnum *d, unsigned int *conn)
 		.a2 = { .nla_len = NLA_HDRLEN + 4, .nla_type = DM_MIGRATE_A_DEV_MINOR },
 		.minor = d->minor,
 	};
-	struct timeval tmo = { .tv_sec = 10 };
+	int fd = nl_request(&req, sizeof(req));
 	bool data = false, acked = false;
 
 	*conn = ~0U;
 	if (fd < 0)
 		return false;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	if (send(fd, &req, sizeof(req), 0) < 0)
-		goto out;
 	while (!acked) {
 		ssize_t got = recv(fd, rbuf, RBUF, 0);
 		struct nlmsghdr *h = (struct nlmsghdr *)rbuf;
@@ -1702,9 +1717,7 @@ static bool get_status(const struct devnum *d, unsigned int *conn)
 			if (h->nlmsg_type != family)
 				continue;
 			data = !check_attrs(a, rem, false);
-			for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-			     rem -= NLA_ALIGN(a->nla_len),
-			     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+			for_each_nla(a, rem)
 				if (a->nla_type == DM_MIGRATE_A_CONN_STATE)
 					*conn = *((uint8_t *)a + NLA_HDRLEN);
 		}
