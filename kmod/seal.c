@@ -125,8 +125,11 @@ struct mig_seal *mig_seal_alloc(u32 tx_max, u32 rx_max, const char **why)
 	BUILD_BUG_ON(sizeof(struct mig_nonce) != 12);
 	r = -EINVAL;
 	if (crypto_aead_ivsize(s->tfm) != sizeof(struct mig_nonce) ||
-	    crypto_aead_setauthsize(s->tfm, DM_MIGRATE_TAG_LEN))
+	    crypto_aead_setauthsize(s->tfm, DM_MIGRATE_TAG_LEN)) {
+		*why = "the kernel's " MIG_AEAD " does not take a 12-byte nonce and a 16-byte tag";
 		goto fail;
+	}
+	*why = "out of memory";
 	r = dir_init(s, &s->tx, tx_max) ?: dir_init(s, &s->rx, rx_max);
 	if (r)
 		goto fail;
