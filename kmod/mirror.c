@@ -31,11 +31,8 @@ static void mreq_end(struct mig_push *push)
 	 * only after we let go of it.
 	 */
 	spin_lock_irqsave(&push->lock, flags);
-	if (!--push->mreqs) {
-		if (push->mem_doomed)
-			queue_work(system_wq, &push->mem_work);
-		wake_up(&push->wait);
-	}
+	push->mreqs--;
+	mig_push_mem_unused(push);
 	spin_unlock_irqrestore(&push->lock, flags);
 }
 

@@ -60,21 +60,23 @@
  * push_mem_alloc() in mig_push_start() before the thread starts,
  * push_mem_release() by the thread when it is done (stopped, or handed
  * off, failed or lost: then it parks until push_stop() reaps it), or by
- * push_stop() for a thread that was stopped before it ran.  Nobody else
- * uses the memory by then:
+ * push_stop() for a thread that was stopped before it ran.  Its other
+ * users by then:
  *
- *  - the acker and the reads: push_disconnect() stopped the one and
- *    flushed push->wq, every slot is free;
+ *  - the acker: push_disconnect() stopped it;
  *  - the I/O path: mirror.c touches the memory only for a write it has
  *    counted in push->mreqs, under push->lock while push->connected.  Only
  *    the thread sets @connected (after the memory exists) and it clears it
  *    (push_disconnect()) before freeing.  A counted write gives its count
  *    back after its last use of the memory (its mreq back in the mempool,
- *    its clone back in the bio_set), before it ends dm's bio.  The free
- *    never waits for that count (a stalled origin would hang the thread
- *    and whoever stops it under ctl_lock): with writes still counted,
- *    push_mem_release() marks the memory doomed and the last write to
- *    end queues push->mem_work, which frees it;
+ *    its clone back in the bio_set), before it ends dm's bio;
+ *  - reads of the origin: only the thread queues them (pump()), each
+ *    counted in push->reading until slot_work() is done with its slot;
+ *  - the free never waits for those two counts (a stalled origin would
+ *    hang the thread and whoever stops it under ctl_lock): with a write
+ *    or a read still counted, push_mem_release() marks the memory doomed
+ *    and the last of them queues push->mem_work (mig_push_mem_unused()),
+ *    which frees it;
  *  - the next push: mig_push_start() allocates anew only after push_stop()
  *    reaped the old thread, under ctl_lock, and refuses (EBUSY) while the
  *    old memory is doomed but not yet freed.
@@ -160,9 +162,17 @@ static void slot_work(struct work_struct *work)
 	}
 	memalloc_noio_restore(noio);
 
+	/*
+	 * Ready even if the connection went meanwhile: the next one sends
+	 * it.  The last use of the memory by this work is above; once the
+	 * push stopped, its memory may go as soon as we let go of the lock
+	 * (push->wq is destroyed only after this function returns).
+	 */
 	spin_lock_irq(&push->lock);
+	slot->reading = false;
 	push->reading--;
 	list_add_tail(&slot->list, &push->ready_slots);
+	mig_push_mem_unused(push);
 	spin_unlock_irq(&push->lock);
 	wake_up(&push->wait);
 }
@@ -403,6 +413,7 @@ fail:
 static void push_disconnect(struct mig_push *push, int err)
 {
 	struct mig_slot *slot, *tmp;
+	int i;
 	struct mig_mreq *mreq, *mtmp;
 	LIST_HEAD(mreqs);
 
@@ -412,8 +423,13 @@ static void push_disconnect(struct mig_push *push, int err)
 	if (push->acker)
 		kthread_stop(push->acker);
 	push->acker = NULL;
-	flush_workqueue(push->wq);	/* every slot is now free or ready */
 
+	/*
+	 * Reads still in flight are not waited for (a stalled origin would
+	 * hang whoever stops the push): their chunks are dirty again now,
+	 * and the slot, once read, is sent on the next connection or goes
+	 * with the memory (push_mem_release()).
+	 */
 	spin_lock_irq(&push->lock);
 	push->connected = false;
 	push->handoff_sent = false;
@@ -421,6 +437,12 @@ static void push_disconnect(struct mig_push *push, int err)
 	list_for_each_entry_safe(slot, tmp, &push->ready_slots, list) {
 		slot_putback(push, slot);
 		list_move(&slot->list, &push->free_slots);
+	}
+	for (i = 0; i < MIG_SLOTS; i++) {
+		slot = &push->slots[i];
+		if (slot->reading)
+			mark_dirty(push, slot->index,
+				   slot->index + slot->nchunks - 1);
 	}
 	while (ring_used(push)) {
 		struct mig_unacked *u = &push->fifo[push->head++ % MIG_WINDOW];
@@ -822,12 +844,13 @@ static int pump(struct mig_push *push)
 		spin_unlock_irq(&push->lock);
 		if (!slot || !pick_run(push, &index, &n))
 			break;
-		spin_lock_irq(&push->lock);
-		list_del_init(&slot->list);
-		push->reading++;
-		spin_unlock_irq(&push->lock);
 		slot->index = index;
 		slot->nchunks = n;
+		spin_lock_irq(&push->lock);
+		list_del_init(&slot->list);
+		slot->reading = true;
+		push->reading++;
+		spin_unlock_irq(&push->lock);
 		queue_work(push->wq, &slot->work);
 	}
 
@@ -899,27 +922,28 @@ static bool push_give_up(struct mig_push *push, int err)
 	return true;
 }
 
-static bool push_mreqs_gone(struct mig_push *push)
+/* Nothing uses the engine memory: no mirrored write, no read. */
+static bool push_mem_idle(struct mig_push *push)
 {
-	bool gone;
+	bool idle;
 
 	spin_lock_irq(&push->lock);
-	gone = !push->mreqs;
+	idle = !push->mreqs && !push->reading;
 	spin_unlock_irq(&push->lock);
-	return gone;
+	return idle;
 }
 
 /*
- * Free the engine memory (see "Memory" above), once the mirrored writes
- * still counted have ended: the connection is down, so no more are.
- * Also frees what a failed push_mem_alloc() got.  Idempotent.
+ * Free the engine memory (see "Memory" above), once nothing uses it: the
+ * connection is down and the thread gone, so no new user comes.  Also
+ * frees what a failed push_mem_alloc() got.  Idempotent.
  */
 static void push_mem_free(struct mig_push *push)
 {
 	int i;
 
 	WARN_ON_ONCE(READ_ONCE(push->connected));
-	wait_event(push->wait, push_mreqs_gone(push));
+	wait_event(push->wait, push_mem_idle(push));
 	INIT_LIST_HEAD(&push->free_slots);
 	INIT_LIST_HEAD(&push->ready_slots);
 	/* No slot work can run on the buffers below any more. */
@@ -951,16 +975,17 @@ static void push_mem_free(struct mig_push *push)
 
 /*
  * The engine is done with its memory: free it now, or, while mirrored
- * writes still count on it (their local writes not yet back from the
- * origin), when the last of them ends.  Never waits.
+ * writes or reads still use it (not yet back from the origin), when the
+ * last of them ends.  Never waits.
  */
 static void push_mem_release(struct mig_push *push)
 {
-	bool later;
+	bool busy, later;
 
 	spin_lock_irq(&push->lock);
-	later = push->mreqs || push->mem_doomed;
-	if (push->mreqs)
+	busy = push->mreqs || push->reading;
+	later = busy || push->mem_doomed;
+	if (busy)
 		push->mem_doomed = true;
 	spin_unlock_irq(&push->lock);
 	if (!later)
@@ -1055,10 +1080,12 @@ static int push_thread(void *arg)
 static void push_free(struct mig_push *push)
 {
 	/*
-	 * No bio should be left (the last table is gone), but should one
-	 * be: its end queues mem_work, which must be over before we free.
+	 * No mirrored write is left (the last table is gone), but a read of
+	 * the origin may be: this waits for it (a device removed while its
+	 * origin stalls waits for the origin), then for the mem_work its
+	 * end queued, before freeing.
 	 */
-	wait_event(push->wait, push_mreqs_gone(push));
+	wait_event(push->wait, push_mem_idle(push));
 	flush_work(&push->mem_work);
 	push_mem_free(push);
 	memzero_explicit(&push->key, sizeof(push->key));
@@ -1207,7 +1234,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 	push_stop(push);		/* a push that stopped by itself */
 	flush_work(&push->mem_work);	/* a free already due: let it end */
 	if (push_mem_doomed(push)) {
-		*why = "writes of the last push still wait for the origin: retry later";
+		*why = "reads or writes of the last push still wait for the origin: retry later";
 		return -EBUSY;
 	}
 	push->geom.dev_sectors = dev->sectors;

@@ -48,6 +48,7 @@ struct mig_slot {
 	struct mig_msg *msgs;		/* up to push->run messages */
 	u32 nmsgs;
 	u32 sent;			/* messages already on the wire */
+	bool reading;			/* queued on wq; under push->lock */
 	int error;
 	struct mig_codec codec;
 };
@@ -120,10 +121,10 @@ struct mig_push {
 	int conn_error;			/* set by the acker */
 	struct list_head free_slots;
 	struct list_head ready_slots;
-	unsigned int reading;		/* slots queued on wq */
+	unsigned int reading;		/* slots queued on wq (the memory's users) */
 	struct list_head mirror_q;	/* mreqs to send */
 	unsigned int mreqs;		/* mirrored writes using the memory */
-	bool mem_doomed;		/* freed by mem_work once mreqs is 0 */
+	bool mem_doomed;		/* freed by mem_work once nothing uses it */
 	struct work_struct mem_work;	/* frees the memory (push.c) */
 	struct mig_unacked *fifo;	/* ring of MIG_WINDOW */
 	unsigned int head, tail;	/* fifo[head % W] .. fifo[tail % W] */
@@ -159,6 +160,21 @@ struct mig_push {
 
 	struct mig_slot slots[MIG_SLOTS];
 };
+
+/*
+ * Under push->lock: the engine memory's last user (a mirrored write or a
+ * read) is done.  If the push already stopped, free the memory now, from
+ * a workqueue: we may be in a bio completion (push.c, "Memory").
+ */
+static inline void mig_push_mem_unused(struct mig_push *push)
+{
+	lockdep_assert_held(&push->lock);
+	if (!push->mreqs && !push->reading) {
+		if (push->mem_doomed)
+			queue_work(system_wq, &push->mem_work);
+		wake_up(&push->wait);
+	}
+}
 
 static inline unsigned int ring_used(struct mig_push *push)
 {

@@ -2,8 +2,8 @@
 # The push engine's memory (~17 MiB of vmalloc'd read and encode buffers,
 # a workqueue, a bio_set, a mempool) exists only while a push runs: it is
 # given back when the push is aborted (also with mirrored writes in
-# flight, also while one waits for a stalled origin, also right after it
-# started), fails or is handed off, kept
+# flight, also while one or the push's reads wait for a stalled origin,
+# also right after it started), fails or is handed off, kept
 # while a handoff is pending, and a push started again (after a grow too)
 # allocates it anew and still ends with identical volumes.
 . "$(dirname "$0")/../safety.sh"
@@ -27,7 +27,7 @@ settle() {
 figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
 listen() { on_dst dmsetup message "$1" 0 listen $DST_IP:"$2" "$KEY"; }
 
-tap_plan 24
+tap_plan 29
 fill_mixed "$src" "$SIZE"
 # --- abort, then grow ----------------------------------------------------------
 # A half-size source pushes to a half-size destination, is aborted, grows.
@@ -101,6 +101,29 @@ wait $DD
 expect_eq "stalled origin: the guest write completed once the origin answered" 0 $?
 check "stalled origin: then the memory is given back" settle
 figures "after abort with a stalled origin"
+
+# --- abort while reads of the origin stall -------------------------------------
+# The origin stalls before a push starts: its reads wait in the origin's
+# queue.  Abort must not wait for them either (it did: the thread flushed
+# its read workqueue while abort held ctl_lock); the chunks they were to
+# send are dirty again at once, and the memory goes when they return.
+all_dirty() {
+	local f
+	f=$(status_field mt_src 3)
+	[ "${f%/*}" = "${f#*/}" ] || { echo "dirty/total $f"; return 1; }
+}
+dmsetup suspend --noflush mt_slin
+push
+for _ in $(seq 300); do [ "$(status_field mt_src 5)" = connected ] && break; sleep 0.1; done
+sleep 1
+check "stalled reads: abort returns at once" timeout 20 dmsetup message mt_src 0 abort
+check "stalled reads: every chunk is still dirty after the abort" all_dirty
+expect_fail_msg "stalled reads: a new push is refused while they wait" \
+	"still wait for the origin" push
+dmsetup resume mt_slin
+check "stalled reads: then the memory is given back" settle
+check "stalled reads: every chunk is still dirty once they returned" all_dirty
+figures "after abort with stalled reads"
 
 # --- restart right after stop, status read meanwhile ---------------------------
 ( while :; do dmsetup status mt_src; "$MDM" status mt_src; done > /dev/null 2>&1 ) &
