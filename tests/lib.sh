@@ -45,20 +45,30 @@ expect_eq() {
 	fi
 }
 
+# kmsg_mark: put a unique line in the kernel log and print it;
+# kmsg_since MARK: the kernel log after that line.  Counting lines instead
+# fails once the ring buffer is full and drops its oldest lines.
+kmsg_mark() {
+	local m="dmm-mark-$$-$RANDOM$RANDOM"
+	echo "<6>$m" > /dev/kmsg
+	echo "$m"
+}
+kmsg_since() { dmesg | sed -n "/$1\$/,\$p" | tail -n +2; }
+
 # expect_fail_msg DESCRIPTION PATTERN COMMAND...: COMMAND must fail and the
 # kernel log must gain a line matching PATTERN.
 expect_fail_msg() {
 	local desc=$1 pat=$2 mark
 	shift 2
-	mark=$(dmesg | wc -l)
+	mark=$(kmsg_mark)
 	if "$@" >/dev/null 2>&1; then
 		not_ok "$desc"
 		echo "command succeeded: $*" | tap_diag
-	elif dmesg | tail -n +"$((mark + 1))" | grep -q -- "$pat"; then
+	elif kmsg_since "$mark" | grep -q -- "$pat"; then
 		ok "$desc"
 	else
 		not_ok "$desc"
-		{ echo "no kernel message matching: $pat"; dmesg | tail -n +"$((mark + 1))"; } | tap_diag
+		{ echo "no kernel message matching: $pat"; kmsg_since "$mark"; } | tap_diag
 	fi
 }
 

@@ -23,8 +23,9 @@ LOG=$(mktemp)
 GATE=$(mktemp -u)
 trap 'kill $MITM $WRITER 2>/dev/null; rm -f $LOG $GATE; dm_cleanup; net_cleanup' EXIT
 # dmesg lines from here on only (earlier tests' lines are in the log too).
-mark=$(dmesg | wc -l)
-since_mark() { dmesg | tail -n +$((mark + 1)); }
+mark=$(kmsg_mark)
+since_mark() { kmsg_since "$mark"; }
+logged() { since_mark | grep -q -- "$1"; }
 dmsetup create mt_src --table "0 $sz migrate $src 128"
 dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
 blank=$(dev_sha "$dst")
@@ -40,7 +41,7 @@ for i in $(seq 150); do
 done
 check "the relay flipped a data byte of a raw CHUNK and fixed its CRC" grep -q "flipped chunk" "$LOG"
 check "the destination refused it as altered" \
-	sh -c "dmesg | tail -n +$((mark + 1)) | grep -q 'mt_dst: protocol error from the source: a message failed authentication'"
+	logged 'mt_dst: protocol error from the source: a message failed authentication'
 expect_eq "nothing of it was written (the destination's volume is still blank)" \
 	"$blank" "$(dev_sha "$dst")"
 
@@ -52,7 +53,7 @@ for i in $(seq 150); do
 done
 check "the relay flipped a byte of an ACK's tag" grep -q "flipped ack" "$LOG"
 check "the source refused the ACK as altered and dropped the connection" \
-	sh -c "dmesg | tail -n +$((mark + 1)) | grep -q 'mt_src: a message from .* failed authentication'"
+	logged 'mt_src: a message from .* failed authentication'
 
 # From now on the relay passes everything.
 ( for i in $(seq $WRITES); do
