@@ -27,7 +27,7 @@ settle() {
 figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
 listen() { on_dst dmsetup message "$1" 0 listen $DST_IP:"$2" "$KEY"; }
 
-tap_plan 29
+tap_plan 30
 fill_mixed "$src" "$SIZE"
 # --- abort, then grow ----------------------------------------------------------
 # A half-size source pushes to a half-size destination, is aborted, grows.
@@ -112,10 +112,19 @@ all_dirty() {
 	f=$(status_field mt_src 3)
 	[ "${f%/*}" = "${f#*/}" ] || { echo "dirty/total $f"; return 1; }
 }
+connected_reading() {	# connected, nothing read: its reads wait
+	local i
+	for i in $(seq 300); do
+		[ "$(status_field mt_src 5)" = connected ] && break
+		sleep 0.1
+	done
+	sleep 1
+	[ "$(status_field mt_src 5) $(status_field mt_src 7)" = "connected 0" ] ||
+		{ dmsetup status mt_src; return 1; }
+}
 dmsetup suspend --noflush mt_slin
 push
-for _ in $(seq 300); do [ "$(status_field mt_src 5)" = connected ] && break; sleep 0.1; done
-sleep 1
+check "stalled reads: the push connected and read nothing (its reads wait)" connected_reading
 check "stalled reads: abort returns at once" timeout 20 dmsetup message mt_src 0 abort
 check "stalled reads: every chunk is still dirty after the abort" all_dirty
 expect_fail_msg "stalled reads: a new push is refused while they wait" \
