@@ -101,6 +101,38 @@ int mig_parse_size(const char *s, u64 *out)
 	return 0;
 }
 
+int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v)
+{
+	switch (bit) {
+	case MIG_LIM_RATE:
+		lim->rate = v;
+		break;
+	case MIG_LIM_THROTTLE:
+		lim->throttle = v;
+		break;
+	case MIG_LIM_CONVERGE:
+		lim->converge_bytes = v;
+		break;
+	case MIG_LIM_MAX_BYTES:
+		lim->max_bytes = v;
+		break;
+	case MIG_LIM_MAX_ROUNDS:
+		if (v > U32_MAX)
+			return -ERANGE;
+		lim->max_rounds = v;
+		break;
+	case MIG_LIM_PAUSE_BULK:
+		if (v > 1)
+			return -ERANGE;
+		lim->pause_after_bulk = v;
+		break;
+	default:
+		return -EINVAL;
+	}
+	lim->given |= bit;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	u32 bit;
@@ -110,6 +142,7 @@ static const struct {
 	{ "converge_below", MIG_LIM_CONVERGE },
 	{ "max_bytes", MIG_LIM_MAX_BYTES },
 	{ "max_rounds", MIG_LIM_MAX_ROUNDS },
+	{ "pause_after_bulk", MIG_LIM_PAUSE_BULK },
 };
 
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)
@@ -126,27 +159,9 @@ int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)
 			if (strlen(lim_names[j].name) == (size_t)(eq - argv[i]) &&
 			    !strncmp(argv[i], lim_names[j].name, eq - argv[i]))
 				break;
-		if (j == ARRAY_SIZE(lim_names))
+		if (j == ARRAY_SIZE(lim_names) ||
+		    mig_lim_set(lim, lim_names[j].bit, v))
 			return -EINVAL;
-		lim->given |= lim_names[j].bit;
-		switch (lim_names[j].bit) {
-		case MIG_LIM_RATE:
-			lim->rate = v;
-			break;
-		case MIG_LIM_THROTTLE:
-			lim->throttle = v;
-			break;
-		case MIG_LIM_CONVERGE:
-			lim->converge_bytes = v;
-			break;
-		case MIG_LIM_MAX_BYTES:
-			lim->max_bytes = v;
-			break;
-		default:
-			if (v > U32_MAX)
-				return -EINVAL;
-			lim->max_rounds = v;
-		}
 	}
 	return 0;
 }

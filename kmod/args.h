@@ -28,6 +28,7 @@ struct mig_limits {
 	u64 converge_bytes;		/* converged at or under this */
 	u64 max_bytes;			/* or after this many wire bytes */
 	u32 max_rounds;			/* or after this many dirty rounds */
+	bool pause_after_bulk;		/* pause once the bulk pass is over */
 	u32 given;			/* MIG_LIM_* */
 };
 
@@ -36,6 +37,10 @@ struct mig_limits {
 #define MIG_LIM_CONVERGE	BIT(2)
 #define MIG_LIM_MAX_BYTES	BIT(3)
 #define MIG_LIM_MAX_ROUNDS	BIT(4)
+#define MIG_LIM_PAUSE_BULK	BIT(5)
+
+/* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
+int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);
 
 /* Parse "A.B.C.D:PORT" or "[IPV6]:PORT". */
 int mig_addr_parse(const char *s, struct mig_addr *addr);

@@ -21,7 +21,6 @@
 #include <linux/mutex.h>
 
 #include "control.h"
-#include "engine.h"
 
 void mig_dev_name(struct mig_dev *dev)
 {
@@ -31,6 +30,11 @@ void mig_dev_name(struct mig_dev *dev)
 		strscpy(name, dm_device_name(dev->md), sizeof(name));
 	strscpy(dev->name, name, sizeof(dev->name));
 }
+
+/* Both engines; a receiver's status fields win over a push's. */
+static const struct mig_engine_ops * const engines[] = {
+	&mig_push_engine, &mig_recv_engine,
+};
 
 static int v_push(struct mig_dev *dev, const struct mig_cmd *cmd,
 		  const char **why)
@@ -45,54 +49,28 @@ static int v_push(struct mig_dev *dev, const struct mig_cmd *cmd,
 		*why = "a grown table is loaded but not resumed: resume the device first";
 		return -EBUSY;
 	}
-	/* A destination that took over stops answering its old source. */
-	if (mig_recv_owner(dev))
-		mig_recv_stop(dev);
-	return mig_push_start(dev, cmd->start, why);
+	/* In tracking, a receiver is one that took over: it stops answering. */
+	mig_recv_engine.stop(dev);
+	return mig_push_engine.start(dev, cmd->start, why);
 }
 
 static int v_listen(struct mig_dev *dev, const struct mig_cmd *cmd,
 		    const char **why)
 {
-	return mig_recv_start(dev, cmd->start, why);
-}
-
-static int v_set(struct mig_dev *dev, const struct mig_cmd *cmd,
-		 const char **why)
-{
-	return mig_push_set_limits(dev, &cmd->lim, why);
-}
-
-static int v_pause(struct mig_dev *dev, const struct mig_cmd *cmd,
-		   const char **why)
-{
-	return mig_push_pause(dev, cmd->verb == MIG_V_PAUSE, why);
-}
-
-static int v_mirror(struct mig_dev *dev, const struct mig_cmd *cmd,
-		    const char **why)
-{
-	return mig_push_mirror(dev, why);
-}
-
-static int v_handoff(struct mig_dev *dev, const struct mig_cmd *cmd,
-		     const char **why)
-{
-	return mig_push_handoff(dev, why);
+	return mig_recv_engine.start(dev, cmd->start, why);
 }
 
 /*
- * abort: stop the receiver (receiving, or answering its old source after
- * a handoff), or else the push; force: even a pending handoff.
+ * Every other verb is the running engine's: the receiver's (receiving, or
+ * answering its old source after a handoff), or else the push's.
  */
-static int v_abort(struct mig_dev *dev, const struct mig_cmd *cmd,
-		   const char **why)
+static int v_engine(struct mig_dev *dev, const struct mig_cmd *cmd,
+		    const char **why)
 {
-	if (dev->recv) {
-		mig_recv_stop(dev);
-		return 0;
-	}
-	return mig_push_abort(dev, cmd->force, why);
+	const struct mig_engine_ops *e = mig_recv_engine.active(dev) ?
+					 &mig_recv_engine : &mig_push_engine;
+
+	return e->command(dev, cmd, why);
 }
 
 static int (* const mig_verbs[MIG_V_NR])(struct mig_dev *dev,
@@ -100,12 +78,12 @@ static int (* const mig_verbs[MIG_V_NR])(struct mig_dev *dev,
 					 const char **why) = {
 	[MIG_V_PUSH]	= v_push,
 	[MIG_V_LISTEN]	= v_listen,
-	[MIG_V_SET]	= v_set,
-	[MIG_V_PAUSE]	= v_pause,
-	[MIG_V_RESUME]	= v_pause,
-	[MIG_V_MIRROR]	= v_mirror,
-	[MIG_V_HANDOFF]	= v_handoff,
-	[MIG_V_ABORT]	= v_abort,
+	[MIG_V_SET]	= v_engine,
+	[MIG_V_PAUSE]	= v_engine,
+	[MIG_V_RESUME]	= v_engine,
+	[MIG_V_MIRROR]	= v_engine,
+	[MIG_V_HANDOFF]	= v_engine,
+	[MIG_V_ABORT]	= v_engine,
 };
 
 int mig_control(struct mig_dev *dev, const struct mig_cmd *cmd,
@@ -129,6 +107,8 @@ int mig_control(struct mig_dev *dev, const struct mig_cmd *cmd,
 
 void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st)
 {
+	unsigned int i;
+
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&dev->lock);
 	st->mode = mig_mode(dev);
@@ -138,8 +118,8 @@ void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st)
 	 * The push's counters stay after it stopped; a receiver's role,
 	 * address and connection win over a push's.
 	 */
-	mig_push_snapshot(dev, st);
-	mig_recv_snapshot(dev, st);
+	for (i = 0; i < ARRAY_SIZE(engines); i++)
+		engines[i]->snapshot(dev, st);
 	mutex_unlock(&dev->lock);
 	spin_lock(&dev->err_lock);
 	strscpy(st->last_error, dev->last_error, sizeof(st->last_error));
@@ -150,18 +130,20 @@ bool mig_ctl_engine_busy(struct mig_dev *dev)
 {
 	lockdep_assert_held(&dev->ctl_lock);
 	return mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
-	       mig_push_running(dev) || dev->recv;
+	       mig_push_engine.active(dev) || mig_recv_engine.active(dev);
 }
 
 void mig_ctl_teardown(struct mig_dev *dev)
 {
+	unsigned int i;
+
 	/* Stop the engines while the origin is still held. */
 	mutex_lock(&dev->ctl_lock);
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
 		DMCRIT("%s: table of a pending handoff replaced: the peer may own the volume",
 		       mig_name(dev));
-	mig_push_destroy(dev);
-	mig_recv_stop(dev);
+	for (i = 0; i < ARRAY_SIZE(engines); i++)
+		engines[i]->stop(dev);
 	dev->dead = true;
 	mutex_unlock(&dev->ctl_lock);
 }

@@ -7,26 +7,7 @@
 #ifndef DM_MIGRATE_CONTROL_H
 #define DM_MIGRATE_CONTROL_H
 
-#include "dm-migrate.h"
-
-enum mig_verb {
-	MIG_V_PUSH,		/* @start */
-	MIG_V_LISTEN,		/* @start */
-	MIG_V_SET,		/* @lim */
-	MIG_V_PAUSE,
-	MIG_V_RESUME,
-	MIG_V_MIRROR,
-	MIG_V_HANDOFF,
-	MIG_V_ABORT,		/* @force */
-	MIG_V_NR
-};
-
-struct mig_cmd {
-	enum mig_verb verb;
-	const struct mig_start *start;
-	struct mig_limits lim;
-	bool force;
-};
+#include "engine.h"
 
 /*
  * Carry @cmd out under the device's ctl_lock.  0, or an errno with @why
@@ -40,6 +21,12 @@ void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st);
 
 /* Under ctl_lock: does an engine hold the device (no grow then)? */
 bool mig_ctl_engine_busy(struct mig_dev *dev);
+
+/* The I/O path of a write in mirroring (target.c). */
+static inline int mig_ctl_map(struct mig_dev *dev, struct bio *bio)
+{
+	return mig_push_engine.map(dev, bio);
+}
 
 /* The last table is gone (device.c): stop every engine. */
 void mig_ctl_teardown(struct mig_dev *dev);

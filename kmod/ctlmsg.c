@@ -16,7 +16,8 @@
  * status shows "handed_off" when the peer confirmed.
  *
  * Options: rate=B, throttle=B (bytes per second), converge_below=B,
- * max_bytes=B (sizes with an optional K/M/G/T suffix), max_rounds=N.
+ * max_bytes=B (sizes with an optional K/M/G/T suffix), max_rounds=N,
+ * pause_after_bulk=0|1.
  */
 #include <linux/nsproxy.h>
 
@@ -41,7 +42,7 @@ static int parse_start(unsigned int argc, char **argv, bool opts,
 		return -EINVAL;
 	}
 	if (mig_parse_limits(argc - 2, argv + 2, &s->lim)) {
-		*why = "invalid option: rate=, throttle=, converge_below=, max_rounds=, max_bytes=";
+		*why = "invalid option (see 'push' in docs/dm-migrate.rst)";
 		return -EINVAL;
 	}
 	s->net = current->nsproxy->net_ns;

@@ -1,38 +1,58 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The engines' entry points, for the control layer (control.c) and the
- * target's I/O path (target.c): push.c and mirror.c are the source,
- * receive.c the destination.  Control calls them with ctl_lock held;
- * they report mode changes and errors through state.h and never call up.
- * A refusal returns an errno and points @why at a sentence saying why.
+ * The engines, as the control layer (control.c) sees them: push (push.c
+ * and the files of push.h, the source) and receive (receive.c, the
+ * destination), each behind a struct mig_engine_ops.  Control calls the
+ * hooks with ctl_lock held (but snapshot: dev->lock; map: the I/O path);
+ * the engines report mode changes and errors through state.h and never
+ * call up.  A refusal returns an errno and points @why at a sentence.
  */
 #ifndef DM_MIGRATE_ENGINE_H
 #define DM_MIGRATE_ENGINE_H
 
 #include "dm-migrate.h"
 
-/* push.c: the source engine */
-int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why);
-int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
-			const char **why);
-int mig_push_pause(struct mig_dev *dev, bool pause, const char **why);
-int mig_push_abort(struct mig_dev *dev, bool force, const char **why);
-int mig_push_mirror(struct mig_dev *dev, const char **why);
-int mig_push_handoff(struct mig_dev *dev, const char **why);
-void mig_push_destroy(struct mig_dev *dev);
-bool mig_push_running(struct mig_dev *dev);
-/* Under dev->lock (mig_push_destroy() clears dev->push under it). */
-void mig_push_snapshot(struct mig_dev *dev, struct mig_status *st);
-/* The I/O path: take a write over for mirroring (DM_MAPIO_SUBMITTED). */
-int mig_push_map(struct mig_dev *dev, struct bio *bio);
+/* The control verbs, whichever front-end asked. */
+enum mig_verb {
+	MIG_V_PUSH,		/* @start: start the push engine */
+	MIG_V_LISTEN,		/* @start: start the receive engine */
+	MIG_V_SET,		/* @lim; the verbs below go to the running engine */
+	MIG_V_PAUSE,
+	MIG_V_RESUME,
+	MIG_V_MIRROR,
+	MIG_V_HANDOFF,
+	MIG_V_ABORT,		/* @force */
+	MIG_V_NR
+};
 
-/* receive.c: the destination engine */
-int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why);
-void mig_recv_stop(struct mig_dev *dev);
-bool mig_recv_owner(struct mig_dev *dev);
-/* Under dev->lock. */
-void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st);
+struct mig_cmd {
+	enum mig_verb verb;
+	const struct mig_start *start;
+	struct mig_limits lim;
+	bool force;
+};
+
+struct mig_engine_ops {
+	/* Start on a device in tracking mode (control checked the rest). */
+	int (*start)(struct mig_dev *dev, const struct mig_start *s,
+		     const char **why);
+	/* A verb for it, from MIG_V_SET on. */
+	int (*command)(struct mig_dev *dev, const struct mig_cmd *cmd,
+		       const char **why);
+	/* Does it hold the device (no grow, no other engine, abort goes here)? */
+	bool (*active)(struct mig_dev *dev);
+	/*
+	 * Stop for good and free it: the last table is gone, or control
+	 * hands the device to the other engine.
+	 */
+	void (*stop)(struct mig_dev *dev);
+	/* Under dev->lock: fill its part of @st (fields read racily). */
+	void (*snapshot)(struct mig_dev *dev, struct mig_status *st);
+	/* The I/O path, if it has one: DM_MAPIO_SUBMITTED when it took @bio. */
+	int (*map)(struct mig_dev *dev, struct bio *bio);
+};
+
+extern const struct mig_engine_ops mig_push_engine;	/* push.c */
+extern const struct mig_engine_ops mig_recv_engine;	/* receive.c */
 
 #endif /* DM_MIGRATE_ENGINE_H */

@@ -48,6 +48,7 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_WRITE_THROTTLE]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_CONVERGE_BELOW]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
+	[DM_MIGRATE_A_PAUSE_AFTER_BULK]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
 };
@@ -103,28 +104,40 @@ static void nl_fail(struct genl_info *info, int r, const char *why)
 		info->extack->_msg = why;
 }
 
-static bool nl_get_u64(struct genl_info *info, int attr, u64 *v)
-{
-	if (!info->attrs[attr])
-		return false;
-	*v = nla_get_u64(info->attrs[attr]);
-	return true;
-}
+/* The limit attributes, each one MIG_LIM_* of struct mig_limits. */
+static const struct {
+	int attr;
+	u32 bit;
+} nl_lims[] = {
+	{ DM_MIGRATE_A_RATE_LIMIT, MIG_LIM_RATE },
+	{ DM_MIGRATE_A_WRITE_THROTTLE, MIG_LIM_THROTTLE },
+	{ DM_MIGRATE_A_CONVERGE_BELOW, MIG_LIM_CONVERGE },
+	{ DM_MIGRATE_A_MAX_BYTES, MIG_LIM_MAX_BYTES },
+	{ DM_MIGRATE_A_MAX_ROUNDS, MIG_LIM_MAX_ROUNDS },
+	{ DM_MIGRATE_A_PAUSE_AFTER_BULK, MIG_LIM_PAUSE_BULK },
+};
 
 /* The limit attributes of a request; @given is 0 when there are none. */
 static void nl_limits(struct genl_info *info, struct mig_limits *lim)
 {
-	if (nl_get_u64(info, DM_MIGRATE_A_RATE_LIMIT, &lim->rate))
-		lim->given |= MIG_LIM_RATE;
-	if (nl_get_u64(info, DM_MIGRATE_A_WRITE_THROTTLE, &lim->throttle))
-		lim->given |= MIG_LIM_THROTTLE;
-	if (nl_get_u64(info, DM_MIGRATE_A_CONVERGE_BELOW, &lim->converge_bytes))
-		lim->given |= MIG_LIM_CONVERGE;
-	if (nl_get_u64(info, DM_MIGRATE_A_MAX_BYTES, &lim->max_bytes))
-		lim->given |= MIG_LIM_MAX_BYTES;
-	if (info->attrs[DM_MIGRATE_A_MAX_ROUNDS]) {
-		lim->max_rounds = nla_get_u32(info->attrs[DM_MIGRATE_A_MAX_ROUNDS]);
-		lim->given |= MIG_LIM_MAX_ROUNDS;
+	const struct nlattr *a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nl_lims); i++) {
+		a = info->attrs[nl_lims[i].attr];
+		if (!a)
+			continue;
+		/* The policy checked type and range. */
+		switch (mig_nl_policy[nl_lims[i].attr].type) {
+		case NLA_U64:
+			mig_lim_set(lim, nl_lims[i].bit, nla_get_u64(a));
+			break;
+		case NLA_U32:
+			mig_lim_set(lim, nl_lims[i].bit, nla_get_u32(a));
+			break;
+		default:
+			mig_lim_set(lim, nl_lims[i].bit, nla_get_u8(a));
+		}
 	}
 }
 

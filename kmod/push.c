@@ -5,15 +5,17 @@
  *
  * Threads and locking
  * -------------------
- * push->thread owns the connection: it connects and authenticates, picks
- * runs of adjacent dirty chunks (up to MIG_RUN_BYTES; clearing their bits,
- * then reading them: the in-flight invariant of target.c makes that safe),
- * hands them to push->wq for reading with one I/O and encoding on any CPU
- * (a run of zero chunks becomes one message), and sends what is ready.  It is the only sender on
- * the socket, so messages go out in the order it chooses: mirrored writes
- * first, then chunks.  push->acker reads the peer's cumulative ACKs and
- * retires what they cover.  push->lock (a spinlock, also taken from bio
- * completion) protects the lists, the unacknowledged ring and the flags.
+ * push->thread owns the connection: it connects and authenticates (here),
+ * then runs the sender (sender.c): it picks runs of adjacent dirty chunks
+ * (rounds.c; clearing their bits, then reading them: the in-flight
+ * invariant of target.c makes that safe), hands them to push->wq for
+ * reading with one I/O and encoding on any CPU, and sends what is ready.
+ * It is the only sender on the socket, so messages go out in the order it
+ * chooses: mirrored writes first, then chunks.  push->acker (window.c)
+ * reads the peer's cumulative ACKs and retires what they cover.
+ * push->lock (a spinlock, also taken from bio completion) protects the
+ * lists, the unacknowledged ring and the flags.  Control reaches the
+ * engine only through mig_push_engine (end of this file), under ctl_lock.
  *
  * A chunk is "busy" from the moment it is picked (or a mirrored write to it
  * is accepted) until its message is on the wire (or the write is complete).
@@ -52,12 +54,12 @@
  * Memory
  * ------
  * struct mig_push is allocated at the device's first push and lives until
- * its last table goes (mig_push_destroy()): the I/O path reads dev->push
+ * its last table goes (push_destroy()): the I/O path reads dev->push
  * without a lock, and status readers read its fields under dev->lock.
  * The engine memory, the big part (the slots' buffers and codecs, the
  * seal, push->wq, push->bs, push->mreq_pool, the ring, the busy bitmap:
  * some 17 MiB at 64 KiB chunks), exists only while a push thread does:
- * push_mem_alloc() in mig_push_start() before the thread starts,
+ * push_mem_alloc() in push_start() before the thread starts,
  * push_mem_release() by the thread when it is done (stopped, or handed
  * off, failed or lost: then it parks until push_stop() reaps it), or by
  * push_stop() for a thread that was stopped before it ran.  Its other
@@ -70,14 +72,14 @@
  *    (push_disconnect()) before freeing.  A counted write gives its count
  *    back after its last use of the memory (its mreq back in the mempool,
  *    its clone back in the bio_set), before it ends dm's bio;
- *  - reads of the origin: only the thread queues them (pump()), each
- *    counted in push->reading until slot_work() is done with its slot;
+ *  - reads of the origin: only the thread queues them (mig_push_pump()), each
+ *    counted in push->reading until mig_slot_work() is done with its slot;
  *  - the free never waits for those two counts (a stalled origin would
  *    hang the thread and whoever stops it under ctl_lock): with a write
  *    or a read still counted, push_mem_release() marks the memory doomed
  *    and the last of them queues push->mem_work (mig_push_mem_unused()),
  *    which frees it;
- *  - the next push: mig_push_start() allocates anew only after push_stop()
+ *  - the next push: push_start() allocates anew only after push_stop()
  *    reaped the old thread, under ctl_lock, and refuses (EBUSY) while the
  *    old memory is doomed but not yet freed.
  *
@@ -93,138 +95,6 @@
 #include "push.h"
 
 #define MIG_CONNECT_TIMEOUT	(5 * HZ)
-#define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
-
-static void mark_dirty(struct mig_push *push, u64 first, u64 last)
-{
-	if (first <= last)
-		mig_bitmap_set_range(push->dev->bm, first, last);
-}
-
-static void unbusy(struct mig_push *push, u64 first, u64 last)
-{
-	if (first <= last)
-		mig_bitmap_clear_range(&push->busy, first, last);
-}
-
-/* Encode the slot's chunks into messages; zero chunks merge into runs. */
-static void encode_run(struct mig_push *push, struct mig_slot *slot)
-{
-	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
-	struct mig_msg *m = NULL;
-
-	slot->nmsgs = 0;
-	slot->sent = 0;
-	for (i = 0; i < slot->nchunks; i++) {
-		u64 index = slot->index + i;
-		u32 len = mig_chunk_len(&push->geom, index), enc_len, crc;
-		u8 enc;
-
-		mig_encode_chunk(&slot->codec, slot->data + (size_t)i * chunk, len,
-				 slot->enc + off, &enc_len, &enc, &crc);
-		if (enc == DM_MIGRATE_ENC_ZERO && m &&
-		    m->c.encoding == DM_MIGRATE_ENC_ZERO) {
-			m->last = index;
-			be32_add_cpu(&m->c.count, 1);
-			continue;
-		}
-		m = &slot->msgs[slot->nmsgs++];
-		memset(&m->c, 0, sizeof(m->c));
-		m->c.index = cpu_to_be64(index);
-		m->c.count = cpu_to_be32(1);
-		m->c.data_len = cpu_to_be32(len);
-		m->c.crc32c = cpu_to_be32(crc);
-		m->c.encoding = enc;
-		m->first = index;
-		m->last = index;
-		m->enc_off = off;
-		m->enc_len = enc_len;
-		off += enc_len;
-	}
-}
-
-/* Read and encode one run of chunks (workqueue, may sleep, NOIO). */
-static void slot_work(struct work_struct *work)
-{
-	struct mig_slot *slot = container_of(work, struct mig_slot, work);
-	struct mig_push *push = slot->push;
-	u64 last = slot->index + slot->nchunks - 1;
-	u32 len = (u32)(last - slot->index) * mig_geom_chunk_bytes(&push->geom) +
-		  mig_chunk_len(&push->geom, last);
-	unsigned int noio = memalloc_noio_save();
-
-	slot->error = mig_bdev_rw(push->bdev, &push->bs,
-				  slot->index * push->geom.chunk_sectors,
-				  slot->data, len, REQ_OP_READ);
-	if (!slot->error) {
-		atomic64_add(len, &push->dev->stats.bytes_read);
-		encode_run(push, slot);
-	}
-	memalloc_noio_restore(noio);
-
-	/*
-	 * Ready even if the connection went meanwhile: the next one sends
-	 * it.  The last use of the memory by this work is above; once the
-	 * push stopped, its memory may go as soon as we let go of the lock
-	 * (push->wq is destroyed only after this function returns).
-	 */
-	spin_lock_irq(&push->lock);
-	slot->reading = false;
-	push->reading--;
-	list_add_tail(&slot->list, &push->ready_slots);
-	mig_push_mem_unused(push);
-	spin_unlock_irq(&push->lock);
-	wake_up(&push->wait);
-}
-
-/* The chunks of @slot not on the wire yet: dirty again, not busy. */
-static void slot_putback(struct mig_push *push, struct mig_slot *slot)
-{
-	u64 first = slot->index, last = slot->index + slot->nchunks - 1;
-
-	if (!slot->error) {
-		if (slot->sent == slot->nmsgs)
-			return;
-		first = slot->msgs[slot->sent].first;
-	}
-	mark_dirty(push, first, last);
-	unbusy(push, first, last);
-}
-
-static int send_mirrored(struct mig_push *push, unsigned int reserve);
-
-/*
- * Sleep as long as the rate limit asks before sending @bytes more, in
- * short slices: mirrored writes go out meanwhile (they are not paced: the
- * guest waits for them), a stop or a broken link ends the wait, and a new
- * rate forgives the debt of the old one.
- */
-static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
-{
-	u64 rate = READ_ONCE(push->lim.rate), now = ktime_get_ns(), until;
-	int r;
-
-	if (!rate)
-		return 0;
-	until = now + mig_pace_admit(&push->pace, now, bytes, rate);
-	while ((now = ktime_get_ns()) < until) {
-		if (READ_ONCE(push->conn_error))
-			return READ_ONCE(push->conn_error);
-		if (kthread_should_stop())
-			return -EINTR;
-		if (READ_ONCE(push->lim.rate) != rate) {
-			push->pace.vtime_ns = 0;
-			return 0;
-		}
-		schedule_timeout_interruptible(min_t(unsigned long, HZ / 20,
-						     nsecs_to_jiffies(until - now) ?: 1));
-		/* Room stays for the paced slot's own messages. */
-		r = send_mirrored(push, reserve);
-		if (r)
-			return r;
-	}
-	return 0;
-}
 
 /* Close the thread's socket; the stop path no longer sees it. */
 static void push_close_sock(struct mig_push *push)
@@ -240,30 +110,6 @@ static void push_close_sock(struct mig_push *push)
 	push->memalloc = false;
 	mig_sock_close(sock);
 	mig_seal_wipe(push->seal);
-}
-
-static void handed_off(struct mig_push *push)
-{
-	struct mig_dev *dev = push->dev;
-
-	if (!mig_transition(dev, MIG_T_HANDED_OFF))
-		return;
-	DMINFO("%s: handed off to %s; local writes now fail",
-	       mig_name(dev), push->addr.text);
-	/* No more connections: the key is not needed any more. */
-	memzero_explicit(&push->key, sizeof(push->key));
-}
-
-/* Everything dirty again: the peer holds nothing we can count on. */
-static void restart(struct mig_push *push)
-{
-	struct mig_dev *dev = push->dev;
-
-	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
-	push->cursor = 0;
-	push->round_picked = 0;
-	if (mig_transition(dev, MIG_T_RESTART))
-		atomic_set(&dev->stats.round, 0);
 }
 
 /* The peer lost our session after HANDOFF went out: never ours again. */
@@ -289,7 +135,7 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 		if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
 			DMINFO("%s: the peer confirms it took the volume over",
 			       mig_name(dev));
-			handed_off(push);
+			mig_push_handed_off(push);
 			return 1;
 		}
 		mig_set_error(dev, -EPERM, "the peer owns the volume: it was handed off");
@@ -313,7 +159,7 @@ static int push_verdict(struct mig_push *push, u32 verdict)
 			       mig_name(dev), push->addr.text);
 			mig_set_error(dev, -ESTALE,
 				      "the peer lost the migration's state: sending every chunk again");
-			restart(push);
+			mig_round_restart(push);
 		}
 		return 0;
 	default:
@@ -435,14 +281,14 @@ static void push_disconnect(struct mig_push *push, int err)
 	push->handoff_sent = false;
 	push->scan_blocked = false;
 	list_for_each_entry_safe(slot, tmp, &push->ready_slots, list) {
-		slot_putback(push, slot);
+		mig_slot_putback(push, slot);
 		list_move(&slot->list, &push->free_slots);
 	}
 	for (i = 0; i < MIG_SLOTS; i++) {
 		slot = &push->slots[i];
 		if (slot->reading)
-			mark_dirty(push, slot->index,
-				   slot->index + slot->nchunks - 1);
+			push_mark_dirty(push, slot->index,
+					slot->index + slot->nchunks - 1);
 	}
 	while (ring_used(push)) {
 		struct mig_unacked *u = &push->fifo[push->head++ % MIG_WINDOW];
@@ -450,7 +296,7 @@ static void push_disconnect(struct mig_push *push, int err)
 		if (u->mreq)
 			list_add_tail(&u->mreq->list, &mreqs);
 		else
-			mark_dirty(push, u->first, u->last);
+			push_mark_dirty(push, u->first, u->last);
 	}
 	list_splice_tail_init(&push->mirror_q, &mreqs);
 	spin_unlock_irq(&push->lock);
@@ -469,425 +315,6 @@ static void push_disconnect(struct mig_push *push, int err)
 	}
 	mig_dev_event(push->dev);
 	mig_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
-}
-
-/* Send the messages of a ready slot; on error, slot->sent says how far. */
-static int send_slot(struct mig_push *push, struct mig_slot *slot)
-{
-	struct mig_dev *dev = push->dev;
-
-	while (slot->sent < slot->nmsgs) {
-		struct mig_msg *m = &slot->msgs[slot->sent];
-		struct mig_unacked u = { .first = m->first, .last = m->last };
-		u32 bytes = mig_sealed_len(sizeof(m->c) + m->enc_len);
-		u32 count = be32_to_cpu(m->c.count);
-		u64 seq;
-		int r;
-
-		r = rate_wait(push, bytes, slot->nmsgs - slot->sent);
-		if (r)
-			return r;
-		seq = mig_window_add(push, 1, bytes, &u);
-		if (!seq)
-			return -EOVERFLOW;
-		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
-				  seq, &m->c, sizeof(m->c),
-				  slot->enc + m->enc_off, m->enc_len);
-		if (r)
-			return r;
-		unbusy(push, m->first, m->last);
-		slot->sent++;
-		atomic64_add(bytes, &dev->stats.bytes_wire);
-		atomic64_add(count, &dev->stats.chunks);
-		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
-			atomic64_add(count, &dev->stats.zero_chunks);
-	}
-	return 0;
-}
-
-/* Claim chunk @i: busy, and its dirty bit cleared.  False if not dirty. */
-static bool claim(struct mig_push *push, u64 i)
-{
-	/* Busy first: exactly one of us and mirror.c wins. */
-	if (mig_bitmap_set_range(&push->busy, i, i) != 1)
-		return false;
-	if (!mig_bitmap_clear_range(push->dev->bm, i, i)) {
-		unbusy(push, i, i);	/* cleaned meanwhile */
-		return false;
-	}
-	return true;
-}
-
-/*
- * Pick the next run of dirty chunks of the round that are not busy, up to
- * push->run chunks; clear their bits and mark them busy.  Returns false
- * when the round has no more.
- */
-static bool pick_run(struct mig_push *push, u64 *index, u32 *n)
-{
-	u64 first, last, i;
-
-	while (mig_bitmap_next_range(push->dev->bm, push->cursor, &first, &last)) {
-		for (i = first; i <= last; i++) {
-			push->cursor = i + 1;
-			if (!claim(push, i))
-				continue;
-			*index = i;
-			*n = 1;
-			while (*n < push->run && i + *n <= last && claim(push, i + *n))
-				(*n)++;
-			push->cursor = i + *n;
-			push->round_picked += *n;
-			return true;
-		}
-	}
-	push->cursor = push->nchunks;
-	return false;
-}
-
-/* A round is over: check the stop conditions of the pre-copy model. */
-static void end_round(struct mig_push *push)
-{
-	struct mig_dev *dev = push->dev;
-	enum dm_migrate_mode mode = mig_mode(dev);
-	u64 dirty = mig_bitmap_dirty(dev->bm);
-	u64 dirty_bytes = dirty * mig_geom_chunk_bytes(&push->geom);
-	u64 sent = atomic64_read(&dev->stats.bytes_wire);
-	unsigned int round;
-	u64 max_bytes;
-	u32 max_rounds;
-
-	push->cursor = 0;
-	/*
-	 * A pass that found nothing to send is not a round; if chunks are
-	 * dirty but all busy, wait for an ACK before the next pass.
-	 */
-	if (push->round_picked || mode == DM_MIGRATE_MODE_BULK)
-		atomic_inc(&dev->stats.round);
-	else if (dirty)
-		push->scan_blocked = true;
-	/* Only this thread moves the round while it runs. */
-	round = atomic_read(&dev->stats.round);
-	push->round_picked = 0;
-	if (mode == DM_MIGRATE_MODE_BULK &&
-	    mig_transition(dev, MIG_T_BULK_DONE))
-		mode = DM_MIGRATE_MODE_DIRTY;
-	if (mode != DM_MIGRATE_MODE_DIRTY)
-		return;
-	/* The limits may change under us (set_limits): read each once. */
-	max_rounds = READ_ONCE(push->lim.max_rounds);
-	max_bytes = READ_ONCE(push->lim.max_bytes);
-	if (dirty_bytes <= READ_ONCE(push->lim.converge_bytes) ||
-	    (max_rounds && round > max_rounds) ||
-	    (max_bytes && sent >= max_bytes)) {
-		if (mig_transition(dev, MIG_T_CONVERGED))
-			DMINFO("%s: converged after %u rounds: %llu dirty chunks, %llu bytes sent",
-			       mig_name(dev), round - 1,
-			       (unsigned long long)dirty, (unsigned long long)sent);
-	}
-}
-
-static bool drained(struct mig_push *push)
-{
-	return !mig_bitmap_dirty(push->dev->bm) && !push->reading &&
-	       list_empty(&push->ready_slots) && list_empty(&push->mirror_q) &&
-	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
-}
-
-/*
- * Under push->lock: the first queued mirrored write, if it fits in the
- * ring with @reserve entries left over.
- */
-static struct mig_mreq *mirror_head(struct mig_push *push, unsigned int reserve)
-{
-	struct mig_mreq *mreq = list_first_entry_or_null(&push->mirror_q,
-							 struct mig_mreq, list);
-
-	return mreq && ring_room(push, mig_mreq_pieces(push, mreq) + reserve) ?
-	       mreq : NULL;
-}
-
-/*
- * Under push->lock: a ready slot and room for all its messages.  Paused,
- * read slots wait too (their chunks stay busy, so no newer write of them
- * is mirrored meanwhile): a pause sends nothing once the reads are in.
- */
-static struct mig_slot *ready_slot(struct mig_push *push)
-{
-	return !READ_ONCE(push->paused) && ring_room(push, push->run) ?
-	       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
-	       NULL;
-}
-
-/* Under push->lock: a free slot to read into, room for every slot. */
-static struct mig_slot *free_slot(struct mig_push *push)
-{
-	if (READ_ONCE(push->paused) || push->scan_blocked ||
-	    push->cursor >= push->nchunks || !mig_bitmap_dirty(push->dev->bm) ||
-	    !ring_room(push, (MIG_SLOTS + 1) * push->run))
-		return NULL;
-	return list_first_entry_or_null(&push->free_slots, struct mig_slot, list);
-}
-
-/*
- * Under push->lock: the round's pass is over (it reached the end, or it
- * picked something and nothing is dirty any more) and nothing of it is
- * left in flight to the slots.
- */
-static bool round_over(struct mig_push *push)
-{
-	return (push->cursor >= push->nchunks ||
-		(push->round_picked && !mig_bitmap_dirty(push->dev->bm))) &&
-	       !push->reading && list_empty(&push->ready_slots);
-}
-
-/*
- * Whether the sender has something it can do now; it sleeps until then
- * (or MIG_POLL passed, for new dirty chunks).  Every condition is one the
- * pass below acts on, so that a wakeup is never a busy loop.
- */
-static bool work_ready(struct mig_push *push)
-{
-	enum dm_migrate_mode mode = mig_mode(push->dev);
-	bool r;
-
-	if (kthread_should_stop() || READ_ONCE(push->conn_error))
-		return true;
-	spin_lock_irq(&push->lock);
-	r = mirror_head(push, 0) || ready_slot(push) || free_slot(push) ||
-	    push->handoff_acked || round_over(push) ||
-	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
-	     drained(push)) ||
-	    (push->mirror_requested && mig_mode_precopy(mode));
-	spin_unlock_irq(&push->lock);
-	return r;
-}
-
-/* Everything is on the peer: send HANDOFF; its ACK ends the mode. */
-static int send_handoff(struct mig_push *push)
-{
-	struct mig_unacked u = { .first = 1, .handoff = true };
-	u64 seq = mig_window_add(push, 1, mig_sealed_len(0), &u);
-
-	if (!seq)
-		return -EOVERFLOW;
-	push->handoff_sent = true;
-	push->handoff_ever_sent = true;
-	DMINFO("%s: drained; asking %s to take the volume over",
-	       mig_name(push->dev), push->addr.text);
-	return mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_HANDOFF,
-			     seq, NULL, 0, NULL, 0);
-}
-
-/* A slot whose read failed: its chunks go back; too many in a row stop. */
-static void slot_failed(struct mig_push *push, struct mig_slot *slot)
-{
-	struct mig_dev *dev = push->dev;
-
-	mig_set_error(dev, slot->error, "origin read failed: error %d", slot->error);
-	DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
-		    mig_name(dev), (unsigned long long)slot->index, slot->error);
-	slot_putback(push, slot);
-	push->read_errors++;
-	push->scan_blocked = true;	/* retry after MIG_POLL, not at once */
-}
-
-/* CRC32C (the protocol's: seed ~0, no final inversion) of @bio's data. */
-static u32 crc32c_bio(struct bio *bio, struct bvec_iter iter)
-{
-	struct bvec_iter it;
-	struct bio_vec bv;
-	u32 crc = ~0U;
-
-	__bio_for_each_segment(bv, bio, it, iter) {
-		void *p = bvec_kmap_local(&bv);
-
-		crc = crc32c(crc, p, bv.bv_len);
-		kunmap_local(p);
-	}
-	return crc;
-}
-
-/*
- * Send a mirrored write (in chunk-sized pieces) or flush (thread).  Every
- * piece has its ring entry before the first is sent, the request on the
- * last: if the link drops after any piece, push_disconnect() finds the
- * request in the ring and completes it, its chunks dirty.  The caller
- * checked that the ring has room for mig_mreq_pieces().
- */
-static int send_mreq(struct mig_push *push, struct mig_mreq *mreq)
-{
-	u32 max = mig_geom_chunk_bytes(&push->geom);
-	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
-	struct bvec_iter iter = mreq->iter;
-	unsigned int pieces = mig_mreq_pieces(push, mreq);
-	u64 seq;
-	int r;
-
-	/*
-	 * Our own reference while we read the bio's pages: once the last
-	 * piece is in the ring, its ACK (or a disconnect) may drop the peer's
-	 * reference before we are done with the earlier pieces' data.
-	 */
-	atomic_inc(&mreq->pending);
-	seq = mig_window_add(push, pieces,
-			     pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
-			     mreq->len, &last);
-	if (!seq) {
-		mig_mreq_put(mreq, false);
-		r = -EOVERFLOW;
-		goto out;
-	}
-	if (!mreq->len) {
-		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_FLUSH,
-				  seq, NULL, 0, NULL, 0);
-		goto out;
-	}
-	r = 0;
-	while (iter.bi_size) {
-		struct bvec_iter piece = iter;
-		u32 n = min(iter.bi_size, max);
-		struct dm_migrate_write w = {
-			.sector = cpu_to_be64(mreq->sector +
-					      ((mreq->len - iter.bi_size) >> 9)),
-			.data_len = cpu_to_be32(n),
-			.flags = cpu_to_be32(mreq->flags),
-		};
-
-		piece.bi_size = n;
-		w.crc32c = cpu_to_be32(crc32c_bio(mreq->bio, piece));
-		/* The flush before the write: with the first piece only. */
-		if (iter.bi_size != mreq->len)
-			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
-		r = mig_seal_send_bio(push->seal, push->sock,
-				      DM_MIGRATE_MSG_WRITE, seq++, &w, sizeof(w),
-				      mreq->bio, piece);
-		if (r)
-			break;
-		atomic64_add(mig_sealed_len(sizeof(w) + n),
-			     &push->dev->stats.bytes_wire);
-		bio_advance_iter(mreq->bio, &iter, n);
-	}
-out:
-	/* Neutral: whoever completes the peer's part marks what is missing. */
-	mig_mreq_put(mreq, true);
-	return r;
-}
-
-/* Send the queued mirrored writes that fit, leaving @reserve entries. */
-static int send_mirrored(struct mig_push *push, unsigned int reserve)
-{
-	struct mig_mreq *mreq;
-	int r;
-
-	for (;;) {
-		spin_lock_irq(&push->lock);
-		mreq = mirror_head(push, reserve);
-		if (mreq)
-			list_del_init(&mreq->list);
-		spin_unlock_irq(&push->lock);
-		if (!mreq)
-			return 0;
-		r = send_mreq(push, mreq);
-		if (r)
-			return r;
-	}
-}
-
-/* One pass of the sender: returns an error when the connection broke. */
-static int pump(struct mig_push *push)
-{
-	struct mig_dev *dev = push->dev;
-	struct mig_slot *slot;
-	bool round_done;
-	u64 index;
-	u32 n;
-	int r;
-
-	/* 1. Mirrored writes first: the guest is waiting for them. */
-	r = send_mirrored(push, 0);
-	if (r)
-		return r;
-
-	/* 2. Chunks that are read and encoded. */
-	for (;;) {
-		spin_lock_irq(&push->lock);
-		slot = ready_slot(push);
-		if (slot)
-			list_del_init(&slot->list);
-		spin_unlock_irq(&push->lock);
-		if (!slot)
-			break;
-		r = 0;
-		if (slot->error) {
-			slot_failed(push, slot);
-		} else {
-			push->read_errors = 0;
-			r = send_slot(push, slot);
-		}
-		spin_lock_irq(&push->lock);
-		list_add(&slot->list, r ? &push->ready_slots : &push->free_slots);
-		if (!slot->error)
-			push->scan_blocked = false;
-		spin_unlock_irq(&push->lock);
-		if (r)
-			return r;
-	}
-	if (push->read_errors >= MIG_MAX_FAILURES &&
-	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
-		return -EIO;
-
-	/* 3. Start reading more chunks, unless paused. */
-	for (;;) {
-		spin_lock_irq(&push->lock);
-		slot = free_slot(push);
-		spin_unlock_irq(&push->lock);
-		if (!slot || !pick_run(push, &index, &n))
-			break;
-		slot->index = index;
-		slot->nchunks = n;
-		spin_lock_irq(&push->lock);
-		list_del_init(&slot->list);
-		slot->reading = true;
-		push->reading++;
-		spin_unlock_irq(&push->lock);
-		queue_work(push->wq, &slot->work);
-	}
-
-	spin_lock_irq(&push->lock);
-	round_done = round_over(push);
-	if (push->mirror_requested && mig_mode_precopy(mig_mode(dev))) {
-		spin_unlock_irq(&push->lock);
-		if (mig_transition(dev, MIG_T_MIRROR))
-			DMINFO("%s: mirroring writes to %s", mig_name(dev),
-			       push->addr.text);
-		spin_lock_irq(&push->lock);
-	}
-	if (push->handoff_acked) {
-		spin_unlock_irq(&push->lock);
-		handed_off(push);
-		return 0;
-	}
-	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
-	    drained(push)) {
-		spin_unlock_irq(&push->lock);
-		return send_handoff(push);
-	}
-	spin_unlock_irq(&push->lock);
-
-	if (round_done)
-		end_round(push);
-	if (!wait_event_interruptible_timeout(push->wait, work_ready(push),
-					      MIG_POLL)) {
-		/* Time passed: chunks that were busy may be pickable now. */
-		spin_lock_irq(&push->lock);
-		push->scan_blocked = false;
-		spin_unlock_irq(&push->lock);
-	}
-	/* An ACK of HANDOFF counts even if the link closed right after it. */
-	if (READ_ONCE(push->handoff_acked))
-		return 0;
-	return READ_ONCE(push->conn_error);
 }
 
 /*
@@ -1044,9 +471,9 @@ static int push_thread(void *arg)
 			if (r)
 				continue;
 		}
-		r = pump(push);
+		r = mig_push_pump(push);
 		if (READ_ONCE(push->handoff_acked)) {
-			handed_off(push);
+			mig_push_handed_off(push);
 			continue;
 		}
 		if (r) {
@@ -1055,7 +482,7 @@ static int push_thread(void *arg)
 			push_disconnect(push, r);
 			/* The ACK may have come while the acker was stopped. */
 			if (READ_ONCE(push->handoff_acked)) {
-				handed_off(push);
+				mig_push_handed_off(push);
 				continue;
 			}
 			if (push_give_up(push, r))
@@ -1120,7 +547,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	INIT_WORK(&push->mem_work, push_mem_work);
 	for (i = 0; i < MIG_SLOTS; i++) {
 		push->slots[i].push = push;
-		INIT_WORK(&push->slots[i].work, slot_work);
+		INIT_WORK(&push->slots[i].work, mig_slot_work);
 	}
 	return push;
 }
@@ -1185,6 +612,8 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.max_bytes, lim->max_bytes);
 	if (lim->given & MIG_LIM_MAX_ROUNDS)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
+	if (lim->given & MIG_LIM_PAUSE_BULK)
+		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
 	/* The throttle keeps its own rate: the I/O path reads it there. */
 	if (lim->given & MIG_LIM_THROTTLE)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
@@ -1212,8 +641,8 @@ static void push_stop(struct mig_push *push)
 	mig_throttle_set_rate(&push->dev->throttle, 0);
 }
 
-int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why)
+static int push_start(struct mig_dev *dev, const struct mig_start *s,
+		      const char **why)
 {
 	const char *name = mig_name(dev);
 	struct mig_limits defaults = {
@@ -1289,7 +718,7 @@ int mig_push_start(struct mig_dev *dev, const struct mig_start *s,
 }
 
 /* The last table is gone: no I/O reaches dev->push any more. */
-void mig_push_destroy(struct mig_dev *dev)
+static void push_destroy(struct mig_dev *dev)
 {
 	struct mig_push *push = dev->push;
 
@@ -1302,36 +731,23 @@ void mig_push_destroy(struct mig_dev *dev)
 	push_free(push);
 }
 
-/* The running push, or NULL with @why set. */
-static struct mig_push *running_push(struct mig_dev *dev, const char **why)
+static bool push_active(struct mig_dev *dev)
 {
-	lockdep_assert_held(&dev->ctl_lock);
-	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
-		*why = "the volume was handed off to the peer";
-		return NULL;
-	}
-	if (!mig_push_running(dev)) {
-		*why = dev->push && dev->push->thread ?
-		       "the push stopped after repeated failures (see status)" :
-		       "no push is running";
-		return NULL;
-	}
-	return dev->push;
+	return dev->push && dev->push->thread && !READ_ONCE(dev->push->failed);
 }
 
-int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
+static int push_abort(struct mig_push *push, bool force, const char **why)
 {
+	struct mig_dev *dev = push->dev;
 	bool pending = mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF;
 
-	if (!running_push(dev, why))
-		return mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF ? -EBUSY : -ENOENT;
 	if (pending && !force) {
 		*why = "a handoff is pending: the peer may own the volume (see 'abort force')";
 		return -EBUSY;
 	}
-	push_stop(dev->push);
+	push_stop(push);
 	/* The peer's confirmation may have come in meanwhile: it wins. */
-	if (dev->push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
+	if (push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
 		mig_transition(dev, MIG_T_HANDED_OFF);
 		*why = "the peer confirmed the handoff: it owns the volume";
 		return -EBUSY;
@@ -1345,29 +761,21 @@ int mig_push_abort(struct mig_dev *dev, bool force, const char **why)
 	return 0;
 }
 
-int mig_push_pause(struct mig_dev *dev, bool pause, const char **why)
+static int push_pause(struct mig_push *push, bool pause, const char **why)
 {
-	struct mig_push *push = running_push(dev, why);
-
-	if (!push)
-		return -ENOENT;
-	if (pause && (!mig_mode_precopy(mig_mode(dev)) || push->mirror_requested)) {
+	if (pause && (!mig_mode_precopy(mig_mode(push->dev)) ||
+		      push->mirror_requested)) {
 		*why = "cannot pause while mirroring: guest writes wait for the peer";
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, pause);
-	wake_up(&push->wait);
-	DMINFO("%s: push %s", mig_name(dev), pause ? "paused" : "resumed");
+	DMINFO("%s: push %s", mig_name(push->dev), pause ? "paused" : "resumed");
 	return 0;
 }
 
-int mig_push_mirror(struct mig_dev *dev, const char **why)
+static int push_mirror(struct mig_push *push, const char **why)
 {
-	struct mig_push *push = running_push(dev, why);
-
-	if (!push)
-		return -ENOENT;
-	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF) {
+	if (mig_mode(push->dev) == DM_MIGRATE_MODE_HANDOFF) {
 		*why = "a handoff is pending";
 		return -EBUSY;
 	}
@@ -1375,7 +783,6 @@ int mig_push_mirror(struct mig_dev *dev, const char **why)
 	push->mirror_requested = true;
 	spin_unlock_irq(&push->lock);
 	WRITE_ONCE(push->paused, false);
-	wake_up(&push->wait);
 	return 0;
 }
 
@@ -1384,12 +791,10 @@ int mig_push_mirror(struct mig_dev *dev, const char **why)
  * (target.c), and the thread drains and asks the peer to take over.
  * Returns at once; the mode says the outcome (HANDED_OFF).
  */
-int mig_push_handoff(struct mig_dev *dev, const char **why)
+static int push_handoff(struct mig_push *push, const char **why)
 {
-	struct mig_push *push = running_push(dev, why);
+	struct mig_dev *dev = push->dev;
 
-	if (!push)
-		return -ENOENT;
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF)
 		return 0;		/* already decided: same answer */
 	/* dev->suspended changes under ctl_lock, which we hold. */
@@ -1402,25 +807,54 @@ int mig_push_handoff(struct mig_dev *dev, const char **why)
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, false);
-	wake_up(&push->wait);
 	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",
 	       mig_name(dev), push->addr.text);
 	return 0;
 }
 
-int mig_push_set_limits(struct mig_dev *dev, const struct mig_limits *lim,
+/* A verb for the running push (control.c, under ctl_lock). */
+static int push_command(struct mig_dev *dev, const struct mig_cmd *cmd,
 			const char **why)
 {
-	struct mig_push *push = running_push(dev, why);
+	struct mig_push *push = dev->push;
+	int r;
 
-	if (!push)
+	lockdep_assert_held(&dev->ctl_lock);
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
+		*why = "the volume was handed off to the peer";
+		return cmd->verb == MIG_V_ABORT ? -EBUSY : -ENOENT;
+	}
+	if (!push_active(dev)) {
+		*why = push && push->thread ?
+		       "the push stopped after repeated failures (see status)" :
+		       "no push is running";
 		return -ENOENT;
-	apply_limits(push, lim);
+	}
+	switch (cmd->verb) {
+	case MIG_V_SET:
+		apply_limits(push, &cmd->lim);
+		r = 0;
+		break;
+	case MIG_V_PAUSE:
+	case MIG_V_RESUME:
+		r = push_pause(push, cmd->verb == MIG_V_PAUSE, why);
+		break;
+	case MIG_V_MIRROR:
+		r = push_mirror(push, why);
+		break;
+	case MIG_V_HANDOFF:
+		r = push_handoff(push, why);
+		break;
+	case MIG_V_ABORT:
+		return push_abort(push, cmd->force, why);
+	default:
+		return -EINVAL;
+	}
 	wake_up(&push->wait);
-	return 0;
+	return r;
 }
 
-int mig_push_map(struct mig_dev *dev, struct bio *bio)
+static int push_map(struct mig_dev *dev, struct bio *bio)
 {
 	/* dev->push, once set, lives as long as dev ("Memory" above). */
 	struct mig_push *push = READ_ONCE(dev->push);
@@ -1431,10 +865,10 @@ int mig_push_map(struct mig_dev *dev, struct bio *bio)
 }
 
 /*
- * Under dev->lock: mig_push_destroy() clears dev->push under it when the
- * last table goes.  The fields are read racily, as dm status does.
+ * Under dev->lock: push_destroy() clears dev->push under it when the last
+ * table goes.  The fields are read racily, as dm status does.
  */
-void mig_push_snapshot(struct mig_dev *dev, struct mig_status *st)
+static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 {
 	struct mig_push *push = dev->push;
 
@@ -1450,10 +884,14 @@ void mig_push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->engine = MIG_ENGINE_PUSH;
 	st->failed = READ_ONCE(push->failed);
 	st->connected = READ_ONCE(push->connected);
-	st->paused = !st->failed && READ_ONCE(push->paused);
+	st->paused = !st->failed && push_paused(push);
 }
 
-bool mig_push_running(struct mig_dev *dev)
-{
-	return dev->push && dev->push->thread && !READ_ONCE(dev->push->failed);
-}
+const struct mig_engine_ops mig_push_engine = {
+	.start		= push_start,
+	.command	= push_command,
+	.active		= push_active,
+	.stop		= push_destroy,
+	.snapshot	= push_snapshot,
+	.map		= push_map,
+};

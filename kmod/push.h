@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Source engine internals shared by push.c, window.c and mirror.c. */
+/*
+ * Source engine internals shared by its files: push.c (lifecycle,
+ * connection, control), sender.c (the sender loop and the reads),
+ * rounds.c (pre-copy rounds), window.c (the unacknowledged ring and the
+ * acker) and mirror.c (the I/O path's half of mirroring).
+ */
 #ifndef DM_MIGRATE_PUSH_H
 #define DM_MIGRATE_PUSH_H
 
@@ -15,6 +20,7 @@
 #include "chunkio.h"
 #include "compress.h"
 #include "engine.h"
+#include "ratectl.h"
 #include "seal.h"
 #include "state.h"
 #include "transport.h"
@@ -104,7 +110,7 @@ struct mig_push {
 	bool stopping;			/* under sock_lock */
 	struct mig_session session;	/* id and connection generation */
 	/*
-	 * The engine memory, from mig_push_start() until the thread ends
+	 * The engine memory, from push_start() until the thread ends
 	 * (push.c, "Memory"): these, the ring and the slots' buffers.
 	 */
 	struct mig_seal *seal;		/* the connection's sealing */
@@ -156,7 +162,7 @@ struct mig_push {
 
 	/* Limits and pause: read locklessly, set under ctl_lock. */
 	struct mig_limits lim;
-	bool paused;			/* send no chunks (pre-copy only) */
+	bool paused;			/* send no chunks; see push_paused() */
 
 	struct mig_slot slots[MIG_SLOTS];
 };
@@ -176,6 +182,24 @@ static inline void mig_push_mem_unused(struct mig_push *push)
 	}
 }
 
+static inline void push_mark_dirty(struct mig_push *push, u64 first, u64 last)
+{
+	if (first <= last)
+		mig_bitmap_set_range(push->dev->bm, first, last);
+}
+
+static inline void push_unbusy(struct mig_push *push, u64 first, u64 last)
+{
+	if (first <= last)
+		mig_bitmap_clear_range(&push->busy, first, last);
+}
+
+/* Paused: pre-copy only; mirroring and a handoff send regardless. */
+static inline bool push_paused(struct mig_push *push)
+{
+	return READ_ONCE(push->paused) && mig_mode_precopy(mig_mode(push->dev));
+}
+
 static inline unsigned int ring_used(struct mig_push *push)
 {
 	return push->tail - push->head;
@@ -185,6 +209,18 @@ static inline bool ring_room(struct mig_push *push, unsigned int n)
 {
 	return ring_used(push) + n <= MIG_WINDOW;
 }
+
+/* sender.c: one pass of the sender (thread); slots */
+int mig_push_pump(struct mig_push *push);
+void mig_push_handed_off(struct mig_push *push);
+void mig_slot_work(struct work_struct *work);
+void mig_slot_putback(struct mig_push *push, struct mig_slot *slot);
+
+/* rounds.c: pre-copy rounds (thread) */
+bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n);
+bool mig_round_over(struct mig_push *push);
+void mig_round_end(struct mig_push *push);
+void mig_round_restart(struct mig_push *push);
 
 /* window.c: the unacknowledged ring and the acker thread */
 u64 mig_window_add(struct mig_push *push, unsigned int n, u32 bytes,

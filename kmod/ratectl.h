@@ -15,11 +15,14 @@
  *    threshold, from the rate chunks are sent and the rate the guest
  *    dirties clean ones (the pre-copy model: each round sends what the
  *    previous one left, while the guest dirties more).
+ *  - mig_precopy_next(): the stop conditions of that model, checked at
+ *    the end of each round (rounds.c).
  */
 #ifndef DM_MIGRATE_RATECTL_H
 #define DM_MIGRATE_RATECTL_H
 
 #include "portable.h"
+#include "args.h"
 
 #define MIG_NSEC_PER_SEC	1000000000ULL
 #define MIG_PACE_BURST_NS	(20 * 1000 * 1000ULL)
@@ -55,5 +58,28 @@ void mig_rate_update(struct mig_rate *r, u64 now_ms, u64 value);
  * round or byte limits.
  */
 u64 mig_eta_ms(u64 dirty, u64 target, u64 send_rate, u64 dirty_rate);
+
+/* A pre-copy round that just ended. */
+struct mig_round_end {
+	bool bulk;		/* it was the bulk pass */
+	u32 round;		/* rounds ended so far, the bulk pass included */
+	u64 dirty_bytes;	/* dirty now */
+	u64 sent;		/* wire bytes of the push so far */
+};
+
+enum mig_precopy_next {
+	MIG_PRECOPY_GO_ON,	/* another dirty round */
+	MIG_PRECOPY_PAUSE,	/* the bulk pass is over: pause (pause_after_bulk) */
+	MIG_PRECOPY_CONVERGED,	/* small enough, or a round or byte limit hit */
+};
+
+/*
+ * What follows the round @e, by @lim's converge_bytes, max_rounds (dirty
+ * rounds; 0: no limit), max_bytes (0: no limit) and pause_after_bulk.
+ * After the bulk pass pause_after_bulk wins over everything: the operator
+ * (or an orchestrator waiting for several volumes) resumes.
+ */
+enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
+				       const struct mig_limits *lim);
 
 #endif /* DM_MIGRATE_RATECTL_H */

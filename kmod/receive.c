@@ -605,8 +605,8 @@ static void recv_free(struct mig_recv *rv)
 	kfree_sensitive(rv);	/* next_key */
 }
 
-int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
-		   const char **why)
+static int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
+			  const char **why)
 {
 	const char *name = mig_name(dev);
 	struct mig_recv *rv;
@@ -681,7 +681,7 @@ fail:
 	return r;
 }
 
-void mig_recv_stop(struct mig_dev *dev)
+static void mig_recv_stop(struct mig_dev *dev)
 {
 	struct mig_recv *rv = dev->recv;
 	struct mig_pending *p;
@@ -713,13 +713,25 @@ void mig_recv_stop(struct mig_dev *dev)
 	recv_free(rv);
 }
 
-bool mig_recv_owner(struct mig_dev *dev)
+static bool mig_recv_active(struct mig_dev *dev)
 {
-	return dev->recv && READ_ONCE(dev->recv->owner);
+	return dev->recv;
+}
+
+/* Of the verbs after MIG_V_SET, a receiver knows abort: it stops. */
+static int mig_recv_command(struct mig_dev *dev, const struct mig_cmd *cmd,
+			    const char **why)
+{
+	if (cmd->verb != MIG_V_ABORT) {
+		*why = "no push is running";
+		return -ENOENT;
+	}
+	mig_recv_stop(dev);
+	return 0;
 }
 
 /* Under dev->lock (the status path); a receiver outranks a push. */
-void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
+static void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 {
 	struct mig_recv *rv = dev->recv;
 
@@ -733,3 +745,11 @@ void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 	strscpy(st->source, rv->source, sizeof(st->source));
 	mutex_unlock(&rv->lock);
 }
+
+const struct mig_engine_ops mig_recv_engine = {
+	.start		= mig_recv_start,
+	.command	= mig_recv_command,
+	.active		= mig_recv_active,
+	.stop		= mig_recv_stop,
+	.snapshot	= mig_recv_snapshot,
+};

@@ -216,7 +216,7 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_KILL;
 	}
 	if (mode == DM_MIGRATE_MODE_MIRRORING && (io->tracked || op_is_flush(bio->bi_opf)) &&
-	    mig_push_map(mt->dev, bio) == DM_MAPIO_SUBMITTED) {
+	    mig_ctl_map(mt->dev, bio) == DM_MAPIO_SUBMITTED) {
 		io->tracked = false;
 		return DM_MAPIO_SUBMITTED;
 	}

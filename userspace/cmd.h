@@ -13,13 +13,13 @@ enum opt_id {
 	O_JSON = 'j', O_HELP = 'h', O_TO = 256, O_LISTEN, O_KEY_FILE,
 	O_KEY_DESC, O_RATE, O_THROTTLE, O_MAX_ROUNDS, O_CONVERGE_BELOW,
 	O_MAX_BYTES, O_NO_WAIT, O_WAIT, O_INTERVAL, O_UNTIL, O_TIMEOUT,
-	O_COUNT, O_NO_RESUME, O_FORCE,
+	O_COUNT, O_NO_RESUME, O_FORCE, O_PAUSE_AFTER_BULK,
 };
 
 struct opts {
 	const char *dev_arg;
 	struct mdm_dev dev;
-	bool json, no_wait, no_resume, force;
+	bool json, no_wait, no_resume, force, pause_after_bulk;
 	const char *to, *listen, *key_file, *key_desc;
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds;

@@ -41,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "no-resume", no_argument, NULL, O_NO_RESUME },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "pause-after-bulk", no_argument, NULL, O_PAUSE_AFTER_BULK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -50,7 +51,7 @@ struct cmd {
 	bool needs_dev;			/* DEV is required (else optional) */
 	const char *usage;
 	const char *help;
-	const int opts[10];		/* accepted options, 0-terminated */
+	const int opts[12];		/* accepted options, 0-terminated */
 };
 
 static int usage_error(const struct cmd *c, const char *fmt, ...)
@@ -81,10 +82,11 @@ static const struct cmd cmds[] = {
 	{ "push", cmd_push, true,
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
 	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-bytes SIZE] [--wait S | --no-wait]",
-	  "Start pushing DEV to a receiver; waits until the peer accepted us.",
+	  "        [--max-bytes SIZE] [--pause-after-bulk] [--wait S | --no-wait]",
+	  "Start pushing DEV to a receiver; waits until the peer accepted us.\n"
+	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).",
 	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_MAX_ROUNDS, O_MAX_BYTES, O_WAIT, O_NO_WAIT } },
+	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_WAIT, O_NO_WAIT } },
 	{ "receive", cmd_receive, true,
 	  "DEV --listen ADDR:PORT (--key-file F | --key-desc logon:DESC)",
 	  "Listen for a source on a device created with the 'receive' feature.",
@@ -158,6 +160,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_NO_WAIT: o->no_wait = true; return 0;
 	case O_NO_RESUME: o->no_resume = true; return 0;
 	case O_FORCE: o->force = true; return 0;
+	case O_PAUSE_AFTER_BULK: o->pause_after_bulk = true; return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;

@@ -291,8 +291,8 @@ enum dm_migrate_cmd {
 	DM_MIGRATE_CMD_RECEIVE,
 	/*
 	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, CONVERGE_BELOW,
-	 * MAX_ROUNDS or MAX_BYTES of a running push; absent ones keep their
-	 * value.
+	 * MAX_ROUNDS, MAX_BYTES or PAUSE_AFTER_BULK of a running push;
+	 * absent ones keep their value.
 	 */
 	DM_MIGRATE_CMD_SET_LIMITS,
 	/* PAUSE/RESUME: stop and restart sending chunks (not while mirroring). */
@@ -400,6 +400,7 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_WINDOW_PEAK,
 	DM_MIGRATE_A_SOURCE_ADDR,	/* string: destination: the source's address */
 	DM_MIGRATE_A_ACK_TIMEOUTS,	/* u32: connections dropped for no ACK */
+	DM_MIGRATE_A_PAUSE_AFTER_BULK,	/* u8 0/1: pause once the bulk pass is done */
 	__DM_MIGRATE_A_MAX,
 };
 

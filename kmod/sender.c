@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The source's sender: what push->thread does while connected
+ * (mig_push_pump(), one pass), and the reads that feed it.
+ *
+ * Each pass sends, in this order: mirrored writes (the guest waits for
+ * them), then the slots whose chunks are read and encoded, then starts
+ * reading the next runs of the round (rounds.c picks them) on push->wq,
+ * where slot_work() reads a run with one I/O and encodes it on any CPU
+ * (a run of zero chunks becomes one message).  It is the only sender on
+ * the socket.  Every message takes its ring entry (window.c) before it
+ * is sent; admission checks the room first, so the ring never wraps.
+ * Then the pass acts on the phase (mirror requested, handoff drained or
+ * acknowledged), ends the round when it is over and sleeps until
+ * work_ready() says there is something to do.
+ *
+ * Locks: push->lock (a spinlock, also taken from bio completion) for the
+ * lists, the ring and the flags; push.c's header has the whole picture.
+ */
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/sched/mm.h>
+
+#include "push.h"
+
+#define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
+
+/* Encode the slot's chunks into messages; zero chunks merge into runs. */
+static void encode_run(struct mig_push *push, struct mig_slot *slot)
+{
+	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
+	struct mig_msg *m = NULL;
+
+	slot->nmsgs = 0;
+	slot->sent = 0;
+	for (i = 0; i < slot->nchunks; i++) {
+		u64 index = slot->index + i;
+		u32 len = mig_chunk_len(&push->geom, index), enc_len, crc;
+		u8 enc;
+
+		mig_encode_chunk(&slot->codec, slot->data + (size_t)i * chunk, len,
+				 slot->enc + off, &enc_len, &enc, &crc);
+		if (enc == DM_MIGRATE_ENC_ZERO && m &&
+		    m->c.encoding == DM_MIGRATE_ENC_ZERO) {
+			m->last = index;
+			be32_add_cpu(&m->c.count, 1);
+			continue;
+		}
+		m = &slot->msgs[slot->nmsgs++];
+		memset(&m->c, 0, sizeof(m->c));
+		m->c.index = cpu_to_be64(index);
+		m->c.count = cpu_to_be32(1);
+		m->c.data_len = cpu_to_be32(len);
+		m->c.crc32c = cpu_to_be32(crc);
+		m->c.encoding = enc;
+		m->first = index;
+		m->last = index;
+		m->enc_off = off;
+		m->enc_len = enc_len;
+		off += enc_len;
+	}
+}
+
+/* Read and encode one run of chunks (workqueue, may sleep, NOIO). */
+void mig_slot_work(struct work_struct *work)
+{
+	struct mig_slot *slot = container_of(work, struct mig_slot, work);
+	struct mig_push *push = slot->push;
+	u64 last = slot->index + slot->nchunks - 1;
+	u32 len = (u32)(last - slot->index) * mig_geom_chunk_bytes(&push->geom) +
+		  mig_chunk_len(&push->geom, last);
+	unsigned int noio = memalloc_noio_save();
+
+	slot->error = mig_bdev_rw(push->bdev, &push->bs,
+				  slot->index * push->geom.chunk_sectors,
+				  slot->data, len, REQ_OP_READ);
+	if (!slot->error) {
+		atomic64_add(len, &push->dev->stats.bytes_read);
+		encode_run(push, slot);
+	}
+	memalloc_noio_restore(noio);
+
+	/*
+	 * Ready even if the connection went meanwhile: the next one sends
+	 * it.  The last use of the memory by this work is above; once the
+	 * push stopped, its memory may go as soon as we let go of the lock
+	 * (push->wq is destroyed only after this function returns).
+	 */
+	spin_lock_irq(&push->lock);
+	slot->reading = false;
+	push->reading--;
+	list_add_tail(&slot->list, &push->ready_slots);
+	mig_push_mem_unused(push);
+	spin_unlock_irq(&push->lock);
+	wake_up(&push->wait);
+}
+
+/* The chunks of @slot not on the wire yet: dirty again, not busy. */
+void mig_slot_putback(struct mig_push *push, struct mig_slot *slot)
+{
+	u64 first = slot->index, last = slot->index + slot->nchunks - 1;
+
+	if (!slot->error) {
+		if (slot->sent == slot->nmsgs)
+			return;
+		first = slot->msgs[slot->sent].first;
+	}
+	push_mark_dirty(push, first, last);
+	push_unbusy(push, first, last);
+}
+
+static int send_mirrored(struct mig_push *push, unsigned int reserve);
+
+/*
+ * Sleep as long as the rate limit asks before sending @bytes more, in
+ * short slices: mirrored writes go out meanwhile (they are not paced: the
+ * guest waits for them), a stop or a broken link ends the wait, and a new
+ * rate forgives the debt of the old one.
+ */
+static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
+{
+	u64 rate = READ_ONCE(push->lim.rate), now = ktime_get_ns(), until;
+	int r;
+
+	if (!rate)
+		return 0;
+	until = now + mig_pace_admit(&push->pace, now, bytes, rate);
+	while ((now = ktime_get_ns()) < until) {
+		if (READ_ONCE(push->conn_error))
+			return READ_ONCE(push->conn_error);
+		if (kthread_should_stop())
+			return -EINTR;
+		if (READ_ONCE(push->lim.rate) != rate) {
+			push->pace.vtime_ns = 0;
+			return 0;
+		}
+		schedule_timeout_interruptible(min_t(unsigned long, HZ / 20,
+						     nsecs_to_jiffies(until - now) ?: 1));
+		/* Room stays for the paced slot's own messages. */
+		r = send_mirrored(push, reserve);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Send the messages of a ready slot; on error, slot->sent says how far. */
+static int send_slot(struct mig_push *push, struct mig_slot *slot)
+{
+	struct mig_dev *dev = push->dev;
+
+	while (slot->sent < slot->nmsgs) {
+		struct mig_msg *m = &slot->msgs[slot->sent];
+		struct mig_unacked u = { .first = m->first, .last = m->last };
+		u32 bytes = mig_sealed_len(sizeof(m->c) + m->enc_len);
+		u32 count = be32_to_cpu(m->c.count);
+		u64 seq;
+		int r;
+
+		r = rate_wait(push, bytes, slot->nmsgs - slot->sent);
+		if (r)
+			return r;
+		seq = mig_window_add(push, 1, bytes, &u);
+		if (!seq)
+			return -EOVERFLOW;
+		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
+				  seq, &m->c, sizeof(m->c),
+				  slot->enc + m->enc_off, m->enc_len);
+		if (r)
+			return r;
+		push_unbusy(push, m->first, m->last);
+		slot->sent++;
+		atomic64_add(bytes, &dev->stats.bytes_wire);
+		atomic64_add(count, &dev->stats.chunks);
+		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
+			atomic64_add(count, &dev->stats.zero_chunks);
+	}
+	return 0;
+}
+
+static bool drained(struct mig_push *push)
+{
+	return !mig_bitmap_dirty(push->dev->bm) && !push->reading &&
+	       list_empty(&push->ready_slots) && list_empty(&push->mirror_q) &&
+	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
+}
+
+/*
+ * Under push->lock: the first queued mirrored write, if it fits in the
+ * ring with @reserve entries left over.
+ */
+static struct mig_mreq *mirror_head(struct mig_push *push, unsigned int reserve)
+{
+	struct mig_mreq *mreq = list_first_entry_or_null(&push->mirror_q,
+							 struct mig_mreq, list);
+
+	return mreq && ring_room(push, mig_mreq_pieces(push, mreq) + reserve) ?
+	       mreq : NULL;
+}
+
+/*
+ * Under push->lock: a ready slot and room for all its messages.  Paused,
+ * read slots wait too (their chunks stay busy, so no newer write of them
+ * is mirrored meanwhile): a pause sends nothing once the reads are in.
+ */
+static struct mig_slot *ready_slot(struct mig_push *push)
+{
+	return !push_paused(push) && ring_room(push, push->run) ?
+	       list_first_entry_or_null(&push->ready_slots, struct mig_slot, list) :
+	       NULL;
+}
+
+/* Under push->lock: a free slot to read into, room for every slot. */
+static struct mig_slot *free_slot(struct mig_push *push)
+{
+	if (push_paused(push) || push->scan_blocked ||
+	    push->cursor >= push->nchunks || !mig_bitmap_dirty(push->dev->bm) ||
+	    !ring_room(push, (MIG_SLOTS + 1) * push->run))
+		return NULL;
+	return list_first_entry_or_null(&push->free_slots, struct mig_slot, list);
+}
+
+/*
+ * Whether the sender has something it can do now; it sleeps until then
+ * (or MIG_POLL passed, for new dirty chunks).  Every condition is one the
+ * pass below acts on, so that a wakeup is never a busy loop.
+ */
+static bool work_ready(struct mig_push *push)
+{
+	enum dm_migrate_mode mode = mig_mode(push->dev);
+	bool r;
+
+	if (kthread_should_stop() || READ_ONCE(push->conn_error))
+		return true;
+	spin_lock_irq(&push->lock);
+	r = mirror_head(push, 0) || ready_slot(push) || free_slot(push) ||
+	    push->handoff_acked || mig_round_over(push) ||
+	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
+	     drained(push)) ||
+	    (push->mirror_requested && mig_mode_precopy(mode));
+	spin_unlock_irq(&push->lock);
+	return r;
+}
+
+/* Everything is on the peer: send HANDOFF; its ACK ends the mode. */
+static int send_handoff(struct mig_push *push)
+{
+	struct mig_unacked u = { .first = 1, .handoff = true };
+	u64 seq = mig_window_add(push, 1, mig_sealed_len(0), &u);
+
+	if (!seq)
+		return -EOVERFLOW;
+	push->handoff_sent = true;
+	push->handoff_ever_sent = true;
+	DMINFO("%s: drained; asking %s to take the volume over",
+	       mig_name(push->dev), push->addr.text);
+	return mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_HANDOFF,
+			     seq, NULL, 0, NULL, 0);
+}
+
+/* A slot whose read failed: its chunks go back; too many in a row stop. */
+static void slot_failed(struct mig_push *push, struct mig_slot *slot)
+{
+	struct mig_dev *dev = push->dev;
+
+	mig_set_error(dev, slot->error, "origin read failed: error %d", slot->error);
+	DMERR_LIMIT("%s: reading chunk %llu from the origin failed: %d",
+		    mig_name(dev), (unsigned long long)slot->index, slot->error);
+	mig_slot_putback(push, slot);
+	push->read_errors++;
+	push->scan_blocked = true;	/* retry after MIG_POLL, not at once */
+}
+
+/* CRC32C (the protocol's: seed ~0, no final inversion) of @bio's data. */
+static u32 crc32c_bio(struct bio *bio, struct bvec_iter iter)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+	u32 crc = ~0U;
+
+	__bio_for_each_segment(bv, bio, it, iter) {
+		void *p = bvec_kmap_local(&bv);
+
+		crc = crc32c(crc, p, bv.bv_len);
+		kunmap_local(p);
+	}
+	return crc;
+}
+
+/*
+ * Send a mirrored write (in chunk-sized pieces) or flush (thread).  Every
+ * piece has its ring entry before the first is sent, the request on the
+ * last: if the link drops after any piece, push_disconnect() finds the
+ * request in the ring and completes it, its chunks dirty.  The caller
+ * checked that the ring has room for mig_mreq_pieces().
+ */
+static int send_mreq(struct mig_push *push, struct mig_mreq *mreq)
+{
+	u32 max = mig_geom_chunk_bytes(&push->geom);
+	struct mig_unacked last = { .first = 1, .last = 0, .mreq = mreq };
+	struct bvec_iter iter = mreq->iter;
+	unsigned int pieces = mig_mreq_pieces(push, mreq);
+	u64 seq;
+	int r;
+
+	/*
+	 * Our own reference while we read the bio's pages: once the last
+	 * piece is in the ring, its ACK (or a disconnect) may drop the peer's
+	 * reference before we are done with the earlier pieces' data.
+	 */
+	atomic_inc(&mreq->pending);
+	seq = mig_window_add(push, pieces,
+			     pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
+			     mreq->len, &last);
+	if (!seq) {
+		mig_mreq_put(mreq, false);
+		r = -EOVERFLOW;
+		goto out;
+	}
+	if (!mreq->len) {
+		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_FLUSH,
+				  seq, NULL, 0, NULL, 0);
+		goto out;
+	}
+	r = 0;
+	while (iter.bi_size) {
+		struct bvec_iter piece = iter;
+		u32 n = min(iter.bi_size, max);
+		struct dm_migrate_write w = {
+			.sector = cpu_to_be64(mreq->sector +
+					      ((mreq->len - iter.bi_size) >> 9)),
+			.data_len = cpu_to_be32(n),
+			.flags = cpu_to_be32(mreq->flags),
+		};
+
+		piece.bi_size = n;
+		w.crc32c = cpu_to_be32(crc32c_bio(mreq->bio, piece));
+		/* The flush before the write: with the first piece only. */
+		if (iter.bi_size != mreq->len)
+			w.flags &= ~cpu_to_be32(DM_MIGRATE_WRITE_PREFLUSH);
+		r = mig_seal_send_bio(push->seal, push->sock,
+				      DM_MIGRATE_MSG_WRITE, seq++, &w, sizeof(w),
+				      mreq->bio, piece);
+		if (r)
+			break;
+		atomic64_add(mig_sealed_len(sizeof(w) + n),
+			     &push->dev->stats.bytes_wire);
+		bio_advance_iter(mreq->bio, &iter, n);
+	}
+out:
+	/* Neutral: whoever completes the peer's part marks what is missing. */
+	mig_mreq_put(mreq, true);
+	return r;
+}
+
+/* Send the queued mirrored writes that fit, leaving @reserve entries. */
+static int send_mirrored(struct mig_push *push, unsigned int reserve)
+{
+	struct mig_mreq *mreq;
+	int r;
+
+	for (;;) {
+		spin_lock_irq(&push->lock);
+		mreq = mirror_head(push, reserve);
+		if (mreq)
+			list_del_init(&mreq->list);
+		spin_unlock_irq(&push->lock);
+		if (!mreq)
+			return 0;
+		r = send_mreq(push, mreq);
+		if (r)
+			return r;
+	}
+}
+
+void mig_push_handed_off(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+
+	if (!mig_transition(dev, MIG_T_HANDED_OFF))
+		return;
+	DMINFO("%s: handed off to %s; local writes now fail",
+	       mig_name(dev), push->addr.text);
+	/* No more connections: the key is not needed any more. */
+	memzero_explicit(&push->key, sizeof(push->key));
+}
+
+/* One pass of the sender: returns an error when the connection broke. */
+int mig_push_pump(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+	struct mig_slot *slot;
+	bool round_done;
+	u64 index;
+	u32 n;
+	int r;
+
+	/* 1. Mirrored writes first: the guest is waiting for them. */
+	r = send_mirrored(push, 0);
+	if (r)
+		return r;
+
+	/* 2. Chunks that are read and encoded. */
+	for (;;) {
+		spin_lock_irq(&push->lock);
+		slot = ready_slot(push);
+		if (slot)
+			list_del_init(&slot->list);
+		spin_unlock_irq(&push->lock);
+		if (!slot)
+			break;
+		r = 0;
+		if (slot->error) {
+			slot_failed(push, slot);
+		} else {
+			push->read_errors = 0;
+			r = send_slot(push, slot);
+		}
+		spin_lock_irq(&push->lock);
+		list_add(&slot->list, r ? &push->ready_slots : &push->free_slots);
+		if (!slot->error)
+			push->scan_blocked = false;
+		spin_unlock_irq(&push->lock);
+		if (r)
+			return r;
+	}
+	if (push->read_errors >= MIG_MAX_FAILURES &&
+	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
+		return -EIO;
+
+	/* 3. Start reading more chunks, unless paused. */
+	for (;;) {
+		spin_lock_irq(&push->lock);
+		slot = free_slot(push);
+		spin_unlock_irq(&push->lock);
+		if (!slot || !mig_round_pick(push, &index, &n))
+			break;
+		slot->index = index;
+		slot->nchunks = n;
+		spin_lock_irq(&push->lock);
+		list_del_init(&slot->list);
+		slot->reading = true;
+		push->reading++;
+		spin_unlock_irq(&push->lock);
+		queue_work(push->wq, &slot->work);
+	}
+
+	spin_lock_irq(&push->lock);
+	round_done = mig_round_over(push);
+	if (push->mirror_requested && mig_mode_precopy(mig_mode(dev))) {
+		spin_unlock_irq(&push->lock);
+		if (mig_transition(dev, MIG_T_MIRROR))
+			DMINFO("%s: mirroring writes to %s", mig_name(dev),
+			       push->addr.text);
+		spin_lock_irq(&push->lock);
+	}
+	if (push->handoff_acked) {
+		spin_unlock_irq(&push->lock);
+		mig_push_handed_off(push);
+		return 0;
+	}
+	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
+	    drained(push)) {
+		spin_unlock_irq(&push->lock);
+		return send_handoff(push);
+	}
+	spin_unlock_irq(&push->lock);
+
+	if (round_done)
+		mig_round_end(push);
+	if (!wait_event_interruptible_timeout(push->wait, work_ready(push),
+					      MIG_POLL)) {
+		/* Time passed: chunks that were busy may be pickable now. */
+		spin_lock_irq(&push->lock);
+		push->scan_blocked = false;
+		spin_unlock_irq(&push->lock);
+	}
+	/* An ACK of HANDOFF counts even if the link closed right after it. */
+	if (READ_ONCE(push->handoff_acked))
+		return 0;
+	return READ_ONCE(push->conn_error);
+}
