@@ -22,7 +22,8 @@
 
 #include "control.h"
 
-void mig_dev_name(struct mig_dev *dev)
+/* Refresh the name used in log lines (process context). */
+static void mig_dev_name(struct mig_dev *dev)
 {
 	char name[DM_NAME_LEN];
 

@@ -31,7 +31,4 @@ static inline int mig_ctl_map(struct mig_dev *dev, struct bio *bio)
 /* The last table is gone (device.c): stop every engine. */
 void mig_ctl_teardown(struct mig_dev *dev);
 
-/* Refresh the name used in log lines (process context). */
-void mig_dev_name(struct mig_dev *dev);
-
 #endif /* DM_MIGRATE_CONTROL_H */

@@ -8,7 +8,7 @@
 # bad value refused).
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 12
+tap_plan 13
 MDM=$REPO/build/migrate-dm
 json() {
 	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
