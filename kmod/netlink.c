@@ -127,7 +127,7 @@ static void nl_limits(struct genl_info *info, struct mig_limits *lim)
 		a = info->attrs[nl_lims[i].attr];
 		if (!a)
 			continue;
-		/* The policy checked type and range. */
+		/* The policy checked type and range: mig_lim_set() agrees. */
 		switch (mig_nl_policy[nl_lims[i].attr].type) {
 		case NLA_U64:
 			mig_lim_set(lim, nl_lims[i].bit, nla_get_u64(a));
@@ -135,8 +135,11 @@ static void nl_limits(struct genl_info *info, struct mig_limits *lim)
 		case NLA_U32:
 			mig_lim_set(lim, nl_lims[i].bit, nla_get_u32(a));
 			break;
-		default:
+		case NLA_U8:
 			mig_lim_set(lim, nl_lims[i].bit, nla_get_u8(a));
+			break;
+		default:
+			WARN_ON_ONCE(1);	/* a limit of a type not read here */
 		}
 	}
 }

@@ -160,7 +160,10 @@ struct mig_push {
 	/* Requests, under lock. */
 	bool mirror_requested;
 
-	/* Limits and pause: read locklessly, set under ctl_lock. */
+	/*
+	 * Limits and pause: read locklessly, set under ctl_lock; the thread
+	 * also sets and clears @paused for pause_after_bulk (rounds.c).
+	 */
 	struct mig_limits lim;
 	bool paused;			/* send no chunks; see push_paused() */
 

@@ -64,7 +64,7 @@ void mig_round_end(struct mig_push *push)
 		.dirty_bytes = dirty * mig_geom_chunk_bytes(&push->geom),
 		.sent = atomic64_read(&dev->stats.bytes_wire),
 	};
-	struct mig_limits lim;
+	struct mig_limits lim = {};
 
 	push->cursor = 0;
 	/*
@@ -87,11 +87,18 @@ void mig_round_end(struct mig_push *push)
 	lim.pause_after_bulk = READ_ONCE(push->lim.pause_after_bulk);
 	switch (mig_precopy_next(&e, &lim)) {
 	case MIG_PRECOPY_PAUSE:
-		/* Paused before the phase event, which then shows it. */
+		/*
+		 * Paused before the phase event, which then shows it.  The
+		 * pass counts as done: after 'resume' the first pass ends a
+		 * round at once, so that the stop conditions are checked even
+		 * when nothing is dirty (mig_round_over()).
+		 */
 		WRITE_ONCE(push->paused, true);
-		DMINFO("%s: bulk pass done; paused ('resume' starts the dirty rounds)",
-		       mig_name(dev));
-		break;
+		push->cursor = push->nchunks;
+		if (mig_transition(dev, MIG_T_BULK_DONE))
+			DMINFO("%s: bulk pass done; paused ('resume' starts the dirty rounds)",
+			       mig_name(dev));
+		return;
 	case MIG_PRECOPY_CONVERGED:
 		if (e.bulk)
 			mig_transition(dev, MIG_T_BULK_DONE);
@@ -111,11 +118,13 @@ void mig_round_end(struct mig_push *push)
 /*
  * Under push->lock: the round's pass is over (it reached the end, or it
  * picked something and nothing is dirty any more) and nothing of it is
- * left in flight to the slots.
+ * left in flight to the slots.  Not while paused: a round ends (and the
+ * push converges) only once it runs again.
  */
 bool mig_round_over(struct mig_push *push)
 {
-	return (push->cursor >= push->nchunks ||
+	return !push_paused(push) &&
+	       (push->cursor >= push->nchunks ||
 		(push->round_picked && !mig_bitmap_dirty(push->dev->bm))) &&
 	       !push->reading && list_empty(&push->ready_slots);
 }
@@ -128,6 +137,9 @@ void mig_round_restart(struct mig_push *push)
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	push->cursor = 0;
 	push->round_picked = 0;
+	/* A pause after the bulk pass comes again after the new one. */
+	if (READ_ONCE(push->lim.pause_after_bulk))
+		WRITE_ONCE(push->paused, false);
 	if (mig_transition(dev, MIG_T_RESTART))
 		atomic_set(&dev->stats.round, 0);
 }

@@ -93,9 +93,10 @@ static const struct cmd cmds[] = {
 	  { O_LISTEN, O_KEY_FILE, O_KEY_DESC } },
 	{ "limit", cmd_limit, true,
 	  "DEV [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-bytes SIZE]",
+	  "        [--max-bytes SIZE] [--pause-after-bulk]",
 	  "Change the limits of a running push (--rate none lifts the rate limit).",
-	  { O_RATE, O_THROTTLE, O_CONVERGE_BELOW, O_MAX_ROUNDS, O_MAX_BYTES } },
+	  { O_RATE, O_THROTTLE, O_CONVERGE_BELOW, O_MAX_ROUNDS, O_MAX_BYTES,
+	    O_PAUSE_AFTER_BULK } },
 	{ "pause", cmd_pause, true, "DEV", "Stop sending chunks (not while mirroring).", { 0 } },
 	{ "resume", cmd_resume, true, "DEV", "Send chunks again after a pause.", { 0 } },
 	{ "mirror", cmd_mirror, true, "DEV [--wait S | --no-wait]",
