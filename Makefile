@@ -58,7 +58,8 @@ $(KSFT)/kselftest.h:
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
-	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand
+	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
+	$(BUILD)/tests/vmrec
 
 tests: $(TEST_PROGS)
 
@@ -94,6 +95,12 @@ $(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)
 $(BUILD)/tests/nlrand: tests/prog/nlrand.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/prog/nlrand.c $(NL_LIBS)
+
+# The VM test's record writer runs in the nested guest's busybox initramfs:
+# static.
+$(BUILD)/tests/vmrec: tests/prog/vmrec.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ tests/prog/vmrec.c
 
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)

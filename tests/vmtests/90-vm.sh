@@ -1,0 +1,95 @@
+#!/bin/bash
+# dmm-timeout: 1800
+# The VM harness end to end (tests/vmhost.sh): two hosts with their own
+# libvirtd in one test guest, a nested VM with two virtio disks on host A
+# whose sources are `migrate` devices in tracking mode, its record writer
+# running; libvirt's own live migration with storage copy
+# (virsh migrate --live --p2p --copy-storage-all: NBD + drive-mirror) moves
+# it to host B.  Asserts the same VM runs on B (same boot id, sequence
+# continued, not a reboot), it is gone from A, and every record is intact
+# and without a gap on B's volumes.  Prints the time of every step.
+# This is also the peer `make bench` compares `migrate-dm migrate` with.
+. "$(dirname "$0")/../lib.sh"
+. "$REPO/tests/vmhost.sh"
+
+A=hosta
+B=hostb
+A_IP=198.18.0.1
+B_IP=198.18.0.2
+VM=vm1
+DISK_MB=${VM_DISK_MB:-32}
+DISKS="$VM-disk0 $VM-disk1"
+
+vm_cleanup() {
+	vmh_down $B
+	vmh_down $A
+	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
+		case "$d" in $A-* | $B-*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
+	done
+	dm_cleanup
+}
+trap vm_cleanup EXIT
+
+T0=$SECONDS
+TS=$SECONDS
+step() {	# step LABEL: print the time since the previous step
+	echo "# time: $1: $((SECONDS - TS)) s (total $((SECONDS - T0)) s)"
+	TS=$SECONDS
+}
+
+tap_plan 13
+check "build the nested VM's initramfs" vm_build_initrd
+vmh_net $A $A_IP $B $B_IP
+check "host $A: libvirtd up" vmh_up $A $A_IP
+check "host $B: libvirtd up" vmh_up $B $B_IP
+step "two hosts up"
+
+# Volumes: on A a migrate device (tracking) over a loop device per disk; on
+# B a dm-linear of the same size, the target of libvirt's NBD copy.
+sz=$((DISK_MB * 2048))
+for disk in $DISKS; do
+	vmh_dm_create $A "$disk" "0 $sz migrate $(scratch_dev "${DISK_MB}M") 128"
+	vmh_dm_create $B "$disk" "0 $sz linear $(scratch_dev "${DISK_MB}M") 0"
+done
+expect_eq "A's disks are migrate devices in tracking mode" "tracking tracking" \
+	"$(for d in $DISKS; do mode_of "$A-$d"; done | xargs)"
+
+# shellcheck disable=SC2086
+vm_xml $VM $DISKS > "$VMH_ROOT/$VM.xml"
+define_start() { vmh_virsh "$1" define "$VMH_ROOT/$VM.xml" && vmh_virsh "$1" start $VM; }
+check "define and start $VM on $A" define_start $A
+step "define and start"
+hb=$(vm_wait_hb $A $VM 900)
+check "$VM's writer heartbeat on $A's console" test -n "$hb"
+step "nested VM boot to first heartbeat"
+echo "# $A console: $(grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r')"
+# Let it write a few seconds of records before the migration.
+sleep 10
+before=$(vm_last_hb $A $VM)
+boot=${before% *}
+echo "# before migration: boot $boot seq ${before#* }"
+
+TS=$SECONDS
+check "virsh migrate --live --p2p --copy-storage-all to $B" \
+	vmh_virsh $A migrate --live --p2p --copy-storage-all --verbose \
+	--persistent --undefinesource $VM "$(vmh_uri $B)"
+step "libvirt live migration with storage copy"
+vmh_virsh $B domjobinfo --completed $VM 2>&1 | grep -E 'elapsed|downtime|File processed|Memory processed|Total data|Data processed' | tap_diag
+expect_eq "$VM is gone from $A" "" "$(vmh_virsh $A list --all --name | xargs)"
+expect_eq "$VM runs on $B" "running" "$(vmh_virsh $B domstate $VM | xargs)"
+
+after=$(vm_wait_hb $B $VM 300 "${before#* }")
+expect_eq "same boot on $B (not a reboot)" "$boot" "${after% *}"
+echo "# first heartbeat on $B: seq ${after#* } (last on $A before: ${before#* })"
+step "first heartbeat on $B"
+sleep 5
+check "pause $VM on $B" vmh_virsh $B suspend $VM
+last=$(vm_last_hb $B $VM)
+for disk in $DISKS; do
+	check "$disk: records intact, in order, without gap since boot" \
+		sh -c "out=\$($BIN/vmrec check -b $boot -m ${last#* } /dev/mapper/$B-$disk) && echo \"\$out\" && echo \"\$out\" | grep -q ' first=1 '"
+	$BIN/vmrec check "/dev/mapper/$B-$disk" | tap_diag
+done
+echo "# source devices: $(for d in $DISKS; do dmsetup status "$A-$d"; done | tr '\n' ';')"
+step "checks"
+tap_done
