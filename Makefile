@@ -6,6 +6,8 @@
 #                      the userspace tools
 #   make check         build everything and run the test suite in QEMU guests
 #                      (Debian 6.1 and 6.12 kernels); ends "N passed, N failed"
+#   make check-vm      the VM test: a nested VM live-migrated between two
+#                      libvirt hosts inside one 6.1 guest (tests/vmtests/)
 #   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
 #   make bench         benchmarks against dm-linear and peers, in a guest
 #   make demo          the README's quick start on a throwaway guest
@@ -30,7 +32,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests check check-debug bench demo install \
+.PHONY: all module modules tools tests check check-vm check-debug bench demo install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -182,6 +184,12 @@ deps:
 check: deps
 	$(MAKE) modules tools tests
 	tests/run.sh
+
+# The VM test boots a nested VM (~3 min under TCG in TCG): its own target,
+# on the first kernel of tests/kernels.sh.
+check-vm: deps
+	$(MAKE) modules tools tests
+	DMM_KVERS=$$(tests/kernels.sh | head -n1) tests/run.sh --no-host --only $$(ls tests/vmtests/*.sh | sed 's|^tests/||; s|\.sh$$||' | paste -sd,)
 
 check-debug: deps
 	$(MAKE) tools tests

@@ -50,17 +50,20 @@ VM_KVER=${VM_KVER:-6.1.0-56-amd64}
 VM_MEM_MB=${VM_MEM_MB:-128}
 VM_INTERVAL_MS=${VM_INTERVAL_MS:-100}
 VM_INITRD=$VMH_ROOT/vm-initrd.gz
-declare -A VMH_IP VMH_PID
 
 vmh_dir() { echo "$VMH_ROOT/$1"; }
-vmh_uri() { echo "qemu+tcp://${VMH_IP[$1]}/system"; }
+# The host's address and holder are files in its tree: vmh_up may run in a
+# subshell (check's $(...)) and the other functions in the test's shell.
+vmh_ip() { cat "$VMH_ROOT/$1/ip"; }
+vmh_pid() { cat "$VMH_ROOT/$1/holder.pid" 2>/dev/null; }
+vmh_uri() { echo "qemu+tcp://$(vmh_ip "$1")/system"; }
 
 vmh() {
 	local name=$1
 	shift
 	# -r: the holder's root, not the mount namespace's (the test guest
 	# runs its tests in a chroot: tests/vm/init).
-	nsenter -t "${VMH_PID[$name]}" -n -m -u -r -- "$@"
+	nsenter -t "$(vmh_pid "$name")" -n -m -u -r -- "$@"
 }
 vmh_virsh() {
 	local name=$1
@@ -82,10 +85,10 @@ vmh_net() {
 }
 
 vmh_up() {
-	local name=$1 ip=$2 d t0=$SECONDS i
+	local name=$1 ip=$2 d t0=$SECONDS i pid
 	d=$(vmh_dir "$name")
-	VMH_IP[$name]=$ip
 	mkdir -p "$d"/{run,etc,lib,log,cache,mapper}
+	echo "$ip" > "$d/ip"
 	cp -a /etc/libvirt/. "$d/etc/"
 	mkdir -p "$d/lib/qemu" "$d/log/qemu" "$d/cache/qemu"
 	# Capabilities probed by the first host are valid for the second (same
@@ -129,11 +132,12 @@ vmh_up() {
 		mount --bind "$d/mapper" /dev/mapper
 		touch "$d/ready"
 		exec sleep infinity' vmhost "$d" "$name" </dev/null >"$d/holder.log" 2>&1 &
-	VMH_PID[$name]=$!
+	pid=$!
 	for i in $(seq 100); do [ -e "$d/ready" ] && break; sleep 0.1; done
-	# ip netns exec forks once more: the holder is the sleep.
-	VMH_PID[$name]=$(pgrep -P "${VMH_PID[$name]}" -x sleep || echo "${VMH_PID[$name]}")
 	[ -e "$d/ready" ] || { echo "vmh_up $name: the namespaces did not come up"; cat "$d/holder.log"; return 1; }
+	# ip netns exec, unshare and sh exec each other: the holder is $!.
+	echo "$pid" > "$d/holder.pid"
+	mkdir -p "$VMH_ROOT"
 	vmh "$name" libvirtd --listen --daemon --pid-file /run/libvirtd.pid ||
 		{ echo "vmh_up $name: libvirtd did not start"; return 1; }
 	for i in $(seq 600); do
@@ -153,8 +157,9 @@ vmh_up() {
 }
 
 vmh_down() {
-	local name=$1 pid dom
-	[ -n "${VMH_PID[$name]:-}" ] || return 0
+	local name=$1 pid dom holder
+	holder=$(vmh_pid "$name")
+	[ -n "$holder" ] || return 0
 	for dom in $(vmh_virsh "$name" list --name 2>/dev/null); do
 		vmh_virsh "$name" destroy "$dom" >/dev/null 2>&1
 	done
@@ -163,8 +168,8 @@ vmh_down() {
 		kill "$pid" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
-	kill "${VMH_PID[$name]}" 2>/dev/null
-	unset "VMH_PID[$name]"
+	kill "$holder" 2>/dev/null
+	rm -f "$(vmh_dir "$name")/holder.pid"
 	ip netns del "$name" 2>/dev/null
 }
 
@@ -183,6 +188,7 @@ vmh_dm_remove() {
 }
 
 vm_build_initrd() {
+	mkdir -p "$VMH_ROOT"
 	[ -f "$VM_INITRD" ] || "$REPO/tests/vm/mkvmguest.sh" "$VM_KVER" "$REPO/build/tests/vmrec" "$VM_INITRD"
 }
 
@@ -232,7 +238,7 @@ vm_xml() {
 vm_console() { echo "$(vmh_dir "$1")/log/qemu/$2.console"; }
 
 vm_last_hb() {
-	tr -d '\r' < "$(vm_console "$1" "$2")" 2>/dev/null |
+	tr -d '\r' 2>/dev/null < "$(vm_console "$1" "$2")" |
 		sed -n 's/^vmrec: hb boot=\([0-9a-f]*\) seq=\([0-9]*\) .*/\1 \2/p' | tail -n 1
 }
 
