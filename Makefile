@@ -61,7 +61,7 @@ TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
-	$(BUILD)/tests/vmrec
+	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz
 
 tests: $(TEST_PROGS)
 
@@ -103,6 +103,19 @@ $(BUILD)/tests/nlrand: tests/prog/nlrand.c include/uapi/linux/dm-migrate.h $(KSF
 $(BUILD)/tests/vmrec: tests/prog/vmrec.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -o $@ tests/prog/vmrec.c
+
+# The nested guest of the VM test (tests/vmhost.sh): the first test
+# kernel, uncompressed (booted through PVH), and its initramfs.
+VM_KVER := $(shell tests/kernels.sh | head -n1)
+
+$(BUILD)/vm/vmlinux: tests/vm/extract-vmlinux.py /boot/vmlinuz-$(VM_KVER)
+	@mkdir -p $(@D)
+	tests/vm/extract-vmlinux.py /boot/vmlinuz-$(VM_KVER) $@
+	@echo $(VM_KVER) > $(@D)/kver
+
+$(BUILD)/vm/initrd.gz: tests/vm/mkvmguest.sh tests/vm/nested/init $(BUILD)/tests/vmrec
+	@mkdir -p $(@D)
+	tests/vm/mkvmguest.sh $(VM_KVER) $(BUILD)/tests/vmrec $@
 
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
