@@ -18,7 +18,8 @@
 # no virtlogd).  Migration traffic (RAM and libvirt's NBD) uses the host's
 # address.
 #
-#   vmh_up NAME IP           start host NAME with libvirtd on IP
+#   vmh_up NAME IP [UUID]    start host NAME with libvirtd on IP (host_uuid
+#                            UUID, default a random one)
 #   vmh NAME CMD...          run CMD on host NAME (its namespaces)
 #   vmh_virsh NAME ARGS...   virsh on NAME's local libvirtd
 #   vmh_uri NAME             qemu+tcp://IP/system
@@ -90,7 +91,7 @@ vmh_net() {
 }
 
 vmh_up() {
-	local name=$1 ip=$2 d t0=$SECONDS i pid
+	local name=$1 ip=$2 uuid=${3:-$(cat /proc/sys/kernel/random/uuid)} d t0=$SECONDS i pid
 	d=$(vmh_dir "$name")
 	mkdir -p "$d"/{run,etc,lib,log,cache,mapper}
 	echo "$ip" > "$d/ip"
@@ -106,7 +107,7 @@ vmh_up() {
 	auth_tcp = "none"
 	auth_unix_ro = "none"
 	auth_unix_rw = "none"
-	host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
+	host_uuid = "$uuid"
 	log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 	keepalive_interval = 5
 	keepalive_count = 10
@@ -212,7 +213,7 @@ vm_xml() {
 	    <type arch='x86_64' machine='pc'>hvm</type>
 	    <kernel>$VM_KERNEL</kernel>
 	    <initrd>$VM_INITRD</initrd>
-	    <cmdline>console=ttyS0 panic=-1 quiet mitigations=off vmrec.interval=$VM_INTERVAL_MS</cmdline>
+	    <cmdline>console=ttyS0 panic=-1 mitigations=off vmrec.interval=$VM_INTERVAL_MS</cmdline>
 	  </os>
 	  <clock offset='utc'/>
 	  <on_poweroff>destroy</on_poweroff>
@@ -247,6 +248,19 @@ vm_console() { echo "$(vmh_dir "$1")/log/qemu/$2.console"; }
 vm_last_hb() {
 	tr -d '\r' 2>/dev/null < "$(vm_console "$1" "$2")" |
 		sed -n 's/^vmrec: hb boot=\([0-9a-f]*\) seq=\([0-9]*\) .*/\1 \2/p' | tail -n 1
+}
+
+# vm_boot_times HOST NAME T0 FILE: in the background, append to FILE the
+# seconds (since T0, in $SECONDS) at which HOST's console of NAME first
+# shows the kernel's banner, init's first line and the first heartbeat.
+vm_boot_times() {
+	local con want t
+	con=$(vm_console "$1" "$2")
+	(for want in 'Linux version' 'vm-init: userspace' 'vmrec: hb'; do
+		until grep -aq "$want" "$con" 2>/dev/null; do sleep 0.5; done
+		t=$((SECONDS - $3))
+		echo "$want: +$t s" >> "$4"
+	done) &
 }
 
 vm_wait_hb() {

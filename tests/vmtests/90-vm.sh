@@ -37,7 +37,7 @@ step() {	# step LABEL: print the time since the previous step
 	TS=$SECONDS
 }
 
-tap_plan 13
+tap_plan 14
 check "the nested VM's kernel and initramfs are built" vm_files
 vmh_net $A $A_IP $B $B_IP
 check "host $A: libvirtd up" vmh_up $A $A_IP
@@ -55,14 +55,27 @@ done
 expect_eq "A's disks are migrate devices in tracking mode" "tracking tracking" \
 	"$(for d in $DISKS; do mode_of "$A-$d"; done | xargs)"
 
+# The orchestration (migrate-dm on host A) must find A's device behind
+# /dev/mapper/vm1-disk0: the kernel knows it as hosta-vm1-disk0.
+out=$(vmh $A "$REPO/build/migrate-dm" status "/dev/mapper/$VM-disk0" 2>&1)
+if echo "$out" | grep -q "$A-$VM-disk0"; then
+	ok "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0"
+else
+	not_ok "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0 # TODO userspace/dmdev.c resolves /dev/mapper/ paths by name, not by device number (docs/testing.rst)"
+fi
+echo "$out" | tap_diag
+
 # shellcheck disable=SC2086
 vm_xml $VM $DISKS > "$VMH_ROOT/$VM.xml"
 define_start() { vmh_virsh "$1" define "$VMH_ROOT/$VM.xml" && vmh_virsh "$1" start $VM; }
+vm_boot_times $A $VM $SECONDS "$VMH_ROOT/boot.times"
 check "define and start $VM on $A" define_start $A
 step "define and start"
 hb=$(vm_wait_hb $A $VM 900)
 check "$VM's writer heartbeat on $A's console" test -n "$hb"
 step "nested VM boot to first heartbeat"
+sleep 1
+echo "# $VM since virsh define/start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
 echo "# $A console: $(grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r')"
 # Let it write a few seconds of records before the migration.
 sleep 10
@@ -71,10 +84,25 @@ boot=${before% *}
 echo "# before migration: boot $boot seq ${before#* }"
 
 TS=$SECONDS
-check "virsh migrate --live --p2p --copy-storage-all to $B" \
-	vmh_virsh $A migrate --live --p2p --copy-storage-all --verbose \
-	--persistent --undefinesource $VM "$(vmh_uri $B)"
+# While it runs: when does B's QEMU open its disks, and in which state is
+# the domain on B then (the Prepare phase: paused, "incoming migration")?
+vmh_virsh $A migrate --live --p2p --copy-storage-all \
+	--persistent --undefinesource $VM "$(vmh_uri $B)" > "$VMH_ROOT/migrate.out" 2>&1 &
+mpid=$!
+opened=
+while kill -0 $mpid 2>/dev/null; do
+	if [ -z "$opened" ] &&
+	   [ "$(dmsetup info -c --noheadings -o open "$B-$VM-disk0" | tr -d ' ')" -gt 0 ]; then
+		opened="+$((SECONDS - TS)) s, $VM on $B: $(vmh_virsh $B domstate --reason $VM 2>&1 | xargs)"
+	fi
+	sleep 0.2
+done
+wait $mpid
+rc=$?
+tap_diag < "$VMH_ROOT/migrate.out"
+expect_eq "virsh migrate --live --p2p --copy-storage-all to $B" 0 "$rc"
 step "libvirt live migration with storage copy"
+echo "# $B's QEMU opened $VM-disk0 at ${opened:-?}"
 vmh_virsh $B domjobinfo --completed $VM 2>&1 | grep -E 'elapsed|downtime|File processed|Memory processed|Total data|Data processed' | tap_diag
 expect_eq "$VM is gone from $A" "" "$(vmh_virsh $A list --all --name | xargs)"
 expect_eq "$VM runs on $B" "running" "$(vmh_virsh $B domstate $VM | xargs)"
