@@ -61,21 +61,42 @@ out=$(vmh $A "$REPO/build/migrate-dm" status "/dev/mapper/$VM-disk0" 2>&1)
 if echo "$out" | grep -q "$A-$VM-disk0"; then
 	ok "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0"
 else
-	not_ok "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0 # TODO userspace/dmdev.c resolves /dev/mapper/ paths by name, not by device number (docs/testing.rst)"
+	# A known gap (TAP TODO: not a failure), until dmdev.c resolves paths
+	# by device number.
+	TAP_N=$((TAP_N + 1))
+	echo "not ok $TAP_N migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0 # TODO userspace/dmdev.c resolves /dev/mapper/ paths by name, not by device number (docs/testing.rst)"
 fi
 echo "$out" | tap_diag
 
 # shellcheck disable=SC2086
 vm_xml $VM $DISKS > "$VMH_ROOT/$VM.xml"
 define_start() { vmh_virsh "$1" define "$VMH_ROOT/$VM.xml" && vmh_virsh "$1" start $VM; }
-vm_boot_times $A $VM $SECONDS "$VMH_ROOT/boot.times"
-check "define and start $VM on $A" define_start $A
-step "define and start"
+# restore_snap HOST: the VM as make check-vm booted and saved it on this
+# machine (tests/vm/mkvmsnap.sh), its disks as they were then: the boot
+# under TCG in TCG takes 4-6 min on 2 shared cores.  Without the save
+# (a plain make tests), or with VM_COLD_BOOT set, the test boots it.
+SNAP=$REPO/build/vm
+restore_snap() {
+	local d
+	for d in $DISKS; do
+		dd if="$SNAP/$d.img" of="/dev/mapper/$1-$d" bs=1M oflag=direct status=none || return 1
+	done
+	vmh_virsh "$1" restore "$SNAP/$VM.save"
+}
+if [ -s "$SNAP/$VM.save" ] && [ -z "${VM_COLD_BOOT:-}" ]; then
+	echo "# $VM: restored from $SNAP/$VM.save (saved at heartbeat $(cat "$SNAP/$VM.hb"))"
+	check "restore $VM on $A (booted and saved by make check-vm)" restore_snap $A
+	step "restore"
+else
+	vm_boot_times $A $VM $SECONDS "$VMH_ROOT/boot.times"
+	check "define and start $VM on $A" define_start $A
+	step "define and start"
+fi
 hb=$(vm_wait_hb $A $VM 900)
 check "$VM's writer heartbeat on $A's console" test -n "$hb"
-step "nested VM boot to first heartbeat"
+step "to the first heartbeat"
 sleep 1
-echo "# $VM since virsh define/start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
+[ -f "$VMH_ROOT/boot.times" ] && echo "# $VM since virsh define/start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
 echo "# $A console: $(grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r')"
 # Let it write a few seconds of records before the migration.
 sleep 10
