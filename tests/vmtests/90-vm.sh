@@ -97,7 +97,7 @@ check "$VM's writer heartbeat on $A's console" test -n "$hb"
 step "to the first heartbeat"
 sleep 1
 [ -f "$VMH_ROOT/boot.times" ] && echo "# $VM since virsh define/start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
-echo "# $A console: $(grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r')"
+grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r' | tap_diag
 # Let it write a few seconds of records before the migration.
 sleep 10
 before=$(vm_last_hb $A $VM)
