@@ -41,6 +41,8 @@
 #                            /var/log/libvirt/qemu/NAME.console (per host),
 #                            one virtio disk per /dev/mapper/DISK (block, raw,
 #                            cache none)
+#   vm_start HOST NAME DISK...  restore the saved VM (or boot it) on HOST
+#   vm_check_disk DEV BOOT MIN_SEQ  vmrec check: intact, no gap, >= MIN_SEQ
 #   vm_console HOST NAME     that console file as seen from outside
 #   vm_wait_hb HOST NAME TIMEOUT [MIN_SEQ]   wait for a heartbeat (seq >
 #                            MIN_SEQ) on HOST's console; prints "BOOT SEQ"
@@ -243,6 +245,51 @@ vm_xml() {
 	EOF
 }
 
+# vm_start HOST NAME DISK...: NAME running on HOST with its disks on
+# HOST's /dev/mapper/DISK (created by the caller, each of the size of the
+# saved disk images).  With the VM that make check-vm booted and saved on
+# the machine (tests/vm/mkvmsnap.sh: build/vm/NAME.save, its disks
+# build/vm/DISK.img): the disks are copied onto HOST's volumes and the VM
+# restored (~20 s), its writer going on from where it was saved.  Without
+# it, or with VM_COLD_BOOT set: defined and booted in the test guest (4-6
+# min to the first heartbeat; vm_boot_times records the milestones in
+# $VMH_ROOT/boot.times).  Either way, wait for the heartbeat with
+# vm_wait_hb.  vm_start_how says which it will be.
+VM_SNAP=${VM_SNAP:-$REPO/build/vm}
+vm_start_how() {
+	if [ -s "$VM_SNAP/vm1.save" ] && [ -z "${VM_COLD_BOOT:-}" ]; then
+		echo "restore of the VM saved by make check-vm"
+	else
+		echo "cold boot"
+	fi
+}
+vm_start() {
+	local host=$1 name=$2 d
+	shift 2
+	if [ -s "$VM_SNAP/$name.save" ] && [ -z "${VM_COLD_BOOT:-}" ]; then
+		for d in "$@"; do
+			dd if="$VM_SNAP/$d.img" of="$(vmh_dir "$host")/mapper/$d" bs=1M \
+				oflag=direct status=none || return 1
+		done
+		echo "# $name: restoring $VM_SNAP/$name.save (saved at heartbeat $(cat "$VM_SNAP/$name.hb"))"
+		vmh_virsh "$host" restore "$VM_SNAP/$name.save"
+	else
+		vm_xml "$name" "$@" > "$VMH_ROOT/$name.xml"
+		vm_boot_times "$host" "$name" "$SECONDS" "$VMH_ROOT/boot.times"
+		vmh_virsh "$host" define "$VMH_ROOT/$name.xml" &&
+			vmh_virsh "$host" start "$name"
+	fi
+}
+
+# vm_check_disk DEV BOOT MIN_SEQ: every record on DEV is intact, of boot
+# BOOT, in order and without a gap since the first (first=1: the ring has
+# not wrapped), up to MIN_SEQ at least.  vmrec's report goes to
+# $VMH_ROOT/check.out.
+vm_check_disk() {
+	"$REPO/build/tests/vmrec" check -b "$2" -m "$3" "$1" > "$VMH_ROOT/check.out" 2>&1 &&
+		grep -q ' first=1 ' "$VMH_ROOT/check.out"
+}
+
 vm_console() { echo "$(vmh_dir "$1")/log/qemu/$2.console"; }
 
 vm_last_hb() {
@@ -260,7 +307,7 @@ vm_boot_times() {
 		until grep -aq "$want" "$con" 2>/dev/null; do sleep 0.5; done
 		t=$((SECONDS - $3))
 		echo "$want: +$t s" >> "$4"
-	done) &
+	done) >/dev/null 2>&1 &
 }
 
 vm_wait_hb() {

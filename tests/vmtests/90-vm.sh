@@ -69,34 +69,13 @@ fi
 echo "$out" | tap_diag
 
 # shellcheck disable=SC2086
-vm_xml $VM $DISKS > "$VMH_ROOT/$VM.xml"
-define_start() { vmh_virsh "$1" define "$VMH_ROOT/$VM.xml" && vmh_virsh "$1" start $VM; }
-# restore_snap HOST: the VM as make check-vm booted and saved it on this
-# machine (tests/vm/mkvmsnap.sh), its disks as they were then: the boot
-# under TCG in TCG takes 4-6 min on 2 shared cores.  Without the save
-# (a plain make tests), or with VM_COLD_BOOT set, the test boots it.
-SNAP=$REPO/build/vm
-restore_snap() {
-	local d
-	for d in $DISKS; do
-		dd if="$SNAP/$d.img" of="/dev/mapper/$1-$d" bs=1M oflag=direct status=none || return 1
-	done
-	vmh_virsh "$1" restore "$SNAP/$VM.save"
-}
-if [ -s "$SNAP/$VM.save" ] && [ -z "${VM_COLD_BOOT:-}" ]; then
-	echo "# $VM: restored from $SNAP/$VM.save (saved at heartbeat $(cat "$SNAP/$VM.hb"))"
-	check "restore $VM on $A (booted and saved by make check-vm)" restore_snap $A
-	step "restore"
-else
-	vm_boot_times $A $VM $SECONDS "$VMH_ROOT/boot.times"
-	check "define and start $VM on $A" define_start $A
-	step "define and start"
-fi
+check "start $VM on $A ($(vm_start_how))" vm_start $A $VM $DISKS
+step "$(vm_start_how)"
 hb=$(vm_wait_hb $A $VM 900)
 check "$VM's writer heartbeat on $A's console" test -n "$hb"
 step "to the first heartbeat"
 sleep 1
-[ -f "$VMH_ROOT/boot.times" ] && echo "# $VM since virsh define/start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
+[ -f "$VMH_ROOT/boot.times" ] && echo "# $VM since virsh start: $(tr '\n' ';' < "$VMH_ROOT/boot.times")"
 grep -a 'vm-init: userspace' "$(vm_console $A $VM)" | tr -d '\r' | tap_diag
 # Let it write a few seconds of records before the migration.
 sleep 10
@@ -136,13 +115,9 @@ sleep 5
 check "pause $VM on $B" vmh_virsh $B suspend $VM
 last=$(vm_last_hb $B $VM)
 for disk in $DISKS; do
-	# Every record since the VM's boot: the ring of 4 KiB slots has not
-	# wrapped (first=1), none is missing or torn, all of this boot.
-	out=$($BIN/vmrec check -b "$boot" -m "${last#* }" "/dev/mapper/$B-$disk" 2>&1)
-	rc=$?
-	echo "$out" | tap_diag
 	check "$disk: records intact, in order, without gap since boot, up to the last heartbeat" \
-		sh -c "[ $rc = 0 ] && echo '$out' | grep -q ' first=1 '"
+		vm_check_disk "/dev/mapper/$B-$disk" "$boot" "${last#* }"
+	tap_diag < "$VMH_ROOT/check.out"
 done
 echo "# source devices: $(for d in $DISKS; do dmsetup status "$A-$d"; done | tr '\n' ';')"
 step "checks"
