@@ -6,6 +6,8 @@
 #                      the userspace tools
 #   make check         build everything and run the test suite in QEMU guests
 #                      (Debian 6.1 and 6.12 kernels); ends "N passed, N failed"
+#   make check-vm      the VM test: a nested VM live-migrated between two
+#                      libvirt hosts inside one 6.1 guest (tests/vmtests/)
 #   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
 #   make bench         benchmarks against dm-linear and peers, in a guest
 #   make demo          the README's quick start on a throwaway guest
@@ -30,7 +32,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests check check-debug bench demo install \
+.PHONY: all module modules tools tests check check-vm check-debug bench demo install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -58,7 +60,8 @@ $(KSFT)/kselftest.h:
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
-	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand
+	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
+	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz
 
 tests: $(TEST_PROGS)
 
@@ -94,6 +97,31 @@ $(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)
 $(BUILD)/tests/nlrand: tests/prog/nlrand.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/prog/nlrand.c $(NL_LIBS)
+
+# The VM test's record writer runs in the nested guest's busybox initramfs:
+# static.
+$(BUILD)/tests/vmrec: tests/prog/vmrec.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ tests/prog/vmrec.c
+
+# The nested guest of the VM test (tests/vmhost.sh): the first test
+# kernel, uncompressed (booted through PVH), and its initramfs.
+VM_KVER := $(shell tests/kernels.sh | head -n1)
+
+$(BUILD)/vm/vmlinux: tests/vm/extract-vmlinux.py /boot/vmlinuz-$(VM_KVER)
+	@mkdir -p $(@D)
+	tests/vm/extract-vmlinux.py /boot/vmlinuz-$(VM_KVER) $@
+	@echo $(VM_KVER) > $(@D)/kver
+
+$(BUILD)/vm/initrd.gz: tests/vm/mkvmguest.sh tests/vm/nested/init $(BUILD)/tests/vmrec
+	@mkdir -p $(@D)
+	tests/vm/mkvmguest.sh $(VM_KVER) $(BUILD)/tests/vmrec $@
+
+# The nested VM booted once on this machine (one level of TCG: seconds)
+# and saved: the VM test restores it instead of booting it in the guest.
+$(BUILD)/vm/vm1.save: $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz tests/vmhost.sh \
+		tests/vm/mkvmsnap.sh /usr/bin/qemu-system-x86_64
+	tests/vm/mkvmsnap.sh $(BUILD)/vm
 
 $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
@@ -175,6 +203,13 @@ deps:
 check: deps
 	$(MAKE) modules tools tests
 	tests/run.sh
+
+# The VM test: a nested VM (booted and saved on this machine first: it
+# takes 4-6 min to boot under TCG in TCG) live-migrated between two libvirt
+# hosts in one guest of the first kernel of tests/kernels.sh.
+check-vm: deps
+	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
+	DMM_KVERS=$$(tests/kernels.sh | head -n1) tests/run.sh --no-host --only $$(ls tests/vmtests/*.sh | sed 's|^tests/||; s|\.sh$$||' | paste -sd,)
 
 check-debug: deps
 	$(MAKE) tools tests

@@ -3,7 +3,10 @@
 # `make fuzz` need, from Debian's packages.  Idempotent: a second run
 # installs nothing.  (The fuzzers: clang-14, and libclang-rt-14-dev, whose
 # libclang_rt.fuzzer is what -fsanitize=fuzzer links; libfuzzer-14-dev is
-# not needed.)
+# not needed.)  The VM test (make check-vm): libvirt-daemon-system (libvirtd,
+# and the /etc, /var/lib, /var/log and /var/cache trees the test's hosts
+# bind their private copies over), its QEMU driver, virsh, and libvirt-dev
+# for migrate-dm's libvirt client.
 set -euo pipefail
 
 BPO=/etc/apt/sources.list.d/dm-migrate-backports.list
@@ -43,6 +46,7 @@ apt-get install -y -qq --no-install-recommends \
 	sparse coccinelle dkms \
 	libnl-3-dev libnl-genl-3-dev libdevmapper-dev libjson-c-dev keyutils bash-completion libssl-dev openssl pkg-config python3 \
 	drbd-utils qemu-utils nbd-client \
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev \
 	clang-14 libclang-rt-14-dev >/dev/null
 
 echo "$SELF_SUM" > "$STAMP"

@@ -18,8 +18,11 @@ if ! insmod "$REPO/build/$DMM_KVER/dm-migrate.ko"; then
 	exit 1
 fi
 
+# A name with a slash is relative to tests/ (vmtests/90-vm), others are in
+# tests/kernel/.
 if [ -n "$DMM_ARGS" ]; then
-	tests=$(echo "$DMM_ARGS" | tr ',' '\n' | sed "s|^|tests/kernel/|; s|$|.sh|")
+	tests=$(echo "$DMM_ARGS" | tr ',' '\n' |
+		sed "/\//! s|^|kernel/|; s|^|tests/|; s|$|.sh|")
 else
 	tests=$(ls tests/kernel/*.sh)
 fi
@@ -36,13 +39,16 @@ for t in $tests; do
 	name=$(basename "$t" .sh)
 	echo "# selftests: dm-migrate: $name"
 	start=$(date +%s)
+	# A test may ask for a longer timeout: a line "# dmm-timeout: S".
+	tmo=$(sed -n 's/^# dmm-timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+	[ -n "$tmo" ] || tmo=$TEST_TIMEOUT
 	# The test runs in a process group of its own, so that whatever it
 	# left running in the background is killed with it afterwards; its
 	# output is streamed until it exits.  Appended, as the watchdog's
 	# lines are: a test writing at its own offset would overwrite them,
 	# and tail, already past them, would never show what replaced them.
 	: > /tmp/test.out
-	setsid timeout "$TEST_TIMEOUT" bash "$t" >> /tmp/test.out 2>&1 < /dev/null &
+	setsid timeout "$tmo" bash "$t" >> /tmp/test.out 2>&1 < /dev/null &
 	pid=$!
 	# A test that takes long shows where it is: the devices and the
 	# module's last words, every 2 minutes.
