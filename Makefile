@@ -151,6 +151,9 @@ $(FUZZ)/fuzz_args: tests/fuzz/fuzz_args.c kmod/args.c kmod/args.h $(FUZZ_DEPS)
 # The operator CLI.
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
+# The VM commands: libvirt's C API, and libxml2 for its domain XML.
+VIRT_CFLAGS := $(shell pkg-config --cflags libvirt libxml-2.0 2>/dev/null)
+VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 CLI_SRC := $(wildcard userspace/*.c)
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
@@ -160,10 +163,10 @@ tools: $(BUILD)/migrate-dm
 # One object per source file, so that scripts/depcycles can check them.
 $(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/migrate-dm: $(CLI_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) -ldevmapper -lm
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) $(VIRT_LIBS) -ldevmapper -lm -lpthread
 
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrate VM (source): pre-flight; push every disk; once all converged,
+ * mirror them all and start libvirt's RAM migration (paused on arrival);
+ * abort it if a disk leaves mirroring or the operator asks; on success
+ * hand every disk off and resume the destination.  The downtime is timed
+ * from libvirt's lifecycle events.  docs/migrate-dm.8, "migrate".
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "request.h"
+#include "show.h"
+#include "vm.h"
+
+#define MIRROR_WAIT_S	120	/* for every disk to reach mirroring */
+#define HANDOFF_WAIT_S	60	/* for the peer to confirm a handoff */
+#define RESUMED_WAIT_S	5	/* for the destination's resume event */
+
+static volatile sig_atomic_t abort_sig;
+
+static void on_abort(int sig)
+{
+	abort_sig = sig;
+}
+
+static const char *abort_reason(void)
+{
+	return abort_sig == SIGUSR1 ? "'migrate-dm abort' asked" : "interrupted";
+}
+
+static pthread_mutex_t times_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int src_event(virConnectPtr c, virDomainPtr dom, int event, int detail, void *arg)
+{
+	struct vm_mig *m = arg;
+
+	(void)c;
+	(void)dom;
+	(void)detail;
+	pthread_mutex_lock(&times_lock);
+	if (event == VIR_DOMAIN_EVENT_SUSPENDED && m->t_ram_start && !m->t_suspended)
+		m->t_suspended = vm_elapsed(m);
+	pthread_mutex_unlock(&times_lock);
+	return 0;
+}
+
+static int dst_event(virConnectPtr c, virDomainPtr dom, int event, int detail, void *arg)
+{
+	struct vm_mig *m = arg;
+	const char *name = virDomainGetName(dom);
+
+	(void)c;
+	(void)detail;
+	pthread_mutex_lock(&times_lock);
+	if (name && !strcmp(name, m->vm) && event == VIR_DOMAIN_EVENT_RESUMED &&
+	    m->t_resume_call && !m->t_resumed)
+		m->t_resumed = vm_elapsed(m);
+	pthread_mutex_unlock(&times_lock);
+	return 0;
+}
+
+/* libvirt's callback type differs by event: cast through void (*)(void). */
+#define LIFECYCLE_CB(f) \
+	((virConnectDomainEventGenericCallback)(void (*)(void))(f))
+
+/* The RAM migration, in its own thread: the call returns at the end. */
+struct ram_job {
+	virDomainPtr dom;
+	const char *uri;
+	unsigned int flags;
+	int ret;
+	char err[512];
+	int done;
+};
+
+static void *ram_thread(void *arg)
+{
+	struct ram_job *j = arg;
+
+	j->ret = virDomainMigrateToURI3(j->dom, j->uri, NULL, 0, j->flags);
+	if (j->ret < 0)
+		snprintf(j->err, sizeof(j->err), "%s", vm_lasterr());
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void get_ull(virTypedParameterPtr p, int n, const char *k, uint64_t *v)
+{
+	unsigned long long x;
+
+	if (virTypedParamsGetULLong(p, n, k, &x) == 1)
+		*v = x;
+}
+
+static void read_ram(struct vm_mig *m, virDomainPtr dom, unsigned int flags)
+{
+	virTypedParameterPtr p = NULL;
+	int n = 0, type;
+
+	if (virDomainGetJobStats(dom, &type, &p, &n, flags) < 0)
+		return;
+	if (type != VIR_DOMAIN_JOB_NONE || flags) {
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_TOTAL, &m->ram.total);
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &m->ram.processed);
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &m->ram.remaining);
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &m->ram.bps);
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &m->ram.dirty_rate);
+		get_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &m->ram.iteration);
+		get_ull(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &m->ram.data_processed);
+		get_ull(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &m->ram.elapsed_ms);
+		get_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &m->ram.downtime_ms);
+		m->ram.valid = m->ram.total > 0;
+	}
+	virTypedParamsFree(p, n);
+}
+
+struct run {
+	struct vm_mig m;
+	virConnectPtr src, dst;
+	virDomainPtr dom;
+	struct vm_disk *all;
+	char *xml;
+	int lock;
+	int src_cb, dst_cb;
+};
+
+/* Everything checked before anything starts; says why not. */
+static int preflight(struct run *x)
+{
+	struct vm_mig *m = &x->m;
+	struct opts *o = m->o;
+	virDomainPtr ddom;
+	const char *why;
+	int nall, i, r = 0;
+
+	x->src = vm_open(m->vm, NULL, "source");
+	if (!x->src)
+		return MDM_EXIT_ENV;
+	r = vm_lookup(x->src, m->vm, "source", &x->dom, &x->xml);
+	if (r)
+		return r;
+	if (vm_disks_parse(m->vm, x->xml, &x->all, &nall))
+		return MDM_EXIT_FAILED;
+	m->disks = calloc((size_t)nall + 1, sizeof(*m->disks));
+	m->st = calloc((size_t)nall + 1, sizeof(*m->st));
+	m->failed = calloc((size_t)nall + 1, sizeof(*m->failed));
+	if (!m->disks || !m->st || !m->failed) {
+		mdm_err("%s: out of memory", m->vm);
+		return MDM_EXIT_FAILED;
+	}
+	for (i = 0; i < nall; i++) {
+		struct vm_disk *d = &x->all[i];
+
+		if (d->skip)
+			continue;
+		why = vm_disk_unfit(d);
+		if (why) {
+			mdm_err("%s: disk %s (%s): %s", m->vm, d->target, d->path, why);
+			r = MDM_EXIT_VM;
+			continue;
+		}
+		vm_disk_dm_name(d);
+		if (vm_disk_addr(o->peer, m->n, d->addr, sizeof(d->addr))) {
+			mdm_err("%s: invalid --peer '%s': want ADDR, ADDR:PORT or [IPV6]:PORT (disk i goes to PORT+i)",
+				m->vm, o->peer);
+			return MDM_EXIT_USAGE;
+		}
+		m->disks[m->n++] = *d;
+	}
+	if (r)
+		return r;
+	if (!m->n) {
+		mdm_err("%s: the VM has no disk to migrate (only read-only or empty ones): 'virsh migrate' moves it alone",
+			m->vm);
+		return MDM_EXIT_VM;
+	}
+	x->dst = vm_open(m->vm, o->to, "destination");
+	if (!x->dst)
+		return MDM_EXIT_PEER;
+	ddom = virDomainLookupByName(x->dst, m->vm);
+	if (ddom) {
+		r = virDomainIsActive(ddom) == 1;
+		virDomainFree(ddom);
+		if (r) {
+			mdm_err("%s: the domain already runs on the destination %s: nothing to migrate to",
+				m->vm, o->to);
+			return MDM_EXIT_VM;
+		}
+	}
+	r = mdm_nl_open(&m->nl);
+	if (!r)
+		r = mdm_nl_open_events(&m->ev);
+	if (!r)
+		r = vm_disks_check(m);
+	return r;
+}
+
+/* Every disk back to tracking after a failure before the RAM moved. */
+static int back_to_tracking(struct run *x, const char *why, int code)
+{
+	struct vm_mig *m = &x->m;
+	int bad = vm_disks_abort(m);
+
+	vm_show_clear(m);
+	vm_show_mark(m, "aborted", "%s; %s; the VM runs on the source. On the destination: migrate-dm prepare %s --cancel",
+		     why, bad ? "some disks could not be aborted (see above)" :
+		     "every disk tracks again (what the destination did not acknowledge stays dirty)",
+		     m->vm);
+	vm_lock_stage(x->lock, abort_sig ? "aborted" : "failed");
+	return bad ? MDM_EXIT_FAILED : code;
+}
+
+/* Push until every disk converged; 0 or an exit code (disks aborted). */
+static int disk_phase(struct run *x)
+{
+	struct vm_mig *m = &x->m;
+	int r, i;
+	char names[256] = "";
+
+	for (i = 0; i < m->n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s -> %s",
+			 i ? ", " : "", m->disks[i].target, m->disks[i].addr);
+	m->stage = "disks";
+	vm_lock_stage(x->lock, m->stage);
+	r = vm_disks_push(m);
+	if (r)
+		return r;
+	vm_show_mark(m, "push", "pushing %d disk%s: %s", m->n, m->n == 1 ? "" : "s", names);
+	while (!vm_disks_all(m, DM_MIGRATE_MODE_CONVERGED)) {
+		r = vm_disks_poll(m, 500);
+		if (r)
+			return back_to_tracking(x, "a disk's push failed", r);
+		if (abort_sig)
+			return back_to_tracking(x, abort_reason(), MDM_EXIT_FAILED);
+		vm_show_progress(m, false);
+	}
+	m->t_converged = vm_elapsed(m);
+	vm_show_progress(m, true);
+	vm_show_mark(m, "converged", "every disk converged after %.1f s", m->t_converged);
+
+	m->stage = "mirror";
+	vm_lock_stage(x->lock, m->stage);
+	r = vm_disks_mirror(m);
+	if (r)
+		return back_to_tracking(x, "a disk could not start mirroring", r);
+	while (!vm_disks_all(m, DM_MIGRATE_MODE_MIRRORING)) {
+		r = vm_disks_poll(m, 200);
+		if (r)
+			return back_to_tracking(x, "a disk's push failed", r);
+		if (abort_sig)
+			return back_to_tracking(x, abort_reason(), MDM_EXIT_FAILED);
+		if (vm_elapsed(m) - m->t_converged > MIRROR_WAIT_S)
+			return back_to_tracking(x, "the disks did not all reach mirroring in time",
+						MDM_EXIT_FAILED);
+		vm_show_progress(m, false);
+	}
+	m->t_mirroring = vm_elapsed(m);
+	vm_show_mark(m, "mirroring", "every disk mirrors its writes synchronously");
+	return 0;
+}
+
+/* The RAM migration; 0 when libvirt's call succeeded. */
+static int ram_phase(struct run *x)
+{
+	struct vm_mig *m = &x->m;
+	struct ram_job j = { .dom = x->dom, .uri = m->o->to,
+			     .flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PAUSED };
+	char why[256] = "";
+	pthread_t t;
+	int k;
+
+	if (m->o->persist)
+		j.flags |= VIR_MIGRATE_PERSIST_DEST;
+	if (m->o->undefine_source)
+		j.flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
+	if (m->o->max_downtime_ms &&
+	    virDomainMigrateSetMaxDowntime(x->dom, m->o->max_downtime_ms, 0) < 0)
+		return back_to_tracking(x, "libvirt refused --max-downtime", MDM_EXIT_FAILED);
+	m->stage = "ram";
+	vm_lock_stage(x->lock, m->stage);
+	pthread_mutex_lock(&times_lock);
+	m->t_ram_start = vm_elapsed(m);
+	pthread_mutex_unlock(&times_lock);
+	if (pthread_create(&t, NULL, ram_thread, &j))
+		return back_to_tracking(x, "cannot start a thread", MDM_EXIT_FAILED);
+	vm_show_mark(m, "ram_start", "RAM migration to %s started", m->o->to);
+	while (!__atomic_load_n(&j.done, __ATOMIC_ACQUIRE)) {
+		if (!why[0] && vm_disks_poll(m, 250))
+			snprintf(why, sizeof(why), "a disk's push failed");
+		read_ram(m, x->dom, 0);
+		vm_show_progress(m, false);
+		if (why[0])
+			continue;
+		k = vm_disks_unmirrored(m);
+		if (abort_sig)
+			snprintf(why, sizeof(why), "%s", abort_reason());
+		else if (k >= 0)
+			snprintf(why, sizeof(why), "disk %s left mirroring (%s, link %s)",
+				 m->disks[k].target, mdm_phase_name(m->st[k].phase),
+				 mdm_conn_name(m->st[k].conn));
+		if (why[0]) {
+			vm_show_mark(m, "aborting", "%s: aborting the RAM migration", why);
+			if (virDomainAbortJob(x->dom) < 0)
+				vm_show_mark(m, "aborting", "libvirt could not abort the job (%s); it may complete",
+					     vm_lasterr());
+		}
+		if (!why[0] && vm_elapsed(m) - m->last_show < 0.25)
+			usleep(250000);
+	}
+	pthread_join(t, NULL);
+	if (j.ret < 0) {
+		char msg[800];
+
+		snprintf(msg, sizeof(msg), "RAM migration %s: %s", why[0] ? "aborted" : "failed",
+			 why[0] ? why : j.err);
+		return back_to_tracking(x, msg, MDM_EXIT_FAILED);
+	}
+	m->t_ram_done = vm_elapsed(m);
+	if (why[0])
+		vm_show_mark(m, "ram_done", "too late to abort (%s): the RAM migration had completed; the disks are handed off now",
+			     why);
+	read_ram(m, x->dom, VIR_DOMAIN_JOB_STATS_COMPLETED);
+	vm_show_mark(m, "ram_done", "RAM migrated; the source QEMU has stopped");
+	return 0;
+}
+
+/*
+ * After the source QEMU is gone: hand every disk off and resume the
+ * destination.  A disk whose handoff is not confirmed: the destination
+ * holds every write if the disk mirrored until the source stopped (then
+ * it is resumed, as nothing else can run the VM); otherwise it stays
+ * paused for the operator.
+ */
+static int switchover(struct run *x)
+{
+	struct vm_mig *m = &x->m;
+	int bad, i, unsafe = 0, r = 0;
+	virDomainPtr ddom;
+
+	for (i = 0; i < m->n; i++)
+		unsafe += m->st[i].phase != DM_MIGRATE_MODE_MIRRORING;
+	m->stage = "handoff";
+	vm_lock_stage(x->lock, m->stage);
+	bad = vm_disks_handoff(m, HANDOFF_WAIT_S);
+	m->t_handoff_done = vm_elapsed(m);
+	for (i = 0; i < m->n; i++)
+		if (m->st[i].phase != DM_MIGRATE_MODE_HANDED_OFF)
+			vm_show_mark(m, "handoff_failed", "disk %s (%s): not handed off (phase %s); the source engine keeps asking the destination; 'migrate-dm status %s'",
+				     m->disks[i].target, m->disks[i].name,
+				     mdm_phase_name(m->st[i].phase), m->disks[i].name);
+	if (bad && unsafe) {
+		vm_show_mark(m, "paused", "the destination VM stays paused: a disk was not mirroring when the source stopped, so its last writes may be only on the source volume. Once 'migrate-dm status' shows every disk handed_off, run: virsh -c %s resume %s",
+			     m->o->to, m->vm);
+		vm_lock_stage(x->lock, "paused");
+		return MDM_EXIT_HALF;
+	}
+	if (!bad)
+		vm_show_mark(m, "handoff_done", "every disk handed off");
+	m->stage = "resume";
+	vm_lock_stage(x->lock, m->stage);
+	ddom = virDomainLookupByName(x->dst, m->vm);
+	pthread_mutex_lock(&times_lock);
+	m->t_resume_call = vm_elapsed(m);
+	pthread_mutex_unlock(&times_lock);
+	if (!ddom || virDomainResume(ddom) < 0) {
+		vm_show_mark(m, "resume_failed", "cannot resume the destination VM: %s; resume it: virsh -c %s resume %s",
+			     vm_lasterr(), m->o->to, m->vm);
+		r = MDM_EXIT_HALF;
+	}
+	if (ddom)
+		virDomainFree(ddom);
+	if (r)
+		return r;
+	for (i = 0; i < RESUMED_WAIT_S * 100; i++) {
+		pthread_mutex_lock(&times_lock);
+		if (!m->t_resumed && i == RESUMED_WAIT_S * 100 - 1)
+			m->t_resumed = vm_elapsed(m);	/* no event: the call's end */
+		r = m->t_resumed > 0;
+		pthread_mutex_unlock(&times_lock);
+		if (r)
+			break;
+		usleep(10000);
+	}
+	if (bad) {
+		vm_show_mark(m, "resumed", "resumed the destination VM although %d disk handoff%s %s not confirmed: every disk mirrored until the source stopped, so the destination holds every write; its device takes over when the source engine reaches it (until then the VM's writes to that disk fail)",
+			     bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+		vm_lock_stage(x->lock, "resumed-unconfirmed");
+		vm_show_summary(m);
+		return MDM_EXIT_HALF;
+	}
+	vm_show_mark(m, "resumed", "the VM runs on %s", m->o->to);
+	vm_lock_stage(x->lock, "done");
+	vm_show_summary(m);
+	return 0;
+}
+
+int cmd_migrate(struct opts *o)
+{
+	struct run x = { .m = { .vm = o->dev_arg, .o = o, .json = o->json,
+				.stage = "preflight" },
+			 .lock = -1, .src_cb = -1, .dst_cb = -1 };
+	struct vm_mig *m = &x.m;
+	struct sigaction sa = { .sa_handler = on_abort };
+	int r;
+
+	if (!o->key_file == !o->key_desc) {
+		mdm_err("%s: migrate: give one of --key-file and --key-desc", m->vm);
+		return MDM_EXIT_USAGE;
+	}
+	m->tty = !o->json && isatty(STDOUT_FILENO);
+	m->t0 = now_s();
+	r = vm_libvirt_init();
+	if (r)
+		return r;
+	x.lock = vm_lock(m->vm, &r);
+	if (x.lock < 0)
+		return r;
+	/* From here, Ctrl-C and 'migrate-dm abort VM' abort, before the end. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	r = preflight(&x);
+	if (r)
+		goto out;
+	x.src_cb = virConnectDomainEventRegisterAny(x.src, x.dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						    LIFECYCLE_CB(src_event), m, NULL);
+	x.dst_cb = virConnectDomainEventRegisterAny(x.dst, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						    LIFECYCLE_CB(dst_event), m, NULL);
+	if (x.src_cb < 0 || x.dst_cb < 0)
+		mdm_err("%s: warning: no libvirt lifecycle events (%s): the downtime cannot be measured",
+			m->vm, vm_lasterr());
+	vm_show_mark(m, "preflight", "pre-flight passed: %d disk%s, destination %s reachable",
+		     m->n, m->n == 1 ? "" : "s", o->to);
+	if (abort_sig) {
+		r = MDM_EXIT_FAILED;
+		vm_lock_stage(x.lock, "aborted");
+		goto out;
+	}
+	r = disk_phase(&x);
+	if (!r)
+		r = ram_phase(&x);
+	if (!r)
+		r = switchover(&x);
+out:
+	if (x.src_cb >= 0)
+		virConnectDomainEventDeregisterAny(x.src, x.src_cb);
+	if (x.dst_cb >= 0)
+		virConnectDomainEventDeregisterAny(x.dst, x.dst_cb);
+	if (m->nl.sk)
+		mdm_nl_close(&m->nl);
+	if (m->ev.sk)
+		mdm_nl_close(&m->ev);
+	if (x.dom)
+		virDomainFree(x.dom);
+	if (x.src)
+		virConnectClose(x.src);
+	if (x.dst)
+		virConnectClose(x.dst);
+	vm_unlock(m->vm, x.lock);
+	free(x.all);
+	free(x.xml);
+	free(m->disks);
+	free(m->st);
+	free(m->failed);
+	return r;
+}
