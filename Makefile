@@ -58,7 +58,8 @@ $(KSFT)/kselftest.h:
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
-	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand
+	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
+	$(BUILD)/tests/vmxml_test
 
 tests: $(TEST_PROGS)
 
@@ -171,6 +172,11 @@ $(BUILD)/migrate-dm: $(CLI_OBJ)
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iuserspace -I$(KSFT) -o $@ tests/unit/units_test.c userspace/units.c -lm
+
+$(BUILD)/tests/vmxml_test: tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(CLI_HDR) $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -I$(KSFT) $(NL_CFLAGS) $(VIRT_CFLAGS) -o $@ \
+		tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(VIRT_LIBS)
 
 deps:
 	tests/deps.sh

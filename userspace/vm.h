@@ -78,7 +78,7 @@ int vm_lookup(virConnectPtr conn, const char *vm, const char *where,
 /*
  * Take the lock of @vm (a file under $MIGRATE_DM_RUNDIR, default
  * /run/migrate-dm/vm); returns its fd, or -1 after saying why (another
- * migration of @vm holds it: exit code MDM_EXIT_FAILED in *@code).
+ * migration of @vm holds it: exit code MDM_EXIT_VM in *@code).
  */
 int vm_lock(const char *vm, int *code);
 /* Record the migration's stage in the lock file, for abort. */

@@ -99,7 +99,7 @@ int vm_lock(const char *vm, int *code)
 			mdm_err("%s: a migration of this VM is already running (pid %ld, %s); 'migrate-dm abort %s' stops it",
 				vm, pid, stage[0] ? stage : "starting", vm);
 			close(fd);
-			*code = MDM_EXIT_FAILED;
+			*code = MDM_EXIT_VM;
 			return -1;
 		}
 		/* Not a file a finishing migration just unlinked? */
