@@ -102,6 +102,7 @@ struct vm_mig {
 	struct mdm_status *st;		/* the last status of each */
 	bool *failed;			/* a disk's push failed for good */
 	char why[320];			/* why the push of a failed disk stopped */
+	bool said;			/* ... and that was said */
 	struct mdm_nl nl, ev;
 	bool tty, json;
 	int drawn;			/* lines of the last tty redraw */

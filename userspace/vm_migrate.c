@@ -291,27 +291,31 @@ static int ram_phase(struct run *x)
 		return back_to_tracking(x, "cannot start a thread", MDM_EXIT_FAILED);
 	vm_show_mark(m, "ram_start", "RAM migration to %s started", m->o->to);
 	while (!__atomic_load_n(&j.done, __ATOMIC_ACQUIRE)) {
-		if (!why[0] && vm_disks_poll(m, 250))
-			snprintf(why, sizeof(why), "a disk's push failed");
+		double t1 = now_s();
+		int bad = vm_disks_poll(m, 250);
+
 		read_ram(m, x->dom, 0);
 		vm_show_progress(m, false);
-		if (why[0])
-			continue;
-		k = vm_disks_unmirrored(m);
-		if (abort_sig)
-			snprintf(why, sizeof(why), "%s", abort_reason());
-		else if (k >= 0)
-			snprintf(why, sizeof(why), "disk %s left mirroring (%s, link %s)",
-				 m->disks[k].target, mdm_phase_name(m->st[k].phase),
-				 mdm_conn_name(m->st[k].conn));
-		if (why[0]) {
-			vm_show_mark(m, "aborting", "%s: aborting the RAM migration", why);
-			if (virDomainAbortJob(x->dom) < 0)
-				vm_show_mark(m, "aborting", "libvirt could not abort the job (%s); it may complete",
-					     vm_lasterr());
+		if (!why[0]) {
+			k = vm_disks_unmirrored(m);
+			if (bad)
+				snprintf(why, sizeof(why), "a disk's push failed");
+			else if (abort_sig)
+				snprintf(why, sizeof(why), "%s", abort_reason());
+			else if (k >= 0)
+				snprintf(why, sizeof(why), "disk %s left mirroring (%s, link %s)",
+					 m->disks[k].target, mdm_phase_name(m->st[k].phase),
+					 mdm_conn_name(m->st[k].conn));
+			if (why[0]) {
+				vm_show_mark(m, "aborting", "%s: aborting the RAM migration", why);
+				if (virDomainAbortJob(x->dom) < 0)
+					vm_show_mark(m, "aborting", "libvirt could not abort the job (%s); it may complete",
+						     vm_lasterr());
+			}
 		}
-		if (!why[0] && vm_elapsed(m) - m->last_show < 0.25)
-			usleep(250000);
+		/* A quarter of a second a turn, whatever returned early. */
+		if (now_s() - t1 < 0.25)
+			usleep((useconds_t)((0.25 - (now_s() - t1)) * 1e6));
 	}
 	pthread_join(t, NULL);
 	if (j.ret < 0) {
@@ -344,7 +348,8 @@ static int switchover(struct run *x)
 	virDomainPtr ddom;
 
 	for (i = 0; i < m->n; i++)
-		unsafe += m->st[i].phase != DM_MIGRATE_MODE_MIRRORING;
+		unsafe += m->st[i].phase != DM_MIGRATE_MODE_MIRRORING ||
+			  m->st[i].conn != DM_MIGRATE_CONN_CONNECTED;
 	m->stage = "handoff";
 	vm_lock_stage(x->lock, m->stage);
 	bad = vm_disks_handoff(m, HANDOFF_WAIT_S);

@@ -113,8 +113,10 @@ int vm_disks_poll(struct vm_mig *m, int ms)
 				 m->st[i].last_error[0] ? m->st[i].last_error : "aborted");
 		}
 		if (m->failed[i]) {
-			mdm_err("%s: disk %s (%s): %s", m->vm, m->disks[i].target,
-				m->disks[i].name, m->why);
+			if (!m->said)
+				mdm_err("%s: disk %s (%s): %s", m->vm, m->disks[i].target,
+					m->disks[i].name, m->why);
+			m->said = true;
 			return strstr(m->why, "refused") ? MDM_EXIT_PEER : MDM_EXIT_FAILED;
 		}
 	}

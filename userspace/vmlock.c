@@ -164,17 +164,19 @@ int cmd_vm_abort(struct opts *o)
 		return MDM_EXIT_NODEV;
 	}
 	read_lock(fd, &pid, stage, sizeof(stage));
-	if (pid <= 0 || kill((pid_t)pid, SIGUSR1)) {
-		mdm_err("%s: cannot signal the migration (pid %ld): %s", vm, pid,
-			pid <= 0 ? "no pid in its lock file" : strerror(errno));
-		close(fd);
-		return errno == EPERM ? MDM_EXIT_ENV : MDM_EXIT_FAILED;
-	}
-	if (!strcmp(stage, "handoff") || !strcmp(stage, "resume")) {
+	if (!strcmp(stage, "handoff") || !strcmp(stage, "resume") || !strcmp(stage, "done")) {
 		mdm_err("%s: too late to abort: the VM's RAM is on the destination and its disks are being handed off (pid %ld finishes it)",
 			vm, pid);
 		close(fd);
 		return MDM_EXIT_FAILED;
+	}
+	if (pid <= 0 || kill((pid_t)pid, SIGUSR1)) {
+		int e = errno;
+
+		mdm_err("%s: cannot signal the migration (pid %ld): %s", vm, pid,
+			pid <= 0 ? "no pid in its lock file" : strerror(e));
+		close(fd);
+		return pid > 0 && e == EPERM ? MDM_EXIT_ENV : MDM_EXIT_FAILED;
 	}
 	printf("%s: abort requested (pid %ld, %s)\n", vm, pid, stage);
 	fflush(stdout);

@@ -57,6 +57,7 @@ static json_object *ram_json(const struct vm_ram *r)
 	put_u64(j, "iteration", r->iteration);
 	put_u64(j, "data_processed", r->data_processed);
 	put_u64(j, "elapsed_ms", r->elapsed_ms);
+	put_u64(j, "qemu_downtime_ms", r->downtime_ms);
 	return j;
 }
 
