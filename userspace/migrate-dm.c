@@ -119,9 +119,10 @@ static const struct cmd cmds[] = {
 	  "VM --from URI --listen ADDR[:PORT] --volume-dir DIR\n"
 	  "        (--key-file F | --key-desc logon:DESC) [--chunk SIZE]\n"
 	  "       prepare VM --cancel",
-	  "Destination: for every disk of VM on the source libvirt URI, create a\n"
+	  "Destination: a listening receiver for every disk of a VM, before migrate.\n"
+	  "Reads VM's disks from the source libvirt URI; for each, creates the\n"
 	  "receiving migrate device of the same /dev/mapper name over DIR/NAME (a\n"
-	  "volume of the same size) and listen on ADDR, port PORT+i for disk i\n"
+	  "volume of the same size) and listens on ADDR, port PORT+i for disk i\n"
 	  "(default port 7788).  Run it again: it does what is missing.  --cancel\n"
 	  "removes what prepare made.",
 	  { O_FROM, O_LISTEN, O_VOLUME_DIR, O_KEY_FILE, O_KEY_DESC, O_CHUNK, O_CANCEL } },
@@ -129,9 +130,11 @@ static const struct cmd cmds[] = {
 	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
 	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
 	  "        [--max-downtime MS] [--persist] [--undefine-source] [--json]",
-	  "Source: live-migrate VM to the libvirt URI: push every disk to the\n"
-	  "receivers 'prepare' made at ADDR (PORT+i), mirror them once all converged,\n"
-	  "move the RAM with libvirt, hand the disks off, resume VM there.",
+	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
+	  "Pushes every disk to the receivers 'prepare' made at ADDR (PORT+i),\n"
+	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
+	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
+	  "aborts it until the RAM has moved.",
 	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
 	    O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE, O_JSON } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",

@@ -265,6 +265,30 @@ static int disk_phase(struct run *x)
 	return 0;
 }
 
+/*
+ * libvirt's migration call failed.  The VM normally runs on in the source
+ * (libvirt resumed it): every disk back to tracking.  If the source has
+ * no running domain any more, where the VM is is not known here: the
+ * disks stay as they are (mirroring: both volumes have every write).
+ */
+static int ram_failed(struct run *x, const char *msg)
+{
+	struct vm_mig *m = &x->m;
+	int state = -1, reason;
+
+	if (virDomainGetState(x->dom, &state, &reason, 0) < 0 ||
+	    virDomainIsActive(x->dom) != 1) {
+		vm_show_mark(m, "unknown", "%s, and the VM no longer runs on the source: the destination may have it ('virsh -c %s list --all'); its disks stay mirroring, nothing else was done",
+			     msg, m->o->to);
+		vm_lock_stage(x->lock, "failed");
+		return MDM_EXIT_HALF;
+	}
+	if (state == VIR_DOMAIN_PAUSED)
+		vm_show_mark(m, "paused", "the VM is paused on the source (libvirt did not resume it): 'virsh resume %s' once its disks track again",
+			     m->vm);
+	return back_to_tracking(x, msg, MDM_EXIT_FAILED);
+}
+
 /* The RAM migration; 0 when libvirt's call succeeded. */
 static int ram_phase(struct run *x)
 {
@@ -323,7 +347,7 @@ static int ram_phase(struct run *x)
 
 		snprintf(msg, sizeof(msg), "RAM migration %s: %s", why[0] ? "aborted" : "failed",
 			 why[0] ? why : j.err);
-		return back_to_tracking(x, msg, MDM_EXIT_FAILED);
+		return ram_failed(x, msg);
 	}
 	m->t_ram_done = vm_elapsed(m);
 	if (why[0])

@@ -21,7 +21,7 @@
 
 static void uuid_prefix(const char *vm, char *buf, size_t len)
 {
-	snprintf(buf, len, UUID_PREFIX "%.90s:", vm);
+	snprintf(buf, len, UUID_PREFIX "%s:", vm);
 }
 
 /* The disks the source's migrate would move, in its order; says why not. */
@@ -106,7 +106,12 @@ static int prepare_disk(struct opts *o, struct mdm_nl *nl, struct vm_disk *d)
 	int open_count, r, e;
 
 	uuid_prefix(o->dev_arg, want, sizeof(want));
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%.30s", d->name);
+	if (strlen(want) + strlen(d->name) >= sizeof(want)) {
+		mdm_err("%s: disk %s: the VM's and the device's names together are too long for a device-mapper uuid (%d characters at most)",
+			o->dev_arg, d->target, (int)(sizeof(want) - 1 - strlen(UUID_PREFIX) - 1));
+		return MDM_EXIT_USAGE;
+	}
+	strcat(want, d->name);
 	snprintf(vol, sizeof(vol), "%s/%s", o->volume_dir, d->name);
 	e = mdm_dev_info(d->name, uuid, sizeof(uuid), &open_count);
 	if (e < 0) {
