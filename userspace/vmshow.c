@@ -212,7 +212,7 @@ void vm_show_summary(struct vm_mig *m)
 	for (i = 0; i < m->n; i++) {
 		const struct mdm_status *st = &m->st[i];
 
-		printf("%s: disk %s (%s): %s read, %s on the wire (x%.2f), %llu writes mirrored\n",
+		printf("%s: disk %s (%s): %s read, %s on the wire (%.1fx savings), %llu writes mirrored\n",
 		       m->vm, m->disks[i].target, m->disks[i].name,
 		       mdm_fmt_size(st->bytes_read, a, sizeof(a)),
 		       mdm_fmt_size(st->bytes_wire, b, sizeof(b)),
