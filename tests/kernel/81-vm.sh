@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 MDM=$REPO/build/migrate-dm
-tap_plan 22
+tap_plan 21
 net_setup
 umask 077
 export MIGRATE_DM_RUNDIR=/tmp/vmrun
