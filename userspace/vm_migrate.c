@@ -370,6 +370,7 @@ static int switchover(struct run *x)
 	struct vm_mig *m = &x->m;
 	int bad, i, unsafe = 0, r = 0;
 	virDomainPtr ddom;
+	double done;
 
 	for (i = 0; i < m->n; i++)
 		unsafe += m->st[i].phase != DM_MIGRATE_MODE_MIRRORING ||
@@ -378,11 +379,16 @@ static int switchover(struct run *x)
 	vm_lock_stage(x->lock, m->stage);
 	bad = vm_disks_handoff(m, HANDOFF_WAIT_S);
 	m->t_handoff_done = vm_elapsed(m);
-	for (i = 0; i < m->n; i++)
-		if (m->st[i].phase != DM_MIGRATE_MODE_HANDED_OFF)
-			vm_show_mark(m, "handoff_failed", "disk %s (%s): not handed off (phase %s); the source engine keeps asking the destination; 'migrate-dm status %s'",
-				     m->disks[i].target, m->disks[i].name,
-				     mdm_phase_name(m->st[i].phase), m->disks[i].name);
+	for (i = 0; i < m->n; i++) {
+		const char *name = m->disks[i].name;
+
+		if (m->st[i].phase == DM_MIGRATE_MODE_HANDOFF)
+			vm_show_mark(m, "handoff_failed", "disk %s (%s): handoff not confirmed yet; the source engine keeps asking the destination ('migrate-dm status %s' shows handed_off when it did)",
+				     m->disks[i].target, name, name);
+		else if (m->st[i].phase != DM_MIGRATE_MODE_HANDED_OFF)
+			vm_show_mark(m, "handoff_failed", "disk %s (%s): handoff refused (phase %s, see above); retry it with 'migrate-dm handoff %s'",
+				     m->disks[i].target, name, mdm_phase_name(m->st[i].phase), name);
+	}
 	if (bad && unsafe) {
 		vm_show_mark(m, "paused", "the destination VM stays paused: a disk was not mirroring when the source stopped, so its last writes may be only on the source volume. Once 'migrate-dm status' shows every disk handed_off, run: virsh -c %s resume %s",
 			     m->o->to, m->vm);
@@ -402,22 +408,22 @@ static int switchover(struct run *x)
 			     vm_lasterr(), m->o->to, m->vm);
 		r = MDM_EXIT_HALF;
 	}
+	done = vm_elapsed(m);
 	if (ddom)
 		virDomainFree(ddom);
 	if (r)
 		return r;
-	for (i = 0; i < RESUMED_WAIT_S * 100; i++) {
+	for (i = 0; !r; i++) {
 		pthread_mutex_lock(&times_lock);
-		if (!m->t_resumed && i == RESUMED_WAIT_S * 100 - 1)
-			m->t_resumed = vm_elapsed(m);	/* no event: the call's end */
+		if (!m->t_resumed && i == RESUMED_WAIT_S * 100)
+			m->t_resumed = done;	/* no event: the call's end */
 		r = m->t_resumed > 0;
 		pthread_mutex_unlock(&times_lock);
-		if (r)
-			break;
-		usleep(10000);
+		if (!r)
+			usleep(10000);
 	}
 	if (bad) {
-		vm_show_mark(m, "resumed", "resumed the destination VM although %d disk handoff%s %s not confirmed: every disk mirrored until the source stopped, so the destination holds every write; its device takes over when the source engine reaches it (until then the VM's writes to that disk fail)",
+		vm_show_mark(m, "resumed", "resumed the destination VM although %d disk handoff%s %s not confirmed: every disk mirrored until the source stopped, so the destination holds every write; until that disk's device takes over (above), the VM's writes to it fail",
 			     bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
 		vm_lock_stage(x->lock, "resumed-unconfirmed");
 		vm_show_summary(m);
