@@ -16,7 +16,7 @@ enum opt_id {
 	O_COUNT, O_NO_RESUME, O_FORCE,
 	/* VM commands (vm.h). */
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
-	O_PERSIST, O_UNDEFINE_SOURCE,
+	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
 };
 
 struct opts {
@@ -25,7 +25,7 @@ struct opts {
 	bool json, no_wait, no_resume, force;
 	const char *to, *listen, *key_file, *key_desc;
 	/* VM commands: --from, --peer, --volume-dir; --chunk in sectors. */
-	const char *from, *peer, *volume_dir;
+	const char *from, *peer, *volume_dir, *migrate_uri;
 	uint32_t chunk_sectors;
 	bool cancel, persist, undefine_source;
 	uint64_t max_downtime_ms;	/* 0: libvirt's default */

@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "max-downtime", required_argument, NULL, O_MAX_DOWNTIME },
 	{ "persist", no_argument, NULL, O_PERSIST },
 	{ "undefine-source", no_argument, NULL, O_UNDEFINE_SOURCE },
+	{ "migrate-uri", required_argument, NULL, O_MIGRATE_URI },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -129,14 +130,16 @@ static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, true,
 	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
 	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-downtime MS] [--persist] [--undefine-source] [--json]",
+	  "        [--max-downtime MS] [--migrate-uri URI] [--persist] [--undefine-source]\n"
+	  "        [--json]",
 	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
 	  "Pushes every disk to the receivers 'prepare' made at ADDR (PORT+i),\n"
 	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
 	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
 	  "aborts it until the RAM has moved.",
 	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE, O_JSON } },
+	    O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE, O_JSON,
+	    O_MIGRATE_URI } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -227,6 +230,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	switch (id) {
 	case O_FROM: o->from = arg; return 0;
 	case O_PEER: o->peer = arg; return 0;
+	case O_MIGRATE_URI: o->migrate_uri = arg; return 0;
 	case O_VOLUME_DIR: o->volume_dir = arg; return 0;
 	case O_CANCEL: o->cancel = true; return 0;
 	case O_PERSIST: o->persist = true; return 0;

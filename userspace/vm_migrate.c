@@ -72,7 +72,7 @@ static int dst_event(virConnectPtr c, virDomainPtr dom, int event, int detail, v
 /* The RAM migration, in its own thread: the call returns at the end. */
 struct ram_job {
 	virDomainPtr dom;
-	const char *uri;
+	const char *uri, *migrate_uri;
 	unsigned int flags;
 	int ret;
 	char err[512];
@@ -82,8 +82,16 @@ struct ram_job {
 static void *ram_thread(void *arg)
 {
 	struct ram_job *j = arg;
+	virTypedParameterPtr p = NULL;
+	int n = 0, max = 0;
 
-	j->ret = virDomainMigrateToURI3(j->dom, j->uri, NULL, 0, j->flags);
+	/* Where QEMU sends the RAM, when not the destination's hostname. */
+	if (j->migrate_uri &&
+	    virTypedParamsAddString(&p, &n, &max, VIR_MIGRATE_PARAM_URI, j->migrate_uri) < 0)
+		j->ret = -1;
+	else
+		j->ret = virDomainMigrateToURI3(j->dom, j->uri, p, (unsigned int)n, j->flags);
+	virTypedParamsFree(p, n);
 	if (j->ret < 0)
 		snprintf(j->err, sizeof(j->err), "%s", vm_lasterr());
 	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
@@ -293,7 +301,7 @@ static int ram_failed(struct run *x, const char *msg)
 static int ram_phase(struct run *x)
 {
 	struct vm_mig *m = &x->m;
-	struct ram_job j = { .dom = x->dom, .uri = m->o->to,
+	struct ram_job j = { .dom = x->dom, .uri = m->o->to, .migrate_uri = m->o->migrate_uri,
 			     .flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PAUSED };
 	char why[256] = "";
 	pthread_t t;
