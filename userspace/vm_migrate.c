@@ -91,9 +91,9 @@ static void *ram_thread(void *arg)
 		j->ret = -1;
 	else
 		j->ret = virDomainMigrateToURI3(j->dom, j->uri, p, (unsigned int)n, j->flags);
-	virTypedParamsFree(p, n);
 	if (j->ret < 0)
 		snprintf(j->err, sizeof(j->err), "%s", vm_lasterr());
+	virTypedParamsFree(p, n);
 	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
