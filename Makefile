@@ -155,18 +155,28 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
 # The VM commands: libvirt's C API, and libxml2 for its domain XML.
 VIRT_CFLAGS := $(shell pkg-config --cflags libvirt libxml-2.0 2>/dev/null)
 VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
-CLI_SRC := $(wildcard userspace/*.c)
+# migrate-dm-vm is the whole tool; migrate-dm leaves the VM commands out
+# (and libvirt's sixty shared libraries with them: every command would
+# load them) and runs migrate-dm-vm for them (vmexec.c).
+VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vmconn.c \
+	userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c
+CLI_SRC := $(filter-out userspace/vmexec.c,$(wildcard userspace/*.c))
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
+LEAN_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,\
+	$(filter-out $(VM_SRC),$(CLI_SRC)) userspace/vmexec.c)
 
-tools: $(BUILD)/migrate-dm
+tools: $(BUILD)/migrate-dm $(BUILD)/migrate-dm-vm
 
 # One object per source file, so that scripts/depcycles can check them.
 $(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/migrate-dm: $(CLI_OBJ)
+$(BUILD)/migrate-dm: $(LEAN_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(NL_LIBS) -ldevmapper -lm
+
+$(BUILD)/migrate-dm-vm: $(CLI_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) $(VIRT_LIBS) -ldevmapper -lm -lpthread
 
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
@@ -202,8 +212,9 @@ demo: deps
 	$(MAKE) modules tools tests
 	tests/demo.sh
 
-lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ)
+lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)
+	scripts/depcycles $(LEAN_OBJ)
 	$(BUILD)/checkpatch/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
 		kmod/*.c kmod/*.h include/uapi/linux/*.h
@@ -228,6 +239,7 @@ install: module tools
 	install -D -m 0644 include/uapi/linux/dm-migrate.h \
 		$(DESTDIR)$(PREFIX)/include/linux/dm-migrate.h
 	install -D -m 0755 $(BUILD)/migrate-dm $(DESTDIR)$(PREFIX)/sbin/migrate-dm
+	install -D -m 0755 $(BUILD)/migrate-dm-vm $(DESTDIR)$(PREFIX)/sbin/migrate-dm-vm
 	install -D -m 0644 docs/migrate-dm.8 $(DESTDIR)$(PREFIX)/share/man/man8/migrate-dm.8
 	install -D -m 0644 userspace/migrate-dm.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/migrate-dm
