@@ -492,6 +492,9 @@ int cmd_migrate(struct opts *o)
 	if (!r)
 		r = switchover(&x);
 out:
+	/* An orchestrator reading --json always gets a last event. */
+	if (r && o->json)
+		vm_show_mark(m, "failed", "exit status %d (the messages on standard error say why)", r);
 	if (x.src_cb >= 0)
 		virConnectDomainEventDeregisterAny(x.src, x.src_cb);
 	if (x.dst_cb >= 0)

@@ -115,7 +115,7 @@ ev_check() {
 import json, sys
 ev = [json.loads(l) for l in open("/tmp/mig.json")]
 names = [e["event"] for e in ev if e["event"] != "progress"]
-want = ["preflight", "push", "converged", "mirroring", "ram_start", "aborted"]
+want = ["preflight", "push", "converged", "mirroring", "ram_start", "aborted", "failed"]
 assert names == want, names
 t = {e["event"]: e["t"] for e in ev}
 assert t["converged"] <= t["mirroring"] <= t["ram_start"], t
@@ -127,7 +127,7 @@ assert "RAM migration failed" in last and "prepare vm1 --cancel" in last, last
 assert "every disk tracks again" in last, last
 PY
 }
-check "migrate --json: preflight, push, converged, mirroring, ram_start, aborted; RAM after every disk converged" ev_check
+check "migrate --json: preflight, push, converged, mirroring, ram_start, aborted, failed; RAM after every disk converged" ev_check
 expect_eq "after the failed RAM migration both disks track again" "tracking tracking" \
 	"$(mode_of mt_s-a) $(mode_of mt_s-b)"
 applied() { [ "$(status_field mt_r-a 9)" -gt 0 ] && [ "$(status_field mt_r-b 9)" -gt 0 ]; }
