@@ -158,8 +158,8 @@ VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 # migrate-dm-vm is the whole tool; migrate-dm leaves the VM commands out
 # (and libvirt's sixty shared libraries with them: every command would
 # load them) and runs migrate-dm-vm for them (vmexec.c).
-VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vmconn.c \
-	userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c
+VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vm_preflight.c \
+	userspace/vmconn.c userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c
 CLI_SRC := $(filter-out userspace/vmexec.c,$(wildcard userspace/*.c))
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))

@@ -4,8 +4,9 @@
  * abort of a running VM migration.  vmxml.c reads a domain's disks,
  * vmconn.c holds the libvirt connections and their event loop, vmlock.c
  * the per-VM lock that abort signals, vmdisks.c drives the disks' pushes,
- * vmshow.c the progress display; vm_prepare.c and vm_migrate.c are the
- * commands.
+ * vmshow.c the progress display; vm_prepare.c and vm_migrate.c (with its
+ * checks, vm_preflight.c) are the commands, linked into migrate-dm-vm
+ * only (vmexec.c runs it).
  */
 #ifndef MIGRATE_DM_VM_H
 #define MIGRATE_DM_VM_H
@@ -97,6 +98,10 @@ struct vm_ram {
 struct vm_mig {
 	const char *vm;
 	struct opts *o;
+	virConnectPtr src, dst;		/* this host's libvirt, the destination's */
+	virDomainPtr dom;		/* the VM on the source */
+	char *xml;			/* its live XML */
+	struct vm_disk *all;		/* every disk of it */
 	struct vm_disk *disks;		/* only those migrated */
 	int n;
 	struct mdm_status *st;		/* the last status of each */
@@ -115,6 +120,12 @@ struct vm_mig {
 	/* From libvirt's lifecycle events (the event loop thread). */
 	double t_suspended, t_resumed;
 };
+
+/*
+ * vm_preflight.c: open both libvirts, read the VM's disks into @m, check
+ * everything (disks, destination, devices); 0 or an exit code, said why.
+ */
+int vm_preflight(struct vm_mig *m);
 
 /* vmdisks.c: every disk's push, together. */
 

@@ -130,84 +130,9 @@ static void read_ram(struct vm_mig *m, virDomainPtr dom, unsigned int flags)
 
 struct run {
 	struct vm_mig m;
-	virConnectPtr src, dst;
-	virDomainPtr dom;
-	struct vm_disk *all;
-	char *xml;
 	int lock;
 	int src_cb, dst_cb;
 };
-
-/* Everything checked before anything starts; says why not. */
-static int preflight(struct run *x)
-{
-	struct vm_mig *m = &x->m;
-	struct opts *o = m->o;
-	virDomainPtr ddom;
-	const char *why;
-	int nall, i, r = 0;
-
-	x->src = vm_open(m->vm, NULL, "source");
-	if (!x->src)
-		return MDM_EXIT_ENV;
-	r = vm_lookup(x->src, m->vm, "source", &x->dom, &x->xml);
-	if (r)
-		return r;
-	if (vm_disks_parse(m->vm, x->xml, &x->all, &nall))
-		return MDM_EXIT_FAILED;
-	m->disks = calloc((size_t)nall + 1, sizeof(*m->disks));
-	m->st = calloc((size_t)nall + 1, sizeof(*m->st));
-	m->failed = calloc((size_t)nall + 1, sizeof(*m->failed));
-	if (!m->disks || !m->st || !m->failed) {
-		mdm_err("%s: out of memory", m->vm);
-		return MDM_EXIT_FAILED;
-	}
-	for (i = 0; i < nall; i++) {
-		struct vm_disk *d = &x->all[i];
-
-		if (d->skip)
-			continue;
-		why = vm_disk_unfit(d);
-		if (why) {
-			mdm_err("%s: disk %s (%s): %s", m->vm, d->target, d->path, why);
-			r = MDM_EXIT_VM;
-			continue;
-		}
-		vm_disk_dm_name(d);
-		if (vm_disk_addr(o->peer, m->n, d->addr, sizeof(d->addr))) {
-			mdm_err("%s: invalid --peer '%s': want ADDR, ADDR:PORT or [IPV6]:PORT (disk i goes to PORT+i)",
-				m->vm, o->peer);
-			return MDM_EXIT_USAGE;
-		}
-		m->disks[m->n++] = *d;
-	}
-	if (r)
-		return r;
-	if (!m->n) {
-		mdm_err("%s: the VM has no disk to migrate (only read-only or empty ones): 'virsh migrate' moves it alone",
-			m->vm);
-		return MDM_EXIT_VM;
-	}
-	x->dst = vm_open(m->vm, o->to, "destination");
-	if (!x->dst)
-		return MDM_EXIT_PEER;
-	ddom = virDomainLookupByName(x->dst, m->vm);
-	if (ddom) {
-		r = virDomainIsActive(ddom) == 1;
-		virDomainFree(ddom);
-		if (r) {
-			mdm_err("%s: the domain already runs on the destination %s: nothing to migrate to",
-				m->vm, o->to);
-			return MDM_EXIT_VM;
-		}
-	}
-	r = mdm_nl_open(&m->nl);
-	if (!r)
-		r = mdm_nl_open_events(&m->ev);
-	if (!r)
-		r = vm_disks_check(m);
-	return r;
-}
 
 /* Every disk back to tracking after a failure before the RAM moved. */
 static int back_to_tracking(struct run *x, const char *why, int code)
@@ -284,8 +209,8 @@ static int ram_failed(struct run *x, const char *msg)
 	struct vm_mig *m = &x->m;
 	int state = -1, reason;
 
-	if (virDomainGetState(x->dom, &state, &reason, 0) < 0 ||
-	    virDomainIsActive(x->dom) != 1) {
+	if (virDomainGetState(m->dom, &state, &reason, 0) < 0 ||
+	    virDomainIsActive(m->dom) != 1) {
 		vm_show_mark(m, "unknown", "%s, and the VM no longer runs on the source: the destination may have it ('virsh -c %s list --all'); its disks stay mirroring, nothing else was done",
 			     msg, m->o->to);
 		vm_lock_stage(x->lock, "failed");
@@ -301,7 +226,7 @@ static int ram_failed(struct run *x, const char *msg)
 static int ram_phase(struct run *x)
 {
 	struct vm_mig *m = &x->m;
-	struct ram_job j = { .dom = x->dom, .uri = m->o->to, .migrate_uri = m->o->migrate_uri,
+	struct ram_job j = { .dom = m->dom, .uri = m->o->to, .migrate_uri = m->o->migrate_uri,
 			     .flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PAUSED };
 	char why[256] = "";
 	pthread_t t;
@@ -312,7 +237,7 @@ static int ram_phase(struct run *x)
 	if (m->o->undefine_source)
 		j.flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 	if (m->o->max_downtime_ms &&
-	    virDomainMigrateSetMaxDowntime(x->dom, m->o->max_downtime_ms, 0) < 0)
+	    virDomainMigrateSetMaxDowntime(m->dom, m->o->max_downtime_ms, 0) < 0)
 		return back_to_tracking(x, "libvirt refused --max-downtime", MDM_EXIT_FAILED);
 	m->stage = "ram";
 	vm_lock_stage(x->lock, m->stage);
@@ -326,7 +251,7 @@ static int ram_phase(struct run *x)
 		double t1 = now_s();
 		int bad = vm_disks_poll(m, 250);
 
-		read_ram(m, x->dom, 0);
+		read_ram(m, m->dom, 0);
 		vm_show_progress(m, false);
 		if (!why[0]) {
 			k = vm_disks_unmirrored(m);
@@ -340,7 +265,7 @@ static int ram_phase(struct run *x)
 					 mdm_conn_name(m->st[k].conn));
 			if (why[0]) {
 				vm_show_mark(m, "aborting", "%s: aborting the RAM migration", why);
-				if (virDomainAbortJob(x->dom) < 0)
+				if (virDomainAbortJob(m->dom) < 0)
 					vm_show_mark(m, "aborting", "libvirt could not abort the job (%s); it may complete",
 						     vm_lasterr());
 			}
@@ -361,7 +286,7 @@ static int ram_phase(struct run *x)
 	if (why[0])
 		vm_show_mark(m, "ram_done", "too late to abort (%s): the RAM migration had completed; the disks are handed off now",
 			     why);
-	read_ram(m, x->dom, VIR_DOMAIN_JOB_STATS_COMPLETED);
+	read_ram(m, m->dom, VIR_DOMAIN_JOB_STATS_COMPLETED);
 	vm_show_mark(m, "ram_done", "RAM migrated; the source QEMU has stopped");
 	return 0;
 }
@@ -407,7 +332,7 @@ static int switchover(struct run *x)
 		vm_show_mark(m, "handoff_done", "every disk handed off");
 	m->stage = "resume";
 	vm_lock_stage(x->lock, m->stage);
-	ddom = virDomainLookupByName(x->dst, m->vm);
+	ddom = virDomainLookupByName(m->dst, m->vm);
 	pthread_mutex_lock(&times_lock);
 	m->t_resume_call = vm_elapsed(m);
 	pthread_mutex_unlock(&times_lock);
@@ -469,12 +394,12 @@ int cmd_migrate(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 
-	r = preflight(&x);
+	r = vm_preflight(m);
 	if (r)
 		goto out;
-	x.src_cb = virConnectDomainEventRegisterAny(x.src, x.dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+	x.src_cb = virConnectDomainEventRegisterAny(m->src, m->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 						    LIFECYCLE_CB(src_event), m, NULL);
-	x.dst_cb = virConnectDomainEventRegisterAny(x.dst, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+	x.dst_cb = virConnectDomainEventRegisterAny(m->dst, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 						    LIFECYCLE_CB(dst_event), m, NULL);
 	if (x.src_cb < 0 || x.dst_cb < 0)
 		mdm_err("%s: warning: no libvirt lifecycle events (%s): the downtime cannot be measured",
@@ -496,22 +421,22 @@ out:
 	if (r && o->json)
 		vm_show_mark(m, "failed", "exit status %d (the messages on standard error say why)", r);
 	if (x.src_cb >= 0)
-		virConnectDomainEventDeregisterAny(x.src, x.src_cb);
+		virConnectDomainEventDeregisterAny(m->src, x.src_cb);
 	if (x.dst_cb >= 0)
-		virConnectDomainEventDeregisterAny(x.dst, x.dst_cb);
+		virConnectDomainEventDeregisterAny(m->dst, x.dst_cb);
 	if (m->nl.sk)
 		mdm_nl_close(&m->nl);
 	if (m->ev.sk)
 		mdm_nl_close(&m->ev);
-	if (x.dom)
-		virDomainFree(x.dom);
-	if (x.src)
-		virConnectClose(x.src);
-	if (x.dst)
-		virConnectClose(x.dst);
+	if (m->dom)
+		virDomainFree(m->dom);
+	if (m->src)
+		virConnectClose(m->src);
+	if (m->dst)
+		virConnectClose(m->dst);
 	vm_unlock(m->vm, x.lock);
-	free(x.all);
-	free(x.xml);
+	free(m->all);
+	free(m->xml);
 	free(m->disks);
 	free(m->st);
 	free(m->failed);
