@@ -61,7 +61,8 @@ TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
-	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz
+	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
+	$(BUILD)/tests/vmxml_test
 
 tests: $(TEST_PROGS)
 
@@ -179,23 +180,41 @@ $(FUZZ)/fuzz_args: tests/fuzz/fuzz_args.c kmod/args.c kmod/args.h $(FUZZ_DEPS)
 # The operator CLI.
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 json-c 2>/dev/null)
-CLI_SRC := $(wildcard userspace/*.c)
+# The VM commands: libvirt's C API, and libxml2 for its domain XML.
+VIRT_CFLAGS := $(shell pkg-config --cflags libvirt libxml-2.0 2>/dev/null)
+VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
+# migrate-dm-vm is the whole tool; migrate-dm leaves the VM commands out
+# (and libvirt's sixty shared libraries with them: every command would
+# load them) and runs migrate-dm-vm for them (vmexec.c).
+VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vm_preflight.c \
+	userspace/vmconn.c userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c
+CLI_SRC := $(filter-out userspace/vmexec.c,$(wildcard userspace/*.c))
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
+LEAN_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,\
+	$(filter-out $(VM_SRC),$(CLI_SRC)) userspace/vmexec.c)
 
-tools: $(BUILD)/migrate-dm
+tools: $(BUILD)/migrate-dm $(BUILD)/migrate-dm-vm
 
 # One object per source file, so that scripts/depcycles can check them.
 $(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/migrate-dm: $(CLI_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) -ldevmapper -lm
+$(BUILD)/migrate-dm: $(LEAN_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(NL_LIBS) -ldevmapper -lm
+
+$(BUILD)/migrate-dm-vm: $(CLI_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) $(VIRT_LIBS) -ldevmapper -lm -lpthread
 
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iuserspace -I$(KSFT) -o $@ tests/unit/units_test.c userspace/units.c -lm
+
+$(BUILD)/tests/vmxml_test: tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(CLI_HDR) $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -I$(KSFT) $(NL_CFLAGS) $(VIRT_CFLAGS) -o $@ \
+		tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(VIRT_LIBS)
 
 deps:
 	tests/deps.sh
@@ -228,8 +247,9 @@ demo: deps
 	$(MAKE) modules tools tests
 	tests/demo.sh
 
-lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ)
+lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)
+	scripts/depcycles $(LEAN_OBJ)
 	$(BUILD)/checkpatch/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
 		kmod/*.c kmod/*.h include/uapi/linux/*.h
@@ -254,6 +274,7 @@ install: module tools
 	install -D -m 0644 include/uapi/linux/dm-migrate.h \
 		$(DESTDIR)$(PREFIX)/include/linux/dm-migrate.h
 	install -D -m 0755 $(BUILD)/migrate-dm $(DESTDIR)$(PREFIX)/sbin/migrate-dm
+	install -D -m 0755 $(BUILD)/migrate-dm-vm $(DESTDIR)$(PREFIX)/sbin/migrate-dm-vm
 	install -D -m 0644 docs/migrate-dm.8 $(DESTDIR)$(PREFIX)/share/man/man8/migrate-dm.8
 	install -D -m 0644 userspace/migrate-dm.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/migrate-dm

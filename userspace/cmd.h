@@ -14,6 +14,9 @@ enum opt_id {
 	O_KEY_DESC, O_RATE, O_THROTTLE, O_MAX_ROUNDS, O_CONVERGE_BELOW,
 	O_MAX_BYTES, O_NO_WAIT, O_WAIT, O_INTERVAL, O_UNTIL, O_TIMEOUT,
 	O_COUNT, O_NO_RESUME, O_FORCE, O_PAUSE_AFTER_BULK,
+	/* VM commands (vm.h). */
+	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
+	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
 };
 
 struct opts {
@@ -21,6 +24,11 @@ struct opts {
 	struct mdm_dev dev;
 	bool json, no_wait, no_resume, force, pause_after_bulk;
 	const char *to, *listen, *key_file, *key_desc;
+	/* VM commands: --from, --peer, --volume-dir; --chunk in sectors. */
+	const char *from, *peer, *volume_dir, *migrate_uri;
+	uint32_t chunk_sectors;
+	bool cancel, persist, undefine_source;
+	uint64_t max_downtime_ms;	/* 0: libvirt's default */
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds;
 	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
@@ -51,5 +59,12 @@ int cmd_abort(struct opts *o);
 /* handoff.c: ending a migration */
 int cmd_mirror(struct opts *o);
 int cmd_handoff(struct opts *o);
+/*
+ * The two halves of handoff, for a VM's disks: suspend and decide (undone
+ * when refused); then wait up to @wait_s for the peer's confirmation,
+ * resuming DEV after it when @resume.  Each says why when not 0.
+ */
+int handoff_begin(struct opts *o);
+int handoff_end(struct opts *o, int wait_s, bool resume);
 
 #endif /* MIGRATE_DM_CMD_H */

@@ -59,26 +59,24 @@ static int dev_phase(struct opts *o)
 	return phase;
 }
 
-#define HANDOFF_WAIT_S	60
-
-/*
- * Suspend, decide the handoff (the kernel answers at once), then wait for
- * the peer's confirmation here: no kernel lock is held meanwhile.
- */
-int cmd_handoff(struct opts *o)
+int handoff_begin(struct opts *o)
 {
-	int r = mdm_dev_suspend(&o->dev, true), phase = -1, i;
+	int r = mdm_dev_suspend(&o->dev, true);
 
 	if (r)
 		return r;
 	r = simple_request(o, DM_MIGRATE_CMD_HANDOFF, "handoff", NULL);
-	if (r) {
-		/* Refused before it was decided: the device still owns it. */
-		if (dev_phase(o) != DM_MIGRATE_MODE_HANDOFF)
-			mdm_dev_suspend(&o->dev, false);
-		return r;
-	}
-	for (i = 0; i < HANDOFF_WAIT_S * 10; i++) {
+	/* Refused before it was decided: the device still owns it. */
+	if (r && dev_phase(o) != DM_MIGRATE_MODE_HANDOFF)
+		mdm_dev_suspend(&o->dev, false);
+	return r;
+}
+
+int handoff_end(struct opts *o, int wait_s, bool resume)
+{
+	int phase = -1, i;
+
+	for (i = 0; i < wait_s * 10; i++) {
 		phase = dev_phase(o);
 		if (phase != DM_MIGRATE_MODE_HANDOFF)
 			break;
@@ -86,7 +84,7 @@ int cmd_handoff(struct opts *o)
 	}
 	if (phase == DM_MIGRATE_MODE_HANDOFF) {
 		mdm_err("%s: the peer has not confirmed the handoff after %d s; the device stays suspended and refuses writes while the engine keeps asking ('migrate-dm status %s'; 'abort --force' only if the peer certainly did not take over)",
-			o->dev.name, HANDOFF_WAIT_S, o->dev.name);
+			o->dev.name, wait_s, o->dev.name);
 		return MDM_EXIT_FAILED;
 	}
 	if (phase != DM_MIGRATE_MODE_HANDED_OFF) {
@@ -96,6 +94,23 @@ int cmd_handoff(struct opts *o)
 		mdm_dev_suspend(&o->dev, false);
 		return MDM_EXIT_FAILED;
 	}
+	return resume ? mdm_dev_suspend(&o->dev, false) : 0;
+}
+
+#define HANDOFF_WAIT_S	60
+
+/*
+ * Suspend, decide the handoff (the kernel answers at once), then wait for
+ * the peer's confirmation here: no kernel lock is held meanwhile.
+ */
+int cmd_handoff(struct opts *o)
+{
+	int r = handoff_begin(o);
+
+	if (!r)
+		r = handoff_end(o, HANDOFF_WAIT_S, false);
+	if (r)
+		return r;
 	if (o->no_resume) {
 		printf("%s: handed off; the device stays suspended\n", o->dev.name);
 		return 0;

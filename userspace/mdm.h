@@ -15,6 +15,14 @@ enum {
 	MDM_EXIT_ENV = 3,	/* module not loaded, not permitted */
 	MDM_EXIT_NODEV = 4,	/* no such device, or not a migrate device */
 	MDM_EXIT_PEER = 5,	/* the peer refused the key or is unreachable */
+	/* VM commands: a pre-flight check refused; nothing was started. */
+	MDM_EXIT_VM = 6,
+	/*
+	 * migrate: the VM left the source but the end needs the operator
+	 * (a handoff unconfirmed, or the destination not resumed); the
+	 * message says what was done and what is left.
+	 */
+	MDM_EXIT_HALF = 7,
 };
 
 /* A device as the CLI names it. */

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "show.h"
 #include "units.h"
+#include "vm.h"
 
 #define MDM_VERSION "0.1.0"
 
@@ -42,6 +43,15 @@ static const struct option long_opts[] = {
 	{ "no-resume", no_argument, NULL, O_NO_RESUME },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "pause-after-bulk", no_argument, NULL, O_PAUSE_AFTER_BULK },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "peer", required_argument, NULL, O_PEER },
+	{ "volume-dir", required_argument, NULL, O_VOLUME_DIR },
+	{ "chunk", required_argument, NULL, O_CHUNK },
+	{ "cancel", no_argument, NULL, O_CANCEL },
+	{ "max-downtime", required_argument, NULL, O_MAX_DOWNTIME },
+	{ "persist", no_argument, NULL, O_PERSIST },
+	{ "undefine-source", no_argument, NULL, O_UNDEFINE_SOURCE },
+	{ "migrate-uri", required_argument, NULL, O_MIGRATE_URI },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,7 +61,7 @@ struct cmd {
 	bool needs_dev;			/* DEV is required (else optional) */
 	const char *usage;
 	const char *help;
-	const int opts[12];		/* accepted options, 0-terminated */
+	const int opts[16];		/* accepted options, 0-terminated */
 };
 
 static int usage_error(const struct cmd *c, const char *fmt, ...)
@@ -104,10 +114,35 @@ static const struct cmd cmds[] = {
 	{ "handoff", cmd_handoff, true, "DEV [--no-resume]",
 	  "Suspend DEV, let the peer take over, resume DEV (its writes then fail).",
 	  { O_NO_RESUME } },
-	{ "abort", cmd_abort, true, "DEV [--force]",
+	{ "abort", cmd_abort, true, "DEV [--force] | VM",
 	  "Stop a push (DEV goes back to tracking) or a receiver; --force: even a\n"
-	  "pending handoff (only if the peer certainly did not take over).",
+	  "pending handoff (only if the peer certainly did not take over).  With the\n"
+	  "name of a VM that 'migrate' is moving from this host: abort that migration.",
 	  { O_FORCE } },
+	{ "prepare", cmd_prepare, true,
+	  "VM --from URI --listen ADDR[:PORT] --volume-dir DIR\n"
+	  "        (--key-file F | --key-desc logon:DESC) [--chunk SIZE]\n"
+	  "       prepare VM --cancel",
+	  "Destination: a listening receiver for every disk of a VM, before migrate.\n"
+	  "Reads VM's disks from the source libvirt URI; for each, creates the\n"
+	  "receiving migrate device of the same /dev/mapper name over DIR/NAME (a\n"
+	  "volume of the same size) and listens on ADDR, port PORT+i for disk i\n"
+	  "(default port 7788).  Run it again: it does what is missing.  --cancel\n"
+	  "removes what prepare made.",
+	  { O_FROM, O_LISTEN, O_VOLUME_DIR, O_KEY_FILE, O_KEY_DESC, O_CHUNK, O_CANCEL } },
+	{ "migrate", cmd_migrate, true,
+	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
+	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
+	  "        [--max-downtime MS] [--migrate-uri URI] [--persist] [--undefine-source]\n"
+	  "        [--json]",
+	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
+	  "Pushes every disk to the receivers 'prepare' made at ADDR (PORT+i),\n"
+	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
+	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
+	  "aborts it until the RAM has moved.",
+	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
+	    O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE, O_JSON,
+	    O_MIGRATE_URI } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -132,6 +167,12 @@ static void cmd_usage(const struct cmd *c)
 	printf("usage: %s %s %s\n\n%s\n", mdm_prog, c->name, c->usage, c->help);
 }
 
+/* The argument is a VM's name, not a device. */
+static bool takes_vm(const struct cmd *c)
+{
+	return c->fn == cmd_prepare || c->fn == cmd_migrate;
+}
+
 static bool accepts(const struct cmd *c, int id)
 {
 	int i;
@@ -152,11 +193,53 @@ static int parse_seconds(const struct cmd *c, const char *arg, double *out)
 	return 0;
 }
 
+/* "300ms", "300" (ms), "0.3s". */
+static int parse_ms(const struct cmd *c, const char *arg, uint64_t *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || v <= 0)
+		goto bad;
+	if (!strcmp(end, "s"))
+		v *= 1000;
+	else if (*end && strcmp(end, "ms"))
+		goto bad;
+	*out = (uint64_t)(v + 0.5);
+	if (*out)
+		return 0;
+bad:
+	return usage_error(c, "invalid --max-downtime '%s': want milliseconds, as 300, 300ms or 0.3s",
+			   arg);
+}
+
+/* A chunk size: a power of two from 4K to 8M, as the table takes it. */
+static int parse_chunk(const struct cmd *c, const char *arg, uint32_t *sectors)
+{
+	uint64_t v;
+
+	if (mdm_parse_size(arg, false, &v) || v % 512 || v / 512 < DM_MIGRATE_MIN_CHUNK_SECTORS ||
+	    v / 512 > DM_MIGRATE_MAX_CHUNK_SECTORS || (v & (v - 1)))
+		return usage_error(c, "invalid --chunk '%s': a power of two from 4K to 8M, the source device's chunk size",
+				   arg);
+	*sectors = (uint32_t)(v / 512);
+	return 0;
+}
+
 static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *o)
 {
 	uint64_t v;
 
 	switch (id) {
+	case O_FROM: o->from = arg; return 0;
+	case O_PEER: o->peer = arg; return 0;
+	case O_MIGRATE_URI: o->migrate_uri = arg; return 0;
+	case O_VOLUME_DIR: o->volume_dir = arg; return 0;
+	case O_CANCEL: o->cancel = true; return 0;
+	case O_PERSIST: o->persist = true; return 0;
+	case O_UNDEFINE_SOURCE: o->undefine_source = true; return 0;
+	case O_CHUNK: return parse_chunk(c, arg, &o->chunk_sectors);
+	case O_MAX_DOWNTIME: return parse_ms(c, arg, &o->max_downtime_ms);
 	case O_JSON: o->json = true; return 0;
 	case O_NO_WAIT: o->no_wait = true; return 0;
 	case O_NO_RESUME: o->no_resume = true; return 0;
@@ -202,7 +285,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1 };
+	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128 };
 	const struct cmd *c = NULL;
 	size_t i;
 	int id, r, li;
@@ -250,11 +333,23 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (c->needs_dev && !o.dev_arg)
-		return usage_error(c, "which device?");
+		return usage_error(c, takes_vm(c) ? "which VM?" : "which device?");
 	if (c->fn == cmd_push && !o.to)
 		return usage_error(c, "--to HOST:PORT is required");
 	if (c->fn == cmd_receive && !o.listen)
 		return usage_error(c, "--listen ADDR:PORT is required");
+	if (c->fn == cmd_prepare && !o.cancel && (!o.from || !o.listen || !o.volume_dir))
+		return usage_error(c, "--from URI, --listen ADDR and --volume-dir DIR are required");
+	if (c->fn == cmd_prepare && o.cancel && (o.from || o.listen || o.volume_dir ||
+						 o.key_file || o.key_desc))
+		return usage_error(c, "--cancel takes no other option");
+	if (c->fn == cmd_migrate && (!o.to || !o.peer))
+		return usage_error(c, "--to URI and --peer ADDR are required");
+	/* A VM's name, not a device; abort VM when a migration of it runs. */
+	if (takes_vm(c))
+		return c->fn(&o);
+	if (c->fn == cmd_abort && o.dev_arg && !o.force && vm_migrating(o.dev_arg))
+		return cmd_vm_abort(&o);
 
 	/* status filters a dump by name. */
 	if (o.dev_arg && c->fn == cmd_status) {

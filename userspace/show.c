@@ -205,7 +205,7 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 }
 
-static json_object *status_json(const struct mdm_status *st)
+json_object *mdm_status_json(const struct mdm_status *st)
 {
 	json_object *o = json_object_new_object();
 
@@ -247,7 +247,7 @@ static json_object *status_json(const struct mdm_status *st)
 
 void mdm_show_status_json(FILE *f, const struct mdm_status *st)
 {
-	json_object *o = status_json(st);
+	json_object *o = mdm_status_json(st);
 
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

@@ -23,6 +23,9 @@ int mdm_phase_by_name(const char *name);
 
 void mdm_show_status(FILE *f, const struct mdm_status *st);
 void mdm_show_status_json(FILE *f, const struct mdm_status *st);
+/* The object status --json prints (json-c; the caller puts it). */
+struct json_object;
+struct json_object *mdm_status_json(const struct mdm_status *st);
 void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json);
 
 /*
