@@ -150,7 +150,13 @@ bool mig_ctl_engine_busy(struct mig_dev *dev)
 {
 	lockdep_assert_held(&dev->ctl_lock);
 	return mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
-	       mig_push_running(dev) || dev->recv;
+	       mig_push_running(dev) || dev->recv ||
+	       READ_ONCE(dev->recv_old);
+}
+
+void mig_ctl_init(struct mig_dev *dev)
+{
+	mig_recv_init(dev);
 }
 
 void mig_ctl_teardown(struct mig_dev *dev)
@@ -161,7 +167,7 @@ void mig_ctl_teardown(struct mig_dev *dev)
 		DMCRIT("%s: table of a pending handoff replaced: the peer may own the volume",
 		       mig_name(dev));
 	mig_push_destroy(dev);
-	mig_recv_stop(dev);
+	mig_recv_destroy(dev);
 	dev->dead = true;
 	mutex_unlock(&dev->ctl_lock);
 }

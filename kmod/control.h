@@ -41,6 +41,9 @@ void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st);
 /* Under ctl_lock: does an engine hold the device (no grow then)? */
 bool mig_ctl_engine_busy(struct mig_dev *dev);
 
+/* A new device (device.c): what the engines keep in it. */
+void mig_ctl_init(struct mig_dev *dev);
+
 /* The last table is gone (device.c): stop every engine. */
 void mig_ctl_teardown(struct mig_dev *dev);
 

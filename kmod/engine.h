@@ -31,6 +31,10 @@ int mig_push_map(struct mig_dev *dev, struct bio *bio);
 int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 		   const char **why);
 void mig_recv_stop(struct mig_dev *dev);
+/* Once, at the device's creation. */
+void mig_recv_init(struct mig_dev *dev);
+/* The last table goes: stop, and wait for a stopped receiver's I/O. */
+void mig_recv_destroy(struct mig_dev *dev);
 bool mig_recv_owner(struct mig_dev *dev);
 /* Under dev->lock. */
 void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st);
