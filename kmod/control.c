@@ -131,7 +131,16 @@ bool mig_ctl_engine_busy(struct mig_dev *dev)
 {
 	lockdep_assert_held(&dev->ctl_lock);
 	return mig_mode(dev) != DM_MIGRATE_MODE_TRACKING ||
-	       mig_push_engine.active(dev) || mig_recv_engine.active(dev);
+	       mig_push_engine.busy(dev) || mig_recv_engine.busy(dev);
+}
+
+void mig_ctl_init(struct mig_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(engines); i++)
+		if (engines[i]->init)
+			engines[i]->init(dev);
 }
 
 void mig_ctl_teardown(struct mig_dev *dev)
@@ -144,7 +153,7 @@ void mig_ctl_teardown(struct mig_dev *dev)
 		DMCRIT("%s: table of a pending handoff replaced: the peer may own the volume",
 		       mig_name(dev));
 	for (i = 0; i < ARRAY_SIZE(engines); i++)
-		engines[i]->stop(dev);
+		engines[i]->destroy(dev);
 	dev->dead = true;
 	mutex_unlock(&dev->ctl_lock);
 }

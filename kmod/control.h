@@ -28,6 +28,9 @@ static inline int mig_ctl_map(struct mig_dev *dev, struct bio *bio)
 	return mig_push_engine.map(dev, bio);
 }
 
+/* A new device (device.c): what the engines keep in it. */
+void mig_ctl_init(struct mig_dev *dev);
+
 /* The last table is gone (device.c): stop every engine. */
 void mig_ctl_teardown(struct mig_dev *dev);
 

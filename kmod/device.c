@@ -97,6 +97,7 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 	spin_lock_init(&dev->err_lock);
 	spin_lock_init(&dev->est.lock);
 	mig_throttle_init(&dev->throttle);
+	mig_ctl_init(dev);
 	dev->ti = ti;
 	dev->md = md;
 	dev->devt = disk_devt(dm_disk(md));

@@ -25,6 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/kref.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/dm-migrate.h>
 
 #include "args.h"
@@ -108,6 +109,14 @@ struct mig_dev {
 	atomic_t grow_pending;
 	struct mig_push *push;		/* under ctl_lock */
 	struct mig_recv *recv;		/* under ctl_lock */
+	/*
+	 * A stopped receiver whose serving thread was in a write to the
+	 * origin (a stalled volume): recv_reap frees it once that returned,
+	 * and clears this (receive.c, "Stopping, and a stalled volume").
+	 * Set under ctl_lock and rv->io_lock, READ_ONCE elsewhere.
+	 */
+	struct mig_recv *recv_old;
+	struct work_struct recv_reap;
 	struct mig_stats stats;
 	char last_error[96];		/* under err_lock */
 	int last_errno;			/* under err_lock */

@@ -33,19 +33,28 @@ struct mig_cmd {
 };
 
 struct mig_engine_ops {
+	/* Optional: once, when the device is created. */
+	void (*init)(struct mig_dev *dev);
 	/* Start on a device in tracking mode (control checked the rest). */
 	int (*start)(struct mig_dev *dev, const struct mig_start *s,
 		     const char **why);
 	/* A verb for it, from MIG_V_SET on. */
 	int (*command)(struct mig_dev *dev, const struct mig_cmd *cmd,
 		       const char **why);
-	/* Does it hold the device (no grow, no other engine, abort goes here)? */
+	/* Is it running (the verbs from MIG_V_SET on go to it)? */
 	bool (*active)(struct mig_dev *dev);
+	/* Does it still hold the device, running or not (no grow then)? */
+	bool (*busy)(struct mig_dev *dev);
 	/*
-	 * Stop for good and free it: the last table is gone, or control
-	 * hands the device to the other engine.
+	 * Optional: stop now, never waiting for the volume: control hands
+	 * the device to the other engine.
 	 */
 	void (*stop)(struct mig_dev *dev);
+	/*
+	 * The last table is gone: stop and free everything; the only hook
+	 * that may wait for I/O stuck in the volume.
+	 */
+	void (*destroy)(struct mig_dev *dev);
 	/* Under dev->lock: fill its part of @st (fields read racily). */
 	void (*snapshot)(struct mig_dev *dev, struct mig_status *st);
 	/* The I/O path, if it has one: DM_MAPIO_SUBMITTED when it took @bio. */

@@ -891,7 +891,8 @@ const struct mig_engine_ops mig_push_engine = {
 	.start		= push_start,
 	.command	= push_command,
 	.active		= push_active,
-	.stop		= push_destroy,
+	.busy		= push_active,
+	.destroy	= push_destroy,
 	.snapshot	= push_snapshot,
 	.map		= push_map,
 };

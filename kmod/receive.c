@@ -18,6 +18,26 @@
  * applied interleaved.  rv->lock (a mutex) protects the session, the
  * pending list and the socket pointers.
  *
+ * Stopping, and a stalled volume
+ * ------------------------------
+ * mig_recv_stop() runs under ctl_lock (abort, a push from an owner,
+ * teardown): it shuts every socket down, so that the acceptor, the
+ * handshakes and the serving thread end at once, and it never waits for
+ * the volume: a write or flush stuck in a stalled volume (a suspended dm
+ * device, a dead path) would hang abort, status and every control path of
+ * the device until the volume answered.  The serving thread does its
+ * volume I/O (vol_write(), vol_zero(), vol_flush(): synchronous, from
+ * rv->data) between vol_begin() and vol_end(), which keep rv->io under
+ * rv->io_lock (a spinlock); none starts once rv->io_stopped is set.  A
+ * stop that finds rv->io set does not stop the thread: it marks it
+ * rv->detached, moves the receiver to dev->recv_old and returns.  The
+ * thread is then the last user of the receiver's memory (its buffer,
+ * bio_set, seal, socket): when its I/O returns it acknowledges nothing
+ * more, closes the connection and queues dev->recv_reap, which stops the
+ * thread and frees the memory (recv_reap()).  Meanwhile mig_recv_start()
+ * refuses a new listen (EBUSY); only the last table going waits for the
+ * volume (mig_recv_destroy()).
+ *
  * What an ACK means
  * -----------------
  * Every message is received whole and its seal opened (seal.c), then
@@ -88,12 +108,18 @@ struct mig_recv {
 	bool next_ready;		/* its handshake is complete */
 	u8 next_key[DM_MIGRATE_MAC_LEN];	/* its stream key, once ready */
 	struct socket *sock;		/* being served */
-	bool stopping;
+	bool stopping;			/* also READ_ONCE by the thread */
 	bool has_session;
 	bool owner;			/* handed off: this host owns it */
 	struct mig_session session;
 	char source[64];		/* address of the source served */
 	bool connected;			/* READ_ONCE */
+
+	/* The serving thread's volume I/O ("Stopping, and a stalled volume"). */
+	spinlock_t io_lock;		/* protects the three below */
+	bool io;			/* the thread is in a volume I/O */
+	bool io_stopped;		/* none may start any more */
+	bool detached;			/* the stop left the thread to its I/O */
 };
 
 /* Result of applying one message. */
@@ -113,11 +139,64 @@ static int proto_error(struct mig_recv *rv, struct socket *sock, const char *why
 
 static int io_error(struct mig_recv *rv, struct socket *sock, int r)
 {
+	/* Stopped: whatever the volume said, nothing more is acknowledged. */
+	if (r == -ESHUTDOWN)
+		return r;
 	mig_set_error(rv->dev, r, "volume write failed: error %d", r);
 	DMERR_LIMIT("%s: writing to the volume failed: %d; connection closed",
 		    mig_name(rv->dev), r);
 	mig_seal_error(rv->seal, sock, DM_MIGRATE_ERR_IO, "destination volume I/O error");
 	return r;
+}
+
+/*
+ * The serving thread's volume I/O goes between these two: mig_recv_stop()
+ * does not wait for a thread in it (see "Stopping, and a stalled volume").
+ * No I/O starts after a stop, and one that ends after it counts as not
+ * done (-ESHUTDOWN): it is not acknowledged.
+ */
+static bool vol_begin(struct mig_recv *rv)
+{
+	bool ok;
+
+	spin_lock(&rv->io_lock);
+	ok = !rv->io_stopped;
+	rv->io = ok;
+	spin_unlock(&rv->io_lock);
+	return ok;
+}
+
+static int vol_end(struct mig_recv *rv, int r)
+{
+	spin_lock(&rv->io_lock);
+	rv->io = false;
+	if (rv->io_stopped)
+		r = -ESHUTDOWN;
+	spin_unlock(&rv->io_lock);
+	return r;
+}
+
+/* Write @len bytes of rv->data at @sector. */
+static int vol_write(struct mig_recv *rv, sector_t sector, u32 len)
+{
+	if (!vol_begin(rv))
+		return -ESHUTDOWN;
+	return vol_end(rv, mig_bdev_rw(rv->bdev, &rv->bs, sector, rv->data,
+				       len, REQ_OP_WRITE));
+}
+
+static int vol_zero(struct mig_recv *rv, sector_t sector, sector_t nr)
+{
+	if (!vol_begin(rv))
+		return -ESHUTDOWN;
+	return vol_end(rv, blkdev_issue_zeroout(rv->bdev, sector, nr, GFP_NOIO, 0));
+}
+
+static int vol_flush(struct mig_recv *rv)
+{
+	if (!vol_begin(rv))
+		return -ESHUTDOWN;
+	return vol_end(rv, blkdev_issue_flush(rv->bdev));
 }
 
 static int apply_chunk(struct mig_recv *rv, struct socket *sock,
@@ -141,8 +220,7 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 				(be64_to_cpu(c.index) + be32_to_cpu(c.count)) *
 				rv->geom.chunk_sectors);
 
-		r = blkdev_issue_zeroout(rv->bdev, sector, end - sector,
-					 GFP_NOIO, 0);
+		r = vol_zero(rv, sector, end - sector);
 		if (r)
 			return io_error(rv, sock, r);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.chunks);
@@ -151,8 +229,7 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 	}
 	if (mig_decode_chunk(&c, enc, enc_len, rv->data, &why))
 		return proto_error(rv, sock, why);
-	r = mig_bdev_rw(rv->bdev, &rv->bs, sector, rv->data,
-			be32_to_cpu(c.data_len), REQ_OP_WRITE);
+	r = vol_write(rv, sector, be32_to_cpu(c.data_len));
 	if (r)
 		return io_error(rv, sock, r);
 	atomic64_inc(&dev->stats.chunks);
@@ -180,12 +257,11 @@ static int apply_write(struct mig_recv *rv, struct socket *sock,
 	/* Bios take whole pages: write from our page-aligned buffer. */
 	memcpy(rv->data, data, data_len);
 	if (be32_to_cpu(w.flags) & DM_MIGRATE_WRITE_PREFLUSH) {
-		r = blkdev_issue_flush(rv->bdev);
+		r = vol_flush(rv);
 		if (r)
 			return io_error(rv, sock, r);
 	}
-	r = mig_bdev_rw(rv->bdev, &rv->bs, be64_to_cpu(w.sector), rv->data,
-			data_len, REQ_OP_WRITE);
+	r = vol_write(rv, be64_to_cpu(w.sector), data_len);
 	if (r)
 		return io_error(rv, sock, r);
 	atomic64_inc(&rv->dev->stats.writes);
@@ -219,7 +295,7 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 		return apply_write(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_FLUSH:
 	case DM_MIGRATE_MSG_HANDOFF:
-		r = blkdev_issue_flush(rv->bdev);
+		r = vol_flush(rv);
 		if (r)
 			return io_error(rv, sock, r);
 		return hdr->type == DM_MIGRATE_MSG_HANDOFF ? HANDED_OFF : FLUSHED;
@@ -263,7 +339,7 @@ static int ack(struct mig_recv *rv, struct socket *sock, u64 seq,
 	int r;
 
 	if (*unflushed) {
-		r = blkdev_issue_flush(rv->bdev);
+		r = vol_flush(rv);
 		if (r)
 			return io_error(rv, sock, r);
 		*unflushed = false;
@@ -335,12 +411,14 @@ static int serve_thread(void *arg)
 	unsigned int noio = memalloc_noio_save();
 	u8 key[DM_MIGRATE_MAC_LEN];
 	struct socket *sock;
+	bool detached;
 	int r;
 
 	for (;;) {
 		wait_event_interruptible(rv->wait, kthread_should_stop() ||
+					 READ_ONCE(rv->stopping) ||
 					 READ_ONCE(rv->next_ready));
-		if (kthread_should_stop())
+		if (kthread_should_stop() || READ_ONCE(rv->stopping))
 			break;
 		mutex_lock(&rv->lock);
 		sock = rv->next_ready ? rv->next : NULL;
@@ -384,6 +462,17 @@ closed:
 		mig_sock_close(sock);
 		mig_dev_event(dev);
 	}
+	/*
+	 * A stop that found us in a volume I/O left the rest to us: that
+	 * I/O is over now, so the memory may go (recv_reap() stops us).
+	 */
+	spin_lock(&rv->io_lock);
+	detached = rv->detached;
+	spin_unlock(&rv->io_lock);
+	if (detached)
+		queue_work(system_wq, &dev->recv_reap);
+	while (!kthread_should_stop())
+		wait_event_interruptible(rv->wait, kthread_should_stop());
 	memalloc_noio_restore(noio);
 	return 0;
 }
@@ -618,6 +707,10 @@ static int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 		       "the table has no 'receive' feature";
 		return -EBUSY;
 	}
+	if (READ_ONCE(dev->recv_old)) {
+		*why = "a write of the stopped receiver still waits for the volume: retry later";
+		return -EBUSY;
+	}
 	rv = kzalloc(sizeof(*rv), GFP_KERNEL);
 	if (!rv)
 		return -ENOMEM;
@@ -626,6 +719,7 @@ static int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 	rv->geom.dev_sectors = dev->sectors;
 	rv->geom.chunk_sectors = 1U << dev->chunk_shift;
 	mutex_init(&rv->lock);
+	spin_lock_init(&rv->io_lock);
 	init_waitqueue_head(&rv->wait);
 	INIT_LIST_HEAD(&rv->pending);
 	rv->addr = s->addr;
@@ -681,11 +775,19 @@ fail:
 	return r;
 }
 
+/*
+ * Stop the receiver without waiting for the volume (see "Stopping, and a
+ * stalled volume"): a serving thread stuck in a volume I/O is left to it,
+ * and frees the receiver when it returns.
+ */
 static void mig_recv_stop(struct mig_dev *dev)
 {
 	struct mig_recv *rv = dev->recv;
 	struct mig_pending *p;
+	struct socket *next;
+	bool stuck;
 
+	lockdep_assert_held(&dev->ctl_lock);
 	if (!rv)
 		return;
 	mutex_lock(&rv->lock);
@@ -701,21 +803,96 @@ static void mig_recv_stop(struct mig_dev *dev)
 	if (rv->sock)
 		kernel_sock_shutdown(rv->sock, SHUT_RDWR);
 	mutex_unlock(&rv->lock);
+	spin_lock(&rv->io_lock);
+	rv->io_stopped = true;		/* no volume I/O starts any more */
+	spin_unlock(&rv->io_lock);
+	wake_up(&rv->wait);
 
+	/* Neither waits for the volume; handshakes end at their deadline. */
 	kthread_stop(rv->acceptor);
 	flush_workqueue(rv->hs_wq);	/* every handshake is over */
-	kthread_stop(rv->thread);
-	mig_sock_close(rv->next);
+	mutex_lock(&rv->lock);
+	next = rv->next;
+	rv->next = NULL;
+	rv->next_ready = false;
+	mutex_unlock(&rv->lock);
+	mig_sock_close(next);
 	sock_release(rv->listener);
-	mutex_lock(&dev->lock);
+	rv->listener = NULL;
+
+	mutex_lock(&dev->lock);		/* status readers look at dev->recv */
 	dev->recv = NULL;
 	mutex_unlock(&dev->lock);
+	/*
+	 * The thread is in a volume I/O that may never return: leave the
+	 * receiver to it (recv_reap()).  Not a byte of rv is ours after
+	 * the unlock.
+	 */
+	spin_lock(&rv->io_lock);
+	stuck = rv->io;
+	if (stuck) {
+		rv->detached = true;
+		WRITE_ONCE(dev->recv_old, rv);
+	}
+	spin_unlock(&rv->io_lock);
+	if (stuck) {
+		DMWARN("%s: receiver stopped; memory kept until its stuck volume I/O returns",
+		       mig_name(dev));
+		return;
+	}
+	kthread_stop(rv->thread);
 	recv_free(rv);
 }
 
+/*
+ * A detached serving thread's volume I/O returned (it queued us): stop it
+ * and free the receiver.  Runs without ctl_lock (mig_recv_destroy() waits
+ * for us under it).
+ */
+static void recv_reap(struct work_struct *work)
+{
+	struct mig_dev *dev = container_of(work, struct mig_dev, recv_reap);
+	struct mig_recv *rv = READ_ONCE(dev->recv_old);
+
+	kthread_stop(rv->thread);
+	recv_free(rv);
+	DMINFO("%s: the stopped receiver's volume I/O returned; its memory is freed",
+	       mig_name(dev));
+	WRITE_ONCE(dev->recv_old, NULL);
+	smp_mb();	/* the store, then wake_up_var()'s look for waiters */
+	wake_up_var(&dev->recv_old);
+}
+
+static void mig_recv_init(struct mig_dev *dev)
+{
+	INIT_WORK(&dev->recv_reap, recv_reap);
+}
+
+/*
+ * The last table goes: stop the receiver and, only here, wait for the
+ * volume to return a stuck I/O (the origin is released after us).
+ */
+static void mig_recv_destroy(struct mig_dev *dev)
+{
+	lockdep_assert_held(&dev->ctl_lock);
+	mig_recv_stop(dev);
+	if (READ_ONCE(dev->recv_old))
+		DMWARN("%s: removal waits for the stopped receiver's volume I/O",
+		       mig_name(dev));
+	wait_var_event(&dev->recv_old, !READ_ONCE(dev->recv_old));
+	flush_work(&dev->recv_reap);	/* it may still be returning */
+}
+
+/* Running: the verbs after MIG_V_SET are its. */
 static bool mig_recv_active(struct mig_dev *dev)
 {
 	return dev->recv;
+}
+
+/* Running, or stopped with a volume I/O still out (no grow then). */
+static bool mig_recv_busy(struct mig_dev *dev)
+{
+	return dev->recv || READ_ONCE(dev->recv_old);
 }
 
 /* Of the verbs after MIG_V_SET, a receiver knows abort: it stops. */
@@ -747,9 +924,12 @@ static void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 }
 
 const struct mig_engine_ops mig_recv_engine = {
+	.init		= mig_recv_init,
 	.start		= mig_recv_start,
 	.command	= mig_recv_command,
 	.active		= mig_recv_active,
+	.busy		= mig_recv_busy,
 	.stop		= mig_recv_stop,
+	.destroy	= mig_recv_destroy,
 	.snapshot	= mig_recv_snapshot,
 };

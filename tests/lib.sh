@@ -88,6 +88,12 @@ sectors_of() { blockdev --getsz "$1"; }
 
 dm_cleanup() {
 	local d
+	# A test stopped while it held a volume suspended (its timeout): the
+	# I/O stuck there would keep the removal of the device above waiting.
+	for d in $(dmsetup info -c --noheadings -o name,suspended 2>/dev/null |
+		   awk -F: '$2 == "Suspended" { print $1 }'); do
+		case "$d" in mt_*) dmsetup resume "$d" >/dev/null 2>&1 ;; esac
+	done
 	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
 		case "$d" in mt_*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
 	done

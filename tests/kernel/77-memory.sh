@@ -5,7 +5,9 @@
 # flight, also while one or the push's reads wait for a stalled origin,
 # also right after it started), fails or is handed off, kept
 # while a handoff is pending, and a push started again (after a grow too)
-# allocates it anew and still ends with identical volumes.
+# allocates it anew and still ends with identical volumes.  A receiver
+# aborted while its volume stalls does not wait for it either: it frees
+# its memory when the stuck write returns.
 . "$(dirname "$0")/../safety.sh"
 
 MIB=1048576
@@ -27,7 +29,7 @@ settle() {
 figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
 listen() { on_dst dmsetup message "$1" 0 listen $DST_IP:"$2" "$KEY"; }
 
-tap_plan 30
+tap_plan 43
 fill_mixed "$src" "$SIZE"
 # --- abort, then grow ----------------------------------------------------------
 # A half-size source pushes to a half-size destination, is aborted, grows.
@@ -149,6 +151,97 @@ check "churn: 6 pushes aborted right after they start, status read throughout" c
 kill $READER; wait $READER 2>/dev/null
 figures "after churn"
 check "churn: memory given back" freed
+
+# --- abort while the destination's volume stalls -------------------------------
+# The destination's volume is suspended (--noflush) while a push streams to
+# it: the receiver's thread waits in a write or flush of it.  Abort must not
+# wait for that I/O (it held ctl_lock until the volume answered: abort,
+# status and every control path of the device hung); a new listen is
+# refused until it returns, then the receiver's memory (its chunk buffer,
+# its thread) goes, and the source, which got no ACK for what was stuck,
+# still has it dirty and sends it to the next receiver (the handoff
+# section below then pushes to that receiver and compares the volumes).
+rvm() { awk '/\[dm_migrate\]/ && /recv/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo; }
+rthreads() { cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^dm-migrate-recv$'; }
+recv_kept() {
+	[ "$(rthreads)" = 1 ] && [ "$(rvm)" -gt 0 ] ||
+		{ echo "threads $(rthreads), vmalloc $(rvm) B"; return 1; }
+}
+recv_freed() {
+	for _ in $(seq 200); do [ "$(rthreads) $(rvm)" = "0 0" ] && return 0; sleep 0.1; done
+	echo "threads $(rthreads), vmalloc $(rvm) B"
+	grep dm_migrate /proc/vmallocinfo
+	return 1
+}
+dst_stalls() {	# chunks arrived, then the count stands still: a write waits
+	local a b
+	for _ in $(seq $((300 * SLOW))); do
+		[ "$(status_field mt_dst 9)" -gt 0 ] && break
+		sleep 0.1
+	done
+	dmsetup suspend --noflush mt_dlin || return 1
+	sleep 1
+	a=$(status_field mt_dst 9)
+	sleep 2
+	b=$(status_field mt_dst 9)
+	[ "$a" -gt 0 ] && [ "$a" = "$b" ] &&
+		[ "$(status_field mt_dst 5)" = connected ] || { dmsetup status mt_dst; return 1; }
+}
+src_covers() {	# every chunk the destination did not apply is dirty again
+	local d t
+	for _ in $(seq 100); do
+		[ "$(status_field mt_src 5)" != connected ] && break
+		sleep 0.1
+	done
+	sleep 1		# its disconnect marks the chunks just after the link state
+	d=$(dirty_of mt_src)
+	t=$(status_field mt_src 3)
+	t=${t#*/}
+	case $(mode_of mt_src) in bulk|dirty|converged) ;; *) d=-$t ;; esac
+	[ $((d + n_applied)) -ge "$t" ] ||
+		{ echo "src $(dmsetup status mt_src), destination applied $n_applied"; return 1; }
+}
+reconnects() {	# the source's push, still running, is served by the new receiver
+	for _ in $(seq $((300 * SLOW))); do
+		[ "$(status_field mt_dst 5)" = connected ] &&
+			[ "$(status_field mt_dst 9)" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	dmsetup status mt_src mt_dst
+	return 1
+}
+dmsetup message mt_dst 0 abort	# its counters start again
+listen mt_dst $PORT
+check "stalled destination: the receiver holds its buffer and thread" recv_kept
+push
+check "stalled destination: chunks arrived, then the suspended volume holds a write" dst_stalls
+check "stalled destination: status answers while it stalls" timeout 20 "$MDM" status mt_dst
+mark=$(kmsg_mark)
+t0=$(date +%s%N)
+check "stalled destination: migrate-dm abort returns within 20 s" timeout 20 "$MDM" abort mt_dst
+echo "# abort took $(since "$t0") ms"
+n_applied=$(status_field mt_dst 9)
+check "stalled destination: status answers after the abort" \
+	sh -c "timeout 20 '$MDM' status mt_dst && timeout 20 dmsetup status mt_dst"
+check "stalled destination: the stuck write keeps the receiver's memory" recv_kept
+check "stalled destination: the kernel log says why the memory stays" \
+	sh -c "dmesg | sed -n '/$mark\$/,\$p' | grep 'memory kept until its stuck volume I/O returns'"
+expect_fail_msg "stalled destination: a new listen is refused while the write waits" \
+	"still waits for the volume" listen mt_dst $PORT
+check "stalled destination: the source still pushes, what was not applied is dirty" src_covers
+dmsetup resume mt_dlin
+check "stalled destination: once the volume answers, the receiver's memory is freed" recv_freed
+check "stalled destination: ... and the log says so" \
+	sh -c "dmesg | sed -n '/$mark\$/,\$p' | grep 'volume I/O returned; its memory is freed'"
+check "stalled destination: the device is then removed" timeout 20 dmsetup remove mt_dst
+dmsetup create mt_dst --table "0 $sz migrate /dev/mapper/mt_dlin 128 1 receive"
+listen mt_dst $PORT
+check "stalled destination: the source's push, still running, reaches a new receiver" \
+	reconnects
+# The source goes back to tracking; the handoff below pushes again to this
+# receiver and compares the volumes.
+dmsetup message mt_src 0 abort
+figures "after abort with a stalled destination"
 
 # --- handoff -----------------------------------------------------------------
 push converge_below=1M
