@@ -52,6 +52,10 @@ static int v_push(struct mig_dev *dev, const struct mig_cmd *cmd,
 	}
 	/* In tracking, a receiver is one that took over: it stops answering. */
 	mig_recv_engine.stop(dev);
+	if (mig_recv_engine.busy(dev)) {
+		*why = "the stopped receiver's writes still wait for the volume: retry later";
+		return -EBUSY;
+	}
 	return mig_push_engine.start(dev, cmd->start, why);
 }
 

@@ -736,6 +736,15 @@ static bool push_active(struct mig_dev *dev)
 	return dev->push && dev->push->thread && !READ_ONCE(dev->push->failed);
 }
 
+/*
+ * Running, or stopped with reads or mirrored writes still out in the
+ * origin: their completion marks chunks in dev->bm (no grow then).
+ */
+static bool push_busy(struct mig_dev *dev)
+{
+	return push_active(dev) || (dev->push && push_mem_doomed(dev->push));
+}
+
 static int push_abort(struct mig_push *push, bool force, const char **why)
 {
 	struct mig_dev *dev = push->dev;
@@ -891,7 +900,7 @@ const struct mig_engine_ops mig_push_engine = {
 	.start		= push_start,
 	.command	= push_command,
 	.active		= push_active,
-	.busy		= push_active,
+	.busy		= push_busy,
 	.destroy	= push_destroy,
 	.snapshot	= push_snapshot,
 	.map		= push_map,

@@ -72,6 +72,22 @@ expect_fail_msg() {
 	fi
 }
 
+# expect_rc DESC RC PATTERN COMMAND...: exit code RC and stderr+stdout
+# matching PATTERN (the first lines of the output go to the log).
+expect_rc() {
+	local desc=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want" ] && printf '%s\n' "$out" | grep -qE -- "$pat"; then
+		ok "$desc"
+		printf '%s\n' "$out" | head -n 4 | tap_diag
+	else
+		not_ok "$desc"
+		printf 'exit %s (want %s), output:\n%s\n' "$rc" "$want" "$out" | tap_diag
+	fi
+}
+
 tap_done() {
 	[ "$TAP_FAILED" = 0 ]
 }

@@ -21,21 +21,6 @@ dmsetup create mt_src --table "0 $sz migrate $src 128"
 dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
 dmsetup create mt_lin --table "0 $(sectors_of "$other") linear $other 0"
 
-# expect_rc DESC RC PATTERN COMMAND...: exit code RC and stderr+stdout
-# matching PATTERN.
-expect_rc() {
-	local desc=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && printf '%s\n' "$out" | grep -qE -- "$pat"; then
-		ok "$desc"
-		printf '%s\n' "$out" | head -n 3 | tap_diag
-	else
-		not_ok "$desc"
-		printf 'exit %s (want %s), output:\n%s\n' "$rc" "$want" "$out" | tap_diag
-	fi
-}
 
 # json DEV EXPR: evaluate a Python expression over the status object s.
 json() {

@@ -34,20 +34,6 @@ domain() {
 XML
 }
 
-# expect_rc DESC RC PATTERN COMMAND...
-expect_rc() {
-	local desc=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && printf '%s\n' "$out" | grep -qE -- "$pat"; then
-		ok "$desc"
-		printf '%s\n' "$out" | head -n 4 | tap_diag
-	else
-		not_ok "$desc"
-		printf 'exit %s (want %s), output:\n%s\n' "$rc" "$want" "$out" | tap_diag
-	fi
-}
 
 listen_of() {
 	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['phase'], s['listen'])"
