@@ -118,10 +118,11 @@ done
 echo "# pushing: $(modes)"
 sleep 2
 hb1=$(vm_last_hb $A $VM)
+pushing=$(modes)
 out=$(vmh $A "$MDM" abort $VM 2>&1)
 rc=$?
 echo "$out" | tap_diag
-expect_eq "b. migrate-dm abort $VM on $A, while its disks were pushed ($(modes))" 0 "$rc"
+expect_eq "b. migrate-dm abort $VM on $A, its disks $pushing" 0 "$rc"
 
 wait $mpid
 rc=$?
