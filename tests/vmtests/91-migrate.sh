@@ -50,7 +50,7 @@ modes() { for d in $DISKS; do mode_of "$A-$d"; done | xargs; }
 # B's devices made by prepare (kernel names vm1-*), none when clean.
 b_devs() { dmsetup ls 2>/dev/null | awk '{print $1}' | grep "^$VM-" | xargs; }
 prepare() {
-	vmh $B "$MDM" prepare $VM --from "$(vmh_uri $A)" --listen $B_IP \
+	vmh $B timeout 120 "$MDM" prepare $VM --from "$(vmh_uri $A)" --listen $B_IP \
 		--volume-dir "$VOLS" --key-file "$KEY"
 }
 
@@ -88,7 +88,7 @@ vm_xml vm2 vm2-disk0 | sed "s/cache='none' io='native'/cache='writeback'/; s/<me
 	> "$VMH_ROOT/vm2.xml"
 check "a. vm2 (cache='writeback') started paused on $A" \
 	eval 'vmh_virsh $A define "$VMH_ROOT/vm2.xml" && vmh_virsh $A start --paused vm2'
-out=$(vmh $A "$MDM" migrate vm2 --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" 2>&1)
+out=$(vmh $A timeout 120 "$MDM" migrate vm2 --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "a. migrate of a VM with a cache='writeback' disk: refused before anything (exit 6)" 6 "$rc"
@@ -108,7 +108,7 @@ out=$(prepare 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. prepare on $B" 0 "$rc"
-vmh $A "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
+vmh $A timeout 300 "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
 	--rate 64K > "$VMH_ROOT/abort.out" 2>&1 &
 mpid=$!
 for _ in $(seq 60); do
@@ -119,7 +119,7 @@ echo "# pushing: $(modes)"
 sleep 2
 hb1=$(vm_last_hb $A $VM)
 pushing=$(modes)
-out=$(vmh $A "$MDM" abort $VM 2>&1)
+out=$(vmh $A timeout 120 "$MDM" abort $VM 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. migrate-dm abort $VM on $A, its disks $pushing" 0 "$rc"
@@ -141,7 +141,7 @@ for disk in $DISKS; do
 	tap_diag < "$VMH_ROOT/check.out"
 done
 vmh_virsh $A resume $VM >/dev/null
-out=$(vmh $B "$MDM" prepare $VM --cancel 2>&1)
+out=$(vmh $B timeout 120 "$MDM" prepare $VM --cancel 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. prepare --cancel on $B leaves it clean" "0 " "$rc $(b_devs)"
@@ -155,7 +155,8 @@ echo "$out" | tap_diag
 expect_eq "c. prepare on $B" 0 "$rc"
 before=$(vm_last_hb $A $VM)
 TS=$SECONDS
-vmh $A "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
+# timeout: SIGTERM aborts it like Ctrl-C (before the RAM has moved).
+vmh $A timeout 600 "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
 	--json --max-downtime 500 --migrate-uri tcp://$B_IP \
 	> "$VMH_ROOT/migrate.json" 2> "$VMH_ROOT/migrate.err"
 rc=$?
