@@ -86,8 +86,8 @@ step "$(vm_start_how), to the first heartbeat"
 vmh_dm_create $A vm2-disk0 "0 $sz migrate $(scratch_dev "${DISK_MB}M") 128"
 vm_xml vm2 vm2-disk0 | sed "s/cache='none' io='native'/cache='writeback'/; s/<memory unit='MiB'>[0-9]*/<memory unit='MiB'>32/" \
 	> "$VMH_ROOT/vm2.xml"
-check "a. vm2 (cache='writeback') started paused on $A" \
-	eval 'vmh_virsh $A define "$VMH_ROOT/vm2.xml" && vmh_virsh $A start --paused vm2'
+start_vm2() { vmh_virsh $A define "$VMH_ROOT/vm2.xml" && vmh_virsh $A start --paused vm2; }
+check "a. vm2 (cache='writeback') started paused on $A" start_vm2
 out=$(vmh $A timeout 120 "$MDM" migrate vm2 --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" 2>&1)
 rc=$?
 echo "$out" | tap_diag
