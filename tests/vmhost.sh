@@ -127,6 +127,7 @@ vmh_up() {
 	migration_host = "$ip"
 	EOF
 	[ -e /dev/mapper/control ] || { mkdir -p /dev/mapper; mknod /dev/mapper/control c 10 236; }
+	rm -f "$d/ready" "$d/mapper/control"
 	mknod "$d/mapper/control" c 10 236
 	# The holder: its namespaces are the host.
 	ip netns exec "$name" unshare --mount --uts --propagation private sh -c '
@@ -177,8 +178,11 @@ vmh_down() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
 	kill "$holder" 2>/dev/null
-	rm -f "$(vmh_dir "$name")/holder.pid"
+	for _ in $(seq 50); do kill -0 "$holder" 2>/dev/null || break; sleep 0.1; done
 	ip netns del "$name" 2>/dev/null
+	# Nothing of this host for the next test (another vmtests/*.sh in the
+	# same guest): a stale "ready" or console would pass for a new one.
+	rm -rf "$(vmh_dir "$name")"
 }
 
 # vmh_dm_create HOST NAME TABLE: device NAME as HOST sees it (kernel name

@@ -22,6 +22,12 @@ static void quiet_log(int level, const char *file, int line, int dm_errno,
 	(void)level; (void)file; (void)line; (void)dm_errno; (void)f;
 }
 
+/*
+ * A path (/dev/mapper/NAME, /dev/vg/lv, a symlink) is the device it names:
+ * looked up by its device number, not by its basename, which need not be
+ * the kernel's name (a renamed device, a private /dev/mapper in another
+ * mount namespace).  A plain name is a kernel name.
+ */
 static struct dm_task *task_for(int type, const char *arg)
 {
 	struct dm_task *dmt;
@@ -32,7 +38,7 @@ static struct dm_task *task_for(int type, const char *arg)
 	dmt = dm_task_create(type);
 	if (!dmt)
 		return NULL;
-	if (strchr(arg, '/') && strncmp(arg, "/dev/mapper/", 12) &&
+	if (type != DM_DEVICE_CREATE && strchr(arg, '/') &&
 	    !stat(arg, &sb) && S_ISBLK(sb.st_mode))
 		ok = dm_task_set_major_minor(dmt, major(sb.st_rdev),
 					     minor(sb.st_rdev), 0);

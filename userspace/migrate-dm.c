@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "dmdev.h"
@@ -287,6 +288,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128 };
 	const struct cmd *c = NULL;
+	struct stat sb;
 	size_t i;
 	int id, r, li;
 
@@ -352,7 +354,13 @@ int main(int argc, char **argv)
 		return cmd_vm_abort(&o);
 
 	/* status filters a dump by name. */
-	if (o.dev_arg && c->fn == cmd_status) {
+	if (o.dev_arg && c->fn == cmd_status && strchr(o.dev_arg, '/') &&
+	    !stat(o.dev_arg, &sb) && S_ISBLK(sb.st_mode)) {
+		/* A path is the device it names, whatever its basename. */
+		r = mdm_dev_resolve(o.dev_arg, &o.dev);
+		if (r)
+			return r;
+	} else if (o.dev_arg && c->fn == cmd_status) {
 		const char *name = o.dev_arg;
 
 		if (!strncmp(name, "/dev/mapper/", 12))

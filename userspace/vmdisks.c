@@ -36,7 +36,8 @@ int vm_disks_check(struct vm_mig *m)
 	int i, r;
 
 	for (i = 0; i < m->n; i++) {
-		r = mdm_dev_resolve(m->disks[i].name, &m->disks[i].dev);
+		/* By the path the VM opens: its device number, not its basename. */
+		r = mdm_dev_resolve(m->disks[i].path, &m->disks[i].dev);
 		if (r)
 			return r;
 		d = disk_opts(m, i);

@@ -55,17 +55,12 @@ done
 expect_eq "A's disks are migrate devices in tracking mode" "tracking tracking" \
 	"$(for d in $DISKS; do mode_of "$A-$d"; done | xargs)"
 
-# The orchestration (migrate-dm on host A) must find A's device behind
-# /dev/mapper/vm1-disk0: the kernel knows it as hosta-vm1-disk0.
+# The orchestration (migrate-dm on host A) finds A's device behind
+# /dev/mapper/vm1-disk0 by its device number: the kernel knows it as
+# hosta-vm1-disk0 (userspace/dmdev.c).
 out=$(vmh $A "$REPO/build/migrate-dm" status "/dev/mapper/$VM-disk0" 2>&1)
-if echo "$out" | grep -q "$A-$VM-disk0"; then
-	ok "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0"
-else
-	# A known gap (TAP TODO: not a failure), until dmdev.c resolves paths
-	# by device number.
-	TAP_N=$((TAP_N + 1))
-	echo "not ok $TAP_N migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0 # TODO userspace/dmdev.c resolves /dev/mapper/ paths by name, not by device number (docs/testing.rst)"
-fi
+check "migrate-dm on $A resolves /dev/mapper/$VM-disk0 to $A-$VM-disk0" \
+	grep -q "$A-$VM-disk0" <<< "$out"
 echo "$out" | tap_diag
 
 # shellcheck disable=SC2086
