@@ -20,19 +20,8 @@ chmod +x "$work/init"
 
 : > "$work/mods/order"
 if [ "$kver" != builtin ]; then
-	# modprobe prints the insmod lines in dependency order.
-	for m in virtio_pci 9pnet_virtio 9p; do
-		modprobe -S "$kver" --show-depends "$m"
-	done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
-	while read -r ko; do
-		name=$(basename "$ko")
-		case "$name" in
-		*.ko.xz) xz -dc "$ko" > "$work/mods/${name%.xz}"; name=${name%.xz} ;;
-		*.ko.zst) zstd -qdc "$ko" > "$work/mods/${name%.zst}"; name=${name%.zst} ;;
-		*) cp "$ko" "$work/mods/$name" ;;
-		esac
-		echo "$name" >> "$work/mods/order"
-	done
+	. "$here/kmods.sh"
+	copy_kmods "$kver" "$work/mods" virtio_pci 9pnet_virtio 9p
 fi
 
 (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

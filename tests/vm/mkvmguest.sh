@@ -18,17 +18,6 @@ done
 cp "$vmrec" "$work/bin/vmrec"
 cp "$here/nested/init" "$work/init"
 chmod +x "$work/init"
-: > "$work/mods/order"
-for m in virtio_pci virtio_blk; do
-	modprobe -S "$kver" --show-depends "$m"
-done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
-while read -r ko; do
-	name=$(basename "$ko")
-	case "$name" in
-	*.ko.xz) xz -dc "$ko" > "$work/mods/${name%.xz}"; name=${name%.xz} ;;
-	*.ko.zst) zstd -qdc "$ko" > "$work/mods/${name%.zst}"; name=${name%.zst} ;;
-	*) cp "$ko" "$work/mods/$name" ;;
-	esac
-	echo "$name" >> "$work/mods/order"
-done
+. "$here/kmods.sh"
+copy_kmods "$kver" "$work/mods" virtio_pci virtio_blk
 (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
