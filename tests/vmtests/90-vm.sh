@@ -9,33 +9,8 @@
 # continued, not a reboot), it is gone from A, and every record is intact
 # and without a gap on B's volumes.  Prints the time of every step.
 # This is also the peer `make bench` compares `migrate-dm migrate` with.
-. "$(dirname "$0")/../lib.sh"
-. "$REPO/tests/vmhost.sh"
-
-A=hosta
-B=hostb
-A_IP=198.18.0.1
-B_IP=198.18.0.2
-VM=vm1
-DISK_MB=${VM_DISK_MB:-32}
-DISKS="$VM-disk0 $VM-disk1"
-
-vm_cleanup() {
-	vmh_down $B
-	vmh_down $A
-	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
-		case "$d" in $A-* | $B-*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
-	done
-	dm_cleanup
-}
-trap vm_cleanup EXIT
-
-T0=$SECONDS
-TS=$SECONDS
-step() {	# step LABEL: print the time since the previous step
-	echo "# time: $1: $((SECONDS - TS)) s (total $((SECONDS - T0)) s)"
-	TS=$SECONDS
-}
+. "$(dirname "$0")/lib.bash"
+trap vmt_cleanup EXIT
 
 tap_plan 14
 check "the nested VM's kernel and initramfs are built" vm_files

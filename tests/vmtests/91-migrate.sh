@@ -14,16 +14,7 @@
 #     mirrored, the same VM (boot id, sequence) on B, gone from A, every
 #     record intact and without a gap on B's volumes, A's devices refuse
 #     writes, the downtime and its parts.  Prints the time of every step.
-. "$(dirname "$0")/../lib.sh"
-. "$REPO/tests/vmhost.sh"
-
-A=hosta
-B=hostb
-A_IP=198.18.0.1
-B_IP=198.18.0.2
-VM=vm1
-DISK_MB=${VM_DISK_MB:-32}
-DISKS="$VM-disk0 $VM-disk1"
+. "$(dirname "$0")/lib.bash"
 MDM=$REPO/build/migrate-dm
 KEY=$VMH_ROOT/key
 VOLS=$VMH_ROOT/$B/vols	# B's volumes for prepare --volume-dir
@@ -31,21 +22,10 @@ VOLS=$VMH_ROOT/$B/vols	# B's volumes for prepare --volume-dir
 vm_cleanup() {
 	[ -n "${mpid:-}" ] && kill "$mpid" 2>/dev/null
 	vmh $B "$MDM" prepare $VM --cancel >/dev/null 2>&1
-	vmh_down $B
-	vmh_down $A
-	for d in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do
-		case "$d" in $A-* | $B-* | $VM-*) dmsetup remove --retry "$d" >/dev/null 2>&1 ;; esac
-	done
-	dm_cleanup
+	vmt_cleanup "$VM-*"
 }
 trap vm_cleanup EXIT
 
-T0=$SECONDS
-TS=$SECONDS
-step() {	# step LABEL: print the time since the previous step
-	echo "# time: $1: $((SECONDS - TS)) s (total $((SECONDS - T0)) s)"
-	TS=$SECONDS
-}
 modes() { for d in $DISKS; do mode_of "$A-$d"; done | xargs; }
 # B's devices made by prepare (kernel names vm1-*), none when clean.
 b_devs() { dmsetup ls 2>/dev/null | awk '{print $1}' | grep "^$VM-" | xargs; }
