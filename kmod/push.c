@@ -687,6 +687,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->round_picked = 0;
 	push->cursor = 0;
 	push->paused = false;
+	push->paused_by_bulk = false;
 	push->failed = false;
 	push->read_errors = 0;
 	push->peer_io_errors = 0;
@@ -778,6 +779,7 @@ static int push_pause(struct mig_push *push, bool pause, const char **why)
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, pause);
+	WRITE_ONCE(push->paused_by_bulk, false);	/* the operator's now */
 	DMINFO("%s: push %s", mig_name(push->dev), pause ? "paused" : "resumed");
 	return 0;
 }

@@ -157,7 +157,7 @@ struct mig_push {
 	u64 round_picked;		/* chunks picked in this round */
 	struct mig_pace pace;		/* the network rate limit */
 
-	/* Requests, under lock. */
+	/* Requests, under lock; written only under ctl_lock too (read there). */
 	bool mirror_requested;
 
 	/*
@@ -166,6 +166,7 @@ struct mig_push {
 	 */
 	struct mig_limits lim;
 	bool paused;			/* send no chunks; see push_paused() */
+	bool paused_by_bulk;		/* @paused came from pause_after_bulk */
 
 	struct mig_slot slots[MIG_SLOTS];
 };

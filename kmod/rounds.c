@@ -94,6 +94,7 @@ void mig_round_end(struct mig_push *push)
 		 * when nothing is dirty (mig_round_over()).
 		 */
 		WRITE_ONCE(push->paused, true);
+		WRITE_ONCE(push->paused_by_bulk, true);
 		push->cursor = push->nchunks;
 		if (mig_transition(dev, MIG_T_BULK_DONE))
 			DMINFO("%s: bulk pass done; paused ('resume' starts the dirty rounds)",
@@ -137,8 +138,11 @@ void mig_round_restart(struct mig_push *push)
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	push->cursor = 0;
 	push->round_picked = 0;
-	/* A pause after the bulk pass comes again after the new one. */
-	if (READ_ONCE(push->lim.pause_after_bulk))
+	/*
+	 * A pause after the bulk pass comes again after the new one; the
+	 * operator's own pause stays.
+	 */
+	if (READ_ONCE(push->paused_by_bulk))
 		WRITE_ONCE(push->paused, false);
 	if (mig_transition(dev, MIG_T_RESTART))
 		atomic_set(&dev->stats.round, 0);
