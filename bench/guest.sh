@@ -1,241 +1,104 @@
 #!/bin/bash
-# Runs in the bench guest (bench/run.sh).  BENCH_ARGS selects sections
-# (comma-separated; default all):
-#   tracking  fio through dm-linear and through `migrate` on the same RAM
-#             disk, alternating, median of REPS runs: the cost of tracking.
-#   bulk      bulk copy of a 1 GiB volume over a tbf-limited veth link for
-#             incompressible, zero-heavy and image-like content: dm-migrate
-#             qemu-storage-daemon blockdev-mirror to qemu-nbd, and DRBD's
-#             initial sync, side by side: seconds, bytes on the wire,
-#             effective rate / link rate.
-#   converge  convergence under guest writes at 10, 50 and 90 % of the link
-#             rate: time to converge, wire bytes / volume size, the guest's
-#             write throughput and latency during pre-copy and mirroring.
-# and narrow the bulk section with contents=A+B and tools=A+B, e.g.
-#   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+qemu-mirror
+# The bench guest's main script (bench/run.sh boots it): loads the modules,
+# mounts bench/run.sh's output directory, and runs each section given in
+# BENCH_ARGS as its own process with a share of the time budget.
+#
+# BENCH_ARGS: comma-separated section names and key=value settings; a key
+# becomes BENCH_<KEY> in every section ('+' in a value is a blank), e.g.
+#   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+drbd,size=256
+# Settings: size=MiB (the RAM disks of every section, 256), link=Mbit (200),
+# min_rate=share of the link below which a transfer is stopped (0.05),
+# reps=N and runtime=S (tracking: 9 pairs of 4 s), contents=, tools= (bulk),
+# loads=% of the link and converge_size=MiB (converge: 10+50+90, 128),
+# budget=S (set by bench/run.sh).
+#
+# Layout, and how to extend it:
+# - A section is bench/sections/NAME.sh, run as `bash` with bench/lib.sh
+#   sourced.  It prints a table with `table` and `row` (bench/lib.sh; the
+#   rows also go to build/bench/NAME.csv, and bench/report.py turns every
+#   CSV into results.json), and runs anything that could hang through
+#   `attempt` (time limit, cleanup, "n/a (reason)").  It may define
+#   section_cleanup, run on exit.  A line "# bench-weight: N" in it is its
+#   share of the time budget (default 1); "# bench-guest: KEY=VALUE..." makes
+#   bench/run.sh boot a guest of its own for it (see there).  Add its name
+#   to BENCH_SECTIONS in bench/run.sh to run it by default.
+# - A content for bulk is a function content_NAME DEV in
+#   bench/contents.sh (a '-' in NAME is '_' in the function's name);
+#   listed in bench/sections/bulk.sh's default contents.
+# - A peer (tool) for bulk is peer_NAME and peer_NAME_clean in
+#   bench/peers.sh, same naming.
+# - A column: one more NAME:WIDTH in the section's `table` call and one
+#   more NAME=VALUE in its `row` calls.
+# - A plot: bench/report.py (gnuplot, from the CSVs).
+cd "$DMM_REPO" || exit 1
+exec < /dev/null	# not the console: runs under `attempt` use job control
 export DM_DISABLE_UDEV=1
-REPO=$DMM_REPO
-cd "$REPO" || exit 1
-. tests/lib.sh
-REPS=${REPS:-5}
-RUNTIME=${RUNTIME:-6}
-LINK_MBIT=${LINK_MBIT:-200}
-SECTIONS=
-CONTENTS="incompressible zero-heavy image-like"
-TOOLS="dm-migrate qemu-mirror drbd"
-for a in $(echo "${DMM_ARGS:-tracking,bulk,converge}" | tr , ' '); do
+sections=
+for a in $(echo "${DMM_ARGS:-}" | tr , ' '); do
 	case "$a" in
-	contents=*) CONTENTS=$(echo "${a#contents=}" | tr + ' ') ;;
-	tools=*) TOOLS=$(echo "${a#tools=}" | tr + ' ') ;;
-	*) SECTIONS="$SECTIONS $a" ;;
+	[a-z]*=*)
+		k=${a%%=*}
+		if [[ ! $k =~ ^[a-z_]+$ ]]; then
+			echo "bench: bad setting '$a' in BENCH_ARGS: a key is lower-case letters and '_'"
+			exit 2
+		fi
+		export "BENCH_${k^^}=$(echo "${a#*=}" | tr + ' ')" ;;
+	*)
+		if [ ! -f "bench/sections/$a.sh" ]; then
+			echo "bench: no section '$a' (bench/sections/$a.sh)"
+			exit 2
+		fi
+		sections="$sections $a" ;;
 	esac
 done
-for m in dm_mod brd veth sch_tbf nbd drbd $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
+if [ -z "$sections" ]; then
+	echo "bench: no section given (bench/run.sh passes BENCH_SECTIONS)"
+	exit 2
+fi
+
+for m in dm_mod brd veth sch_tbf sch_prio cls_u32 nbd drbd \
+	 $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 	modprobe "$m" 2>/dev/null
 done
-insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "cannot load module"; exit 1; }
-rmmod brd 2>/dev/null
-modprobe brd rd_nr=2 rd_size=$((1024 * 1024))
-SZ=$(blockdev --getsz /dev/ram0)
+insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "bench: cannot load build/$DMM_KVER/dm-migrate.ko"; exit 1; }
+ip link set lo up	# nothing else brings up the first namespace's loopback
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd	# for <(...); devtmpfs has none
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+export BENCH_OUT=/tmp/bench-out
+mkdir -p "$BENCH_OUT"
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 benchout "$BENCH_OUT"; then
+	echo "# bench: no output share (bench/run.sh's benchout); CSVs stay in the guest"
+fi
+mkdir -p "$BENCH_OUT/logs"
+{
+	echo key,value
+	echo "kernel,$DMM_KVER"
+	echo "args,\"${DMM_ARGS:-}\""
+	echo "guest_cpus,$(nproc)"
+	echo "guest_start,$(date -u +%FT%TZ)"
+} > "$BENCH_OUT/guest-meta.csv"
 
-# fio_run DEV RW BS -> IOPS (4k) or MiB/s (1M)
-fio_run() {
-	fio --name=b --filename="$1" --rw="$2" --bs="$3" --direct=1 \
-		--ioengine=libaio --iodepth=16 --numjobs=1 --time_based \
-		--runtime="$RUNTIME" --size=1G --randrepeat=0 \
-		--output-format=terse --terse-version=3 2>/dev/null |
-	awk -F';' -v bs="$3" '{ if (bs == "4k") print $49; else printf "%.0f\n", $48 / 1024 }'
-}
-
-bench_tracking() {
-	dmsetup create b_linear --table "0 $SZ linear /dev/ram0 0"
-	dmsetup create b_migrate --table "0 $SZ migrate /dev/ram0 128"
-	echo "# tracking cost: $REPS alternating runs of ${RUNTIME}s, median"
-	printf '%-28s %12s %12s %8s\n' workload dm-linear migrate ratio
-	for w in "randwrite 4k IOPS" "write 1M MiB/s"; do
-		set -- $w
-		: > /tmp/lin; : > /tmp/mig
-		for _ in $(seq "$REPS"); do
-			fio_run /dev/mapper/b_linear "$1" "$2" >> /tmp/lin
-			fio_run /dev/mapper/b_migrate "$1" "$2" >> /tmp/mig
-		done
-		lin=$(median < /tmp/lin)
-		mig=$(median < /tmp/mig)
-		printf '%-28s %12s %12s %8s\n' "$1 $2 ($3)" "$lin" "$mig" "$(ratio "$mig" "$lin")"
-	done
-	dmsetup remove b_linear
-	dmsetup remove b_migrate
-}
-
-# fill CONTENT: write /dev/ram0 with one of the three contents.
-fill() {
-	blkdiscard /dev/ram0 2>/dev/null || dd if=/dev/zero of=/dev/ram0 bs=1M status=none
-	case "$1" in
-	incompressible)
-		openssl enc -aes-128-ctr -pass pass:dmm -nosalt -pbkdf2 < /dev/zero 2>/dev/null |
-			head -c 1G | dd of=/dev/ram0 bs=1M iflag=fullblock status=none ;;
-	zero-heavy)	# 10% random data spread in 1 MiB pieces
-		for i in $(seq 0 10 1023); do
-			head -c 1M /dev/urandom | dd of=/dev/ram0 bs=1M seek="$i" status=none
-		done ;;
-	image-like)	# 30% random (binaries), 30% text, 40% zeroes
-		head -c 300M /dev/urandom | dd of=/dev/ram0 bs=1M iflag=fullblock status=none
-		find /usr/share/doc /usr/include -type f 2>/dev/null | xargs cat 2>/dev/null |
-			head -c 300M | dd of=/dev/ram0 bs=1M seek=300 iflag=fullblock status=none ;;
-	esac
-}
-
-tx_bytes() { on_src cat /sys/class/net/veth-s/statistics/tx_bytes; }
-
-run_migrate() {	# -> "seconds wire_bytes"
-	local key t0 tx0 i
-	key=$(new_key)
-	dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive"
-	dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128"
-	on_dst dmsetup message b_dst 0 listen $DST_IP:7800 "$key"
-	tx0=$(tx_bytes)
-	t0=$(date +%s.%N)
-	on_src dmsetup message b_src 0 push $DST_IP:7800 "$key"
-	while [ "$(status_field b_src 4)" = 0 ]; do sleep 0.05; done
-	echo "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') $(($(tx_bytes) - tx0))"
-	dmsetup message b_src 0 abort
-	dmsetup remove b_src
-	dmsetup remove b_dst
-}
-
-run_qemu_mirror() {
-	local tx0 secs
-	rm -f /tmp/qsd.sock
-	ip netns exec dst qemu-nbd -f raw -x vol -b $DST_IP -p 10809 --persistent \
-		--cache=none --aio=native /dev/ram1 > /tmp/nbd.log 2>&1 &
-	local nbd=$!
-	sleep 1
-	ip netns exec src qemu-storage-daemon \
-		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on \
-		--blockdev driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol \
-		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon \
-		> /tmp/qsd.log 2>&1 &
-	local qsd=$!
-	tx0=$(tx_bytes)
-	secs=$(timeout 1000 ip netns exec src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) ||
-		{ echo "qemu mirror failed; qsd: $(cat /tmp/qsd.log) nbd: $(cat /tmp/nbd.log)" >&2; secs=nan; }
-	echo "$secs $(($(tx_bytes) - tx0))"
-	kill $qsd $nbd 2>/dev/null
-	wait $qsd $nbd 2>/dev/null
-}
-
-# DRBD 8.4 (the in-tree drbd.ko) opens its sockets in the initial network
-# namespace, so its two nodes talk over lo (127.0.0.1 <-> 127.0.0.2), which
-# gets the same tbf limit for the DRBD run.
-DRBDSETUP=/usr/lib/drbd/drbdsetup-84
-run_drbd() {	# initial full sync /dev/ram0 -> /dev/ram1
-	local t0 tx0 secs i
-	mkdir -p /run/lock	# drbdsetup's lock files; /run is empty in the guest
-	tc qdisc add dev lo root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
-	for n in 0 1; do
-		yes yes | drbdmeta --force $n v08 /dev/ram$n internal create-md >/dev/null 2>&1
-		$DRBDSETUP new-resource r$n
-		$DRBDSETUP new-minor r$n $n 0
-		$DRBDSETUP attach $n /dev/ram$n /dev/ram$n internal
-		$DRBDSETUP disk-options $n --c-plan-ahead=0 --resync-rate=4000M
-	done
-	tx0=$(cat /sys/class/net/lo/statistics/tx_bytes)
-	$DRBDSETUP connect r0 ipv4:127.0.0.1:7790 ipv4:127.0.0.2:7790 --protocol=C
-	$DRBDSETUP connect r1 ipv4:127.0.0.2:7790 ipv4:127.0.0.1:7790 --protocol=C
-	sleep 1
-	t0=$(date +%s.%N)
-	$DRBDSETUP primary 0 --force
-	for i in $(seq 9000); do
-		grep -A1 '^ 0:' /proc/drbd | grep -q 'ds:UpToDate/UpToDate' && break
-		sleep 0.1
-	done
-	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-	[ "$i" = 9000 ] && { echo "drbd did not sync: $(cat /proc/drbd)" >&2; secs=nan; }
-	echo "$secs $(($(cat /sys/class/net/lo/statistics/tx_bytes) - tx0))"
-	$DRBDSETUP down r0
-	$DRBDSETUP down r1
-	tc qdisc del dev lo root
-}
-
-bench_bulk() {
-	net_setup
-	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
-	local link_bps=$((LINK_MBIT * 1000000 / 8)) content tool r secs wire
-	echo "# bulk copy of a 1 GiB volume over a ${LINK_MBIT} Mbit/s link"
-	printf '%-15s %-12s %8s %10s %12s\n' content tool seconds wire_MB rate/link
-	for content in $CONTENTS; do
-		fill $content
-		for tool in $TOOLS; do
-			blkdiscard /dev/ram1 2>/dev/null
-			case $tool in
-			dm-migrate) r=$(run_migrate) ;;
-			qemu-mirror) r=$(run_qemu_mirror) ;;
-			drbd) r=$(run_drbd) ;;
-			esac
-			read -r secs wire <<< "$r"
-			printf '%-15s %-12s %8s %10s %12s\n' $content $tool "$secs" \
-				$((wire / 1000000)) \
-				"$(awk -v s="$secs" -v l=$link_bps 'BEGIN { printf "%.2f", 1073741824 / s / l }')"
-		done
-	done
-	net_cleanup
-}
-
-# fio_bg DEV RATE_KB OUT: random 4 KiB writes at a fixed rate until killed;
-# writes bandwidth (KiB/s) and mean completion latency (us) to OUT.
-fio_bg() {
-	fio --name=g --filename="$1" --rw=randwrite --bs=4k --direct=1 \
-		--ioengine=libaio --iodepth=4 --rate="${2}k" --time_based \
-		--runtime=3600 --size=1G --output-format=terse --terse-version=3 \
-		--eta=never 2>/dev/null |
-	awk -F';' '{ printf "%s %.0f\n", $48, $81 }' > "$3" &
-}
-
-bench_converge() {
-	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 secs tx0 wire rounds
-	net_setup
-	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
-	fill image-like
-	echo "# convergence under load: 1 GiB image-like volume, ${LINK_MBIT} Mbit/s link,"
-	echo "# guest random 4 KiB writes at a share of the link rate (max_rounds=10)"
-	printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' load conv_s rounds wire/dev \
-		bulk_KiB/s bulk_lat_us mirror_KiB/s mirror_lat_us
-	for pct in 10 50 90; do
-		blkdiscard /dev/ram1 2>/dev/null
-		key=$(new_key)
-		dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive"
-		dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128"
-		on_dst dmsetup message b_dst 0 listen $DST_IP:7801 "$key"
-		tx0=$(tx_bytes)
-		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.pre
-		t0=$(date +%s.%N)
-		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" converge_below=16M max_rounds=10
-		until [ "$(mode_of b_src)" = converged ]; do sleep 0.2; done
-		secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-		rounds=$(status_field b_src 4)
-		pkill -INT -x fio; wait
-		dmsetup message b_src 0 mirror
-		wait_mode b_src mirroring 30 >/dev/null
-		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.mirror
-		sleep 10
-		pkill -INT -x fio; wait
-		dmsetup suspend b_src
-		dmsetup message b_src 0 handoff
-		wait_mode b_src handed_off 120 >/dev/null
-		wire=$(($(tx_bytes) - tx0))
-		dmsetup resume b_src
-		printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' "$pct%" "$secs" "$rounds" \
-			"$(ratio "$wire" 1073741824)" $(cat /tmp/fio.pre) $(cat /tmp/fio.mirror)
-		dmsetup remove b_src
-		dmsetup remove b_dst
-	done
-	net_cleanup
-}
-
-for s in $SECTIONS; do
-	"bench_$s"
+# Each section gets the remaining time in proportion to its weight; what
+# one leaves unused goes to the ones after it.
+end=$(($(date +%s) + ${BENCH_BUDGET:-3000} - 20))
+weight() { sed -n 's/^# bench-weight: *\([0-9]*\).*/\1/p' "bench/sections/$1.sh" | grep . || echo 1; }
+read -ra secs <<< "$sections"
+for i in "${!secs[@]}"; do
+	s=${secs[i]}
+	total=0
+	for r in "${secs[@]:i}"; do total=$((total + $(weight "$r"))); done
+	left=$((end - $(date +%s)))
+	share=$((left * $(weight "$s") / total))
+	if ((share < 30)); then
+		echo "# $s: n/a (the bench's time budget is spent)"
+		continue
+	fi
+	echo
+	BENCH_DEADLINE=$(($(date +%s) + share)) timeout -k 30 $((share + 60)) \
+		bash "bench/sections/$s.sh"
+	rc=$?
+	[ "$rc" = 0 ] || echo "# $s: section stopped with exit status $rc (logs in build/bench/logs/)"
 done
+echo "guest_end,$(date -u +%FT%TZ)" >> "$BENCH_OUT/guest-meta.csv"
+umount "$BENCH_OUT" 2>/dev/null
 echo "# bench done"

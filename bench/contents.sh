@@ -1,0 +1,43 @@
+# bench/contents.sh: the contents the bulk and converge sections move.
+# content_NAME DEV fills all of DEV (a RAM disk: discarding it first gives
+# back its pages, so that what is not written reads as zeroes).  A new
+# content is one more function here; bench/sections/bulk.sh lists the
+# default ones.
+
+# content_fill NAME DEV: fill DEV with content NAME.
+content_fill() {
+	local fn=content_${1//-/_}
+	if [ "$(type -t "$fn")" != function ]; then
+		echo "bench: no content '$1' ($fn in bench/contents.sh)" >&2
+		return 1
+	fi
+	blkdiscard "$2" 2>/dev/null || dd if=/dev/zero of="$2" bs=1M status=none
+	"$fn" "$2"
+}
+
+mib_of() { echo $(($(blockdev --getsize64 "$1") >> 20)); }
+
+# incompressible: an AES-CTR keystream (the same bytes every run).
+content_incompressible() {
+	openssl enc -aes-128-ctr -pass pass:dmm -nosalt -pbkdf2 < /dev/zero 2>/dev/null |
+		head -c "$(blockdev --getsize64 "$1")" |
+		dd of="$1" bs=1M iflag=fullblock status=none
+}
+
+# zero-heavy: 10 % random data in 1 MiB pieces, the rest zeroes.
+content_zero_heavy() {
+	local i
+	for i in $(seq 0 10 $(($(mib_of "$1") - 1))); do
+		head -c 1M /dev/urandom | dd of="$1" bs=1M seek="$i" status=none
+	done
+}
+
+# image-like: 30 % random (binaries), 30 % text, 40 % zeroes.
+content_image_like() {
+	local mib third
+	mib=$(mib_of "$1")
+	third=$((mib * 3 / 10))
+	head -c "${third}M" /dev/urandom | dd of="$1" bs=1M iflag=fullblock status=none
+	find /usr/share/doc /usr/include -type f -exec cat {} + 2>/dev/null |
+		head -c "${third}M" | dd of="$1" bs=1M seek="$third" iflag=fullblock status=none
+}

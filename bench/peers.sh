@@ -1,0 +1,91 @@
+# bench/peers.sh: the tools the bulk section compares.  peer_NAME copies
+# /dev/ram0 (source host: namespace src) to /dev/ram1 (destination: dst)
+# once and prints "seconds=S wire=BYTES identical=yes|NO" (BYTES: what
+# crossed the link from source to destination; identical: the copy
+# compared with the source, after the timing).  peer_NAME_clean undoes whatever state
+# peer_NAME may have stopped in (it runs under `attempt`, which kills the
+# run's processes first).  A '-' in a tool's name is '_' here.
+
+# dm-migrate: push until the first (bulk) pass is on the destination,
+# then abort.
+peer_dm_migrate() {
+	local key t0 tx0 sz
+	sz=$(blockdev --getsz /dev/ram0)
+	key=$(new_key)
+	dmsetup create b_dst --table "0 $sz migrate /dev/ram1 128 1 receive" || return 1
+	dmsetup create b_src --table "0 $sz migrate /dev/ram0 128" || return 1
+	on_dst dmsetup message b_dst 0 listen "$DST_IP:7800" "$key" || return 1
+	tx0=$(link_tx)
+	t0=$EPOCHREALTIME
+	on_src dmsetup message b_src 0 push "$DST_IP:7800" "$key" || return 1
+	# Over when the destination applied every chunk (the source's round
+	# 1 begins when the last one was sent, not acknowledged).
+	while dm_status b_dst; [ "${ST[11]}" -lt "${ST[5]#*/}" ]; do nap 0.05; done
+	echo "seconds=$(since "$t0") wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+	dmsetup message b_src 0 abort
+}
+peer_dm_migrate_clean() { dm_gone b_src b_dst; }
+
+# qemu-mirror: qemu-storage-daemon's blockdev-mirror (sync=full) into
+# qemu-nbd, until the job is ready (bench/qmp-mirror.py).
+peer_qemu_mirror() {
+	local tx0 secs
+	rm -f /tmp/qsd.sock
+	on_dst qemu-nbd -f raw -x vol -b "$DST_IP" -p 10809 --persistent \
+		--cache=none --aio=native /dev/ram1 &
+	for _ in $(seq 50); do
+		on_dst ss -Hltn 'sport = 10809' | grep -q . && break
+		sleep 0.1
+	done
+	on_src qemu-storage-daemon \
+		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on \
+		--blockdev "driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol" \
+		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon &
+	tx0=$(link_tx)
+	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) || return 1
+	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+}
+peer_qemu_mirror_clean() { rm -f /tmp/qsd.sock; }	# its processes are gone
+
+# drbd: DRBD 8.4's initial full sync (the in-tree drbd.ko).  Its sockets
+# live in the first network namespace only (drbd 8.4 has no namespace
+# support), so its two nodes are two resources of this kernel talking over
+# lo, 127.0.0.1 (primary, sync source) to 127.0.0.2.  Only what 127.0.0.1
+# sends goes through a tbf of the link's rate (prio band 1), and that
+# tbf's byte count is the wire bytes, as the veth's tx is for the others.
+DRBDSETUP=/usr/lib/drbd/drbdsetup-84
+peer_drbd() {
+	local n t0 tx0
+	mkdir -p /run/lock	# drbdsetup's lock files
+	tc qdisc add dev lo root handle 1: prio bands 2 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
+	tc qdisc add dev lo parent 1:1 handle 10: tbf rate "${LINK_MBIT}mbit" burst 256kb latency 100ms &&
+	tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip src 127.0.0.1/32 flowid 1:1 ||
+		return 1
+	for n in 0 1; do
+		yes yes | drbdmeta --force $n v08 /dev/ram$n internal create-md >/dev/null || return 1
+		$DRBDSETUP new-resource r$n &&
+		$DRBDSETUP new-minor r$n $n 0 &&
+		$DRBDSETUP attach $n /dev/ram$n /dev/ram$n internal &&
+		$DRBDSETUP disk-options $n --c-plan-ahead=0 --resync-rate=4000M || return 1
+	done
+	$DRBDSETUP connect r0 ipv4:127.0.0.1:7790 ipv4:127.0.0.2:7790 --protocol=C \
+		--max-buffers=8000 --max-epoch-size=8000 &&
+	$DRBDSETUP connect r1 ipv4:127.0.0.2:7790 ipv4:127.0.0.1:7790 --protocol=C \
+		--max-buffers=8000 --max-epoch-size=8000 || return 1
+	until grep -q '^ 0: cs:Connected' /proc/drbd; do nap 0.1; done
+	tx0=$(drbd_tx)
+	t0=$EPOCHREALTIME
+	$DRBDSETUP primary 0 --force || return 1
+	local synced=$' 0: [^\n]*ds:UpToDate/UpToDate'
+	until [[ $(< /proc/drbd) =~ $synced ]]; do nap 0.05; done
+	echo "seconds=$(since "$t0") wire=$(($(drbd_tx) - tx0))" \
+		"identical=$(same_data "$(blockdev --getsize64 /dev/drbd0)")"
+}
+drbd_tx() { tc -j -s qdisc show dev lo | jq '.[] | select(.handle == "10:") | .bytes'; }
+peer_drbd_clean() {
+	[ -e /proc/drbd ] && grep -A2 '^ [01]:' /proc/drbd >&2	# where it stopped
+	$DRBDSETUP down r0 2>/dev/null
+	$DRBDSETUP down r1 2>/dev/null
+	tc qdisc del dev lo root 2>/dev/null
+	! grep -q '^ [01]:' /proc/drbd 2>/dev/null
+}

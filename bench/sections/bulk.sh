@@ -1,0 +1,46 @@
+#!/bin/bash
+# bench-weight: 3
+# bulk: one copy of a SIZE MiB volume over the LINK Mbit/s link by each
+# tool (bench/peers.sh) for each content (bench/contents.sh): seconds,
+# bytes on the wire, the effective rate (volume / seconds) over the link's,
+# and whether the copy is identical to the source.
+# A tool that takes longer than MIN_RATE of the link is stopped and shows
+# n/a, and is not run again for the other contents.
+#   contents=A+B  (default incompressible+zero-heavy+image-like)
+#   tools=A+B     (default dm-migrate+qemu-mirror+drbd)
+. bench/lib.sh
+. bench/contents.sh
+. bench/peers.sh
+CONTENTS=${BENCH_CONTENTS:-incompressible zero-heavy image-like}
+TOOLS=${BENCH_TOOLS:-dm-migrate qemu-mirror drbd}
+
+for t in $TOOLS; do
+	if [ "$(type -t "peer_${t//-/_}")" != function ]; then
+		echo "bench: no tool '$t' (peer_${t//-/_} in bench/peers.sh)"
+		exit 2
+	fi
+done
+ram_disks "$SIZE_MB"
+link_up
+limit=$(xfer_limit "$SIZE_B")
+table bulk "bulk copy of a $SIZE_MB MiB volume over a $LINK_MBIT Mbit/s link (stopped after $limit s)" \
+	content:-15 tool:-12 seconds:8 wire_MB:8 wire/vol:8 rate/link:9 identical:9
+for c in $CONTENTS; do
+	if ! content_fill "$c" /dev/ram0 2> "$OUT/logs/bulk-fill-$c.log"; then
+		row bulk content="$c" na="cannot fill: $(tail -n1 "$OUT/logs/bulk-fill-$c.log")"
+		continue
+	fi
+	for t in $TOOLS; do
+		blkdiscard /dev/ram1 2>/dev/null
+		if attempt "$limit" "bulk-$c-$t" "peer_${t//-/_}" "peer_${t//-/_}_clean"; then
+			s=$(get seconds)
+			w=$(get wire)
+			row bulk content="$c" tool="$t" seconds="$s" wire_MB=$((w / 1000000)) \
+				wire/vol="$(ratio "$w" "$SIZE_B")" \
+				rate/link="$(awk -v s="$s" -v b="$SIZE_B" -v l="$LINK_BPS" 'BEGIN { printf "%.2f", b / s / l }')" \
+				identical="$(get identical)"
+		else
+			row bulk content="$c" tool="$t" na="$NA"
+		fi
+	done
+done
