@@ -5,7 +5,7 @@ Usage: report.py DIR   (bench/run.sh's build/bench)
 
 results.json: {"meta": {...}, "tables": {NAME: [row, ...]}}, one table per
 NAME.csv the sections wrote (numbers as numbers; an n/a row has "note").
-Plots (SVG, when gnuplot is installed): one function per plot in PLOTS,
+Plots (SVG, or PNG with BENCH_PLOT=png; when gnuplot is installed): one function per plot in PLOTS,
 each reading the tables it needs; a section that adds a table adds its
 plot there.
 """
@@ -30,10 +30,16 @@ def read_csv(path):
         return [{k: number(v) for k, v in r.items()} for r in csv.DictReader(f)]
 
 
+# BENCH_PLOT=png for PNG instead of SVG.
+FMT = os.environ.get("BENCH_PLOT", "svg")
+TERMINAL = {"svg": 'svg size 800,450 dynamic font "sans,11"',
+            "png": 'pngcairo size 800,450 font "sans,10"'}[FMT]
+
+
 def gnuplot(out, name, script):
-    """Run a gnuplot script writing OUT/NAME.svg; False if it failed."""
-    full = ('set terminal svg size 800,450 dynamic font "sans,11"\n'
-            'set output "%s"\n%s' % (os.path.join(out, name + ".svg"), script))
+    """Run a gnuplot script writing OUT/NAME.FMT; False if it failed."""
+    full = ('set terminal %s\nset output "%s"\n%s'
+            % (TERMINAL, os.path.join(out, name + "." + FMT), script))
     r = subprocess.run(["gnuplot"], input=full, text=True, capture_output=True)
     if r.returncode != 0:
         print("report: gnuplot %s: %s" % (name, r.stderr.strip()), file=sys.stderr)
@@ -67,7 +73,7 @@ set yrange [0:*]
 set grid ytics
 plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
 """ % (ylabel, ylabel, len(tools) + 1, dat)):
-            made.append(name + ".svg")
+            made.append(name + "." + FMT)
     return made
 
 
@@ -94,7 +100,7 @@ set key top right
 set grid
 plot for [i=0:%d] "%s" index i using 1:2 with lines lw 2 title columnheader(1)
 """ % (len(loads) - 1, dat)):
-        made.append("converge-dirty.svg")
+        made.append("converge-dirty." + FMT)
     return made
 
 

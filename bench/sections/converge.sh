@@ -42,10 +42,10 @@ converge_run() {
 	dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive" &&
 	dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128" &&
 	on_dst dmsetup message b_dst 0 listen "$DST_IP:7801" "$key" || return 1
+	tx0=$(link_tx)
+	fio_bg /dev/mapper/b_src "$rate" /tmp/fio.pre || return 1
 	sampler b_src "$1%" &
 	spid=$!
-	tx0=$(link_tx)
-	fio_bg /dev/mapper/b_src "$rate" /tmp/fio.pre
 	t0=$EPOCHREALTIME
 	on_src dmsetup message b_src 0 push "$DST_IP:7801" "$key" converge_below=$BELOW \
 		max_rounds=$ROUNDS max_bytes=$((SIZE_B * 2)) || return 1
@@ -57,7 +57,7 @@ converge_run() {
 	fio_stop
 	dmsetup message b_src 0 mirror &&
 	wait_mode b_src mirroring 60 >&2 || return 1
-	fio_bg /dev/mapper/b_src "$rate" /tmp/fio.mirror
+	fio_bg /dev/mapper/b_src "$rate" /tmp/fio.mirror || return 1
 	sleep 5
 	fio_stop
 	# The dirty chunks left drain before the handoff completes.
