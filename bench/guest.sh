@@ -6,10 +6,10 @@
 # BENCH_ARGS: comma-separated section names and key=value settings; a key
 # becomes BENCH_<KEY> in every section ('+' in a value is a blank), e.g.
 #   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+drbd,size=256
-# Settings: size=MiB (the RAM disks of every section, 256), link=Mbit (200),
+# Settings: size=MiB (the RAM disks of every section, 128), link=Mbit (200),
 # min_rate=share of the link below which a transfer is stopped (0.05),
-# reps=N and runtime=S (tracking: 9 pairs of 4 s), contents=, tools= (bulk),
-# loads=% of the link and converge_size=MiB (converge: 10+50+90, 128),
+# reps=N and runtime=S (tracking: 7 pairs of 3 s), contents=, tools= (bulk),
+# loads=% of the link and converge_size=MiB (converge: 10+50+90, 64),
 # budget=S (set by bench/run.sh).
 #
 # Layout, and how to extend it:
@@ -94,9 +94,11 @@ for i in "${!secs[@]}"; do
 		continue
 	fi
 	echo
-	BENCH_DEADLINE=$(($(date +%s) + share)) timeout -k 30 $((share + 60)) \
+	t0=$(date +%s)
+	BENCH_DEADLINE=$((t0 + share)) timeout -k 30 $((share + 60)) \
 		bash "bench/sections/$s.sh"
 	rc=$?
+	echo "section_${s}_s,$(($(date +%s) - t0)) of $share" >> "$BENCH_OUT/guest-meta.csv"
 	[ "$rc" = 0 ] || echo "# $s: section stopped with exit status $rc (logs in build/bench/logs/)"
 done
 echo "guest_end,$(date -u +%FT%TZ)" >> "$BENCH_OUT/guest-meta.csv"

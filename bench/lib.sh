@@ -11,7 +11,7 @@ cd "$DMM_REPO" || exit 1
 OUT=${BENCH_OUT:-/tmp/bench-out}	# bench/run.sh's build/bench, shared writable
 LINK_MBIT=${BENCH_LINK:-200}		# the tbf-limited link between the hosts
 LINK_BPS=$((LINK_MBIT * 125000))	# its rate in bytes/s
-SIZE_MB=${BENCH_SIZE:-256}		# the volume the sections use
+SIZE_MB=${BENCH_SIZE:-128}		# the volume the sections use
 SIZE_B=$((SIZE_MB << 20))
 MIN_RATE=${BENCH_MIN_RATE:-0.05}	# a transfer slower than this share of
 					# the link is stopped: n/a (timed out)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 3
+# bench-weight: 2
 # bulk: one copy of a SIZE MiB volume over the LINK Mbit/s link by each
 # tool (bench/peers.sh) for each content (bench/contents.sh): seconds,
 # bytes on the wire, the effective rate (volume / seconds) over the link's,
@@ -26,8 +26,8 @@ limit=$(xfer_limit "$SIZE_B")
 table bulk "bulk copy of a $SIZE_MB MiB volume over a $LINK_MBIT Mbit/s link (stopped after $limit s)" \
 	content:-15 tool:-12 seconds:8 wire_MB:8 wire/vol:8 rate/link:9 identical:9
 for c in $CONTENTS; do
-	if ! content_fill "$c" /dev/ram0 2> "$OUT/logs/bulk-fill-$c.log"; then
-		row bulk content="$c" na="cannot fill: $(tail -n1 "$OUT/logs/bulk-fill-$c.log")"
+	if ! attempt 600 "bulk-fill-$c" content_fill true "$c" /dev/ram0; then
+		row bulk content="$c" na="filling the volume: $NA"
 		continue
 	fi
 	for t in $TOOLS; do

@@ -10,11 +10,11 @@
 # after the handoff.  The dirty set is sampled every 0.5 s into
 # converge-samples.csv.
 #   loads=A+B  (% of the link; default 10+50+90)
-#   converge_size=MiB (128: a run moves up to 3 volumes)
+#   converge_size=MiB (64: a run moves up to 3 volumes)
 . bench/lib.sh
 . bench/contents.sh
 LOADS=${BENCH_LOADS:-10 50 90}
-SIZE_MB=${BENCH_CONVERGE_SIZE:-128}
+SIZE_MB=${BENCH_CONVERGE_SIZE:-64}
 SIZE_B=$((SIZE_MB << 20))
 SAMPLES=$OUT/converge-samples.csv
 BELOW=$((16 << 20))
@@ -75,7 +75,8 @@ ram_disks "$SIZE_MB"
 SZ=$(blockdev --getsz /dev/ram0)
 link_up
 [ -s "$SAMPLES" ] || echo load,t,mode,dirty_MiB,round,wire_MB > "$SAMPLES"
-content_fill image-like /dev/ram0
+attempt 600 converge-fill content_fill true image-like /dev/ram0 ||
+	echo "# converge: filling the volume: $NA"
 # Up to 2 volumes in pre-copy, then what is dirty (at most a volume).
 limit=$(xfer_limit $((SIZE_B * 3)))
 table converge "convergence under load: $SIZE_MB MiB image-like volume, $LINK_MBIT Mbit/s link, guest random 4 KiB writes|at LOAD % of the link rate; pre-copy stops at 16 MiB dirty, 10 rounds or 2 volumes sent (stop);|the writes' KiB/s and mean latency in pre-copy (pre) and mirroring (mir); stopped after $limit s" \

@@ -1,45 +1,64 @@
 #!/bin/bash
 # bench-weight: 1
-# tracking: what dirty tracking costs guest writes.  fio on one RAM disk
-# through dm-linear and through `migrate` (tracking mode), in REPS
-# interleaved pairs (linear, migrate, linear, ...) of RUNTIME s each,
-# after a warm-up run of each: one fio process runs them all in turn
-# (stonewall), so that its start (seconds under TCG) is paid once and the
-# runs of a pair are adjacent.  The RAM disk is written whole first (brd
-# allocates a page on its first write: the first runs would pay for it),
-# and migrate's bits are cleared before each of its runs (exec_prerun),
-# so that every run pays for setting them.  Prints min/median/max of both,
-# the ratio of the medians, and min/median/max of the ratio within each
-# pair: adjacent runs share the machine's load, so the spread of the
-# pairs' ratios is the noise.  The runs are in tracking-runs.csv.
-#   reps=N (9), runtime=S (4)
+# tracking: what dirty tracking costs guest writes.  fio through dm-linear
+# and through `migrate` (tracking mode) on RAM disks, REPS pairs of
+# RUNTIME s runs after a warm-up pair, measured two ways:
+#   interleaved  linear, migrate, linear, ... on the same RAM disk;
+#   concurrent   the pair's two runs at once, on the two RAM disks
+#                (swapped every pair): both see the same load, and their
+#                share of the CPUs is the same, so the ratio of their rates
+#                is the ratio of their costs per write, whatever the load
+#                of the machine does meanwhile.
+# One fio process runs all the pairs of a workload (stonewall), so that its
+# start (seconds under TCG) is paid once.  The RAM disks are written whole
+# first (brd allocates a page on its first write: the first runs would pay
+# for it), and migrate's bits are cleared before each of its runs
+# (exec_prerun), so that every run pays for setting them.  Prints
+# min/median/max of both, the ratio of the medians, and min/median/max of
+# the ratio within each pair: the pairs' spread is the noise.  Every run is
+# in tracking-runs.csv.
+#   reps=N (7), runtime=S (3)
 . bench/lib.sh
-REPS=${BENCH_REPS:-9}
-RUNTIME=${BENCH_RUNTIME:-4}
+REPS=${BENCH_REPS:-7}
+RUNTIME=${BENCH_RUNTIME:-3}
 RUNS=$OUT/tracking-runs.csv
 
-section_cleanup() { dm_gone b_linear b_migrate; }
+section_cleanup() { dm_gone b_lin0 b_mig0 b_lin1 b_mig1; }
 
-# jobs RW BS: the fio job file: warm-ups w-lin and w-mig, then lin-I and
-# mig-I for I in 1..REPS.
+# job NAME DEV CLEAR [stonewall]: one fio job, which first clears the
+# bits of CLEAR: its own (a migrate job), or the idle migrate device's (a
+# linear job: so that the two jobs of a concurrent pair start alike).
+job() {
+	printf '[%s]\nfilename=/dev/mapper/%s\n' "$1" "$2"
+	echo "exec_prerun=dmsetup message $3 0 clear_dirty"
+	[ -z "${4:-}" ] || echo stonewall
+}
+
+# jobs MODE RW BS: the fio job file: pairs lin-I and mig-I, I = w (the
+# warm-up), 1..REPS.
 jobs() {
-	local i
-	printf '[global]\nrw=%s\nbs=%s\n' "$1" "$2"
+	local i a=0 b=1
+	printf '[global]\nrw=%s\nbs=%s\n' "$2" "$3"
 	printf '%s\n' direct=1 thread ioengine=libaio iodepth=16 time_based \
-		"runtime=$RUNTIME" randrepeat=0 stonewall
+		"runtime=$RUNTIME" randrepeat=0
 	for i in w $(seq "$REPS"); do
-		printf '[lin-%s]\nfilename=/dev/mapper/b_linear\n' "$i"
-		printf '[mig-%s]\nfilename=/dev/mapper/b_migrate\n' "$i"
-		printf 'exec_prerun=dmsetup message b_migrate 0 clear_dirty\n'
+		if [ "$1" = interleaved ]; then
+			job "lin-$i" b_lin0 b_mig1 stonewall
+			job "mig-$i" b_mig0 b_mig0 stonewall
+		else
+			job "lin-$i" "b_lin$a" "b_mig$a" stonewall
+			job "mig-$i" "b_mig$b" "b_mig$b"
+			a=$((1 - a)) b=$((1 - b))
+		fi
 	done
 }
 
-# one RW BS UNIT: the pairs of one workload -> "linear migrate" lines
-# (IOPS, or MiB/s for UNIT MiB/s).
-one() {
+# pairs MODE RW BS UNIT: the pairs of one workload -> "linear migrate"
+# lines (IOPS, or MiB/s for UNIT MiB/s).
+pairs() {
 	local expr='.write.iops | floor'
-	[ "$3" = MiB/s ] && expr='.write.bw / 1024 * 10 | floor / 10'
-	jobs "$1" "$2" > /tmp/tracking.fio
+	[ "$4" = MiB/s ] && expr='.write.bw / 1024 * 10 | floor / 10'
+	jobs "$1" "$2" "$3" > /tmp/tracking.fio
 	# In /tmp: fio saves each exec_prerun's output in the current directory.
 	(cd /tmp && fio --output-format=json --output=tracking.json tracking.fio) >/dev/null ||
 		return 1
@@ -54,32 +73,37 @@ min_med_max() {
 }
 
 ram_disks "$SIZE_MB"
-dd if=/dev/zero of=/dev/ram0 bs=1M count="$SIZE_MB" oflag=direct status=none
 sz=$(blockdev --getsz /dev/ram0)
-dmsetup create b_linear --table "0 $sz linear /dev/ram0 0"
-dmsetup create b_migrate --table "0 $sz migrate /dev/ram0 128"
-[ -s "$RUNS" ] || echo workload,pair,linear,migrate > "$RUNS"
-table tracking "tracking cost: $REPS interleaved pairs of ${RUNTIME} s fio runs (linear, migrate, ...) on a RAM disk;|ratio = migrate/linear of the medians; pair = migrate/linear within each pair" \
-	workload:-13 unit:-5 lin_min:8 lin_med:8 lin_max:8 mig_min:8 mig_med:8 mig_max:8 \
-	ratio:6 pair_min:8 pair_med:8 pair_max:8
+for d in 0 1; do
+	dd if=/dev/zero of=/dev/ram$d bs=1M count="$SIZE_MB" oflag=direct status=none
+	dmsetup create b_lin$d --table "0 $sz linear /dev/ram$d 0"
+	dmsetup create b_mig$d --table "0 $sz migrate /dev/ram$d 128"
+done
+[ -s "$RUNS" ] || echo workload,mode,pair,linear,migrate > "$RUNS"
+table tracking "tracking cost: $REPS pairs of ${RUNTIME} s fio runs (linear, migrate) on RAM disks, interleaved and concurrent;|ratio = migrate/linear of the medians; pair = migrate/linear within each pair" \
+	workload:-13 mode:-11 unit:-5 lin_min:8 lin_med:8 lin_max:8 mig_min:8 mig_med:8 \
+	mig_max:8 ratio:6 pair_min:8 pair_med:8 pair_max:8
 # fio runs 2 (REPS + 1) times RUNTIME s, plus its start.
 limit=$(((REPS + 1) * 2 * RUNTIME + 120))
 for w in "randwrite 4k IOPS" "write 1M MiB/s"; do
 	read -r rw bs unit <<< "$w"
-	if ! attempt "$limit" "tracking-$rw-$bs" one true "$rw" "$bs" "$unit"; then
-		row tracking workload="$rw $bs" unit="$unit" na="$NA"
-		continue
-	fi
-	echo "$RESULT" > /tmp/pairs
-	if [ "$(grep -c . /tmp/pairs)" != "$REPS" ]; then
-		row tracking workload="$rw $bs" unit="$unit" na="fio reported $(grep -c . /tmp/pairs) of $REPS pairs"
-		continue
-	fi
-	awk -v w="$rw $bs" '{ print w "," NR "," $1 "," $2 }' /tmp/pairs >> "$RUNS"
-	read -r l1 l2 l3 <<< "$(awk '{ print $1 }' /tmp/pairs | min_med_max)"
-	read -r m1 m2 m3 <<< "$(awk '{ print $2 }' /tmp/pairs | min_med_max)"
-	read -r p1 p2 p3 <<< "$(awk '{ printf "%.3f\n", $2 / $1 }' /tmp/pairs | min_med_max)"
-	row tracking workload="$rw $bs" unit="$unit" lin_min="$l1" lin_med="$l2" lin_max="$l3" \
-		mig_min="$m1" mig_med="$m2" mig_max="$m3" ratio="$(ratio "$m2" "$l2")" \
-		pair_min="$p1" pair_med="$p2" pair_max="$p3"
+	for mode in interleaved concurrent; do
+		set -- workload="$rw $bs" mode="$mode" unit="$unit"
+		if ! attempt "$limit" "tracking-$rw-$bs-$mode" pairs true "$mode" "$rw" "$bs" "$unit"; then
+			row tracking "$@" na="$NA"
+			continue
+		fi
+		echo "$RESULT" > /tmp/pairs
+		if [ "$(grep -c . /tmp/pairs)" != "$REPS" ]; then
+			row tracking "$@" na="fio reported $(grep -c . /tmp/pairs) of $REPS pairs"
+			continue
+		fi
+		awk -v w="$rw $bs,$mode" '{ print w "," NR "," $1 "," $2 }' /tmp/pairs >> "$RUNS"
+		read -r l1 l2 l3 <<< "$(awk '{ print $1 }' /tmp/pairs | min_med_max)"
+		read -r m1 m2 m3 <<< "$(awk '{ print $2 }' /tmp/pairs | min_med_max)"
+		read -r p1 p2 p3 <<< "$(awk '{ printf "%.3f\n", $2 / $1 }' /tmp/pairs | min_med_max)"
+		row tracking "$@" lin_min="$l1" lin_med="$l2" lin_max="$l3" \
+			mig_min="$m1" mig_med="$m2" mig_max="$m3" ratio="$(ratio "$m2" "$l2")" \
+			pair_min="$p1" pair_med="$p2" pair_max="$p3"
+	done
 done
