@@ -29,8 +29,8 @@ dm_status() { read -ra ST <<< "$(dmsetup status "$1")"; }
 budget_left() { echo $((${BENCH_DEADLINE:-$(($(now) + 86400))} - $(now))); }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.3f", a / b }'; }
-# since T0: seconds since T0 (an $EPOCHREALTIME).
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+# since T0 [T1]: seconds from T0 to T1 or now ($EPOCHREALTIME values).
+since() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.2f", b - a }'; }
 # xfer_limit BYTES: seconds a transfer of BYTES may take, at MIN_RATE of
 # the link, plus 30 s for setting up and tearing down.
 xfer_limit() { awk -v b="$1" -v r="$LINK_BPS" -v m="$MIN_RATE" 'BEGIN { printf "%d", b / (r * m) + 30 }'; }
@@ -133,9 +133,9 @@ in_group() {
 # result as KEY=VALUE words; its stderr goes to $OUT/logs/TAG.log.  Sets
 # RESULT, or NA (the reason for an "n/a (reason)" cell) and returns 1.
 # A RUN that timed out, or whose CLEAN failed, is not run again in this
-# section (NA says why).
+# section (NA says why).  Each attempt's times go to $OUT/attempts.csv.
 attempt() {
-	local limit=$1 tag=$2 run=$3 clean=$4 left rc why='' log
+	local limit=$1 tag=$2 run=$3 clean=$4 left rc why='' log t0 t1
 	shift 4
 	log=$OUT/logs/$tag.log
 	RESULT='' NA=''
@@ -152,8 +152,10 @@ attempt() {
 		limit=$left
 		why=", the rest of the section's budget"
 	fi
+	t0=$EPOCHREALTIME
 	in_group "$limit" /tmp/attempt.out "$log" "$run" "$@"
 	rc=$?
+	t1=$EPOCHREALTIME
 	case $rc in
 	0) RESULT=$(cat /tmp/attempt.out) ;;
 	124) NA="timed out after $limit s$why"
@@ -166,6 +168,8 @@ attempt() {
 	if ! in_group "$CLEAN_LIMIT" /dev/null "$log" "$clean" "$@"; then
 		BROKEN[$run]="skipped: its cleanup failed before ($tag)"
 	fi
+	[ -s "$OUT/attempts.csv" ] || echo tag,limit_s,run_s,clean_s,exit,note > "$OUT/attempts.csv"
+	echo "$tag,$limit,$(since "$t0" "$t1"),$(since "$t1"),$rc,$(csv_field "$NA")" >> "$OUT/attempts.csv"
 	[ -z "$NA" ]
 }
 

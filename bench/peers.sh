@@ -20,7 +20,7 @@ peer_dm_migrate() {
 	on_src dmsetup message b_src 0 push "$DST_IP:7800" "$key" || return 1
 	# Over when the destination applied every chunk (the source's round
 	# 1 begins when the last one was sent, not acknowledged).
-	while dm_status b_dst; [ "${ST[11]}" -lt "${ST[5]#*/}" ]; do nap 0.05; done
+	while dm_status b_dst; [ "${ST[11]}" -lt "${ST[5]#*/}" ]; do nap 0.1; done
 	echo "seconds=$(since "$t0") wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
 	dmsetup message b_src 0 abort
 }
@@ -77,7 +77,7 @@ peer_drbd() {
 	t0=$EPOCHREALTIME
 	$DRBDSETUP primary 0 --force || return 1
 	local synced=$' 0: [^\n]*ds:UpToDate/UpToDate'
-	until [[ $(< /proc/drbd) =~ $synced ]]; do nap 0.05; done
+	until [[ $(< /proc/drbd) =~ $synced ]]; do nap 0.1; done
 	echo "seconds=$(since "$t0") wire=$(($(drbd_tx) - tx0))" \
 		"identical=$(same_data "$(blockdev --getsize64 /dev/drbd0)")"
 }
