@@ -32,7 +32,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests check check-vm check-debug bench demo install \
+.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -62,7 +62,7 @@ TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
-	$(BUILD)/tests/vmxml_test
+	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test
 
 tests: $(TEST_PROGS)
 
@@ -216,6 +216,28 @@ $(BUILD)/tests/vmxml_test: tests/unit/vmxml_test.c userspace/vmxml.c userspace/e
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -I$(KSFT) $(NL_CFLAGS) $(VIRT_CFLAGS) -o $@ \
 		tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(VIRT_LIBS)
 
+# The bench's offline pieces: the compressibility limit of a volume's
+# content (bench/climit.c), and an ext4 image of a lived-in root's /usr,
+# built once on this machine (bench/mkimage-fs.sh) for the guest to copy.
+CLIMIT_SRC := bench/climit_rule.c bench/climit_codecs.c
+CLIMIT_DEPS := $(CLIMIT_SRC) bench/climit.h include/uapi/linux/dm-migrate.h
+CLIMIT_LIBS := -llzo2 -llz4 -lzstd
+
+bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img
+
+$(BUILD)/bench/climit: bench/climit.c $(CLIMIT_DEPS) userspace/units.c userspace/units.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -o $@ bench/climit.c $(CLIMIT_SRC) \
+		userspace/units.c $(CLIMIT_LIBS) -lm
+
+$(BUILD)/bench/fs.img: bench/mkimage-fs.sh
+	bench/mkimage-fs.sh $@
+
+$(BUILD)/tests/climit_test: tests/unit/climit_test.c $(CLIMIT_DEPS) $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Ibench -I$(KSFT) -o $@ tests/unit/climit_test.c \
+		$(CLIMIT_SRC) $(CLIMIT_LIBS)
+
 deps:
 	tests/deps.sh
 
@@ -240,7 +262,7 @@ check-debug: deps
 	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
 bench: deps
-	$(MAKE) modules tools tests
+	$(MAKE) modules tools tests bench-tools
 	bench/run.sh
 
 demo: deps
