@@ -10,7 +10,9 @@
 #                      libvirt hosts inside one 6.1 guest (tests/vmtests/)
 #   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
 #   make bench         benchmarks against dm-linear and peers, in a guest
-#   make demo          the README's quick start on a throwaway guest
+#   make demo          the README's quick start on a throwaway guest: a running
+#                      VM live-migrated between two libvirt hosts
+#   make demo-disk     the same for one volume, with the single-device commands
 #   make install       install module (for KVER) and tools
 #   make lint          checkpatch --strict and sparse on the kernel code; no
 #                      dependency cycles between the userspace objects
@@ -32,7 +34,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests check check-vm check-debug bench demo install \
+.PHONY: all module modules tools tests check check-vm check-debug bench demo demo-disk install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -243,9 +245,14 @@ bench: deps
 	$(MAKE) modules tools tests
 	bench/run.sh
 
+# The VM demo runs on the harness of check-vm, with its saved VM.
 demo: deps
+	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
+	tests/demo.sh vm
+
+demo-disk: deps
 	$(MAKE) modules tools tests
-	tests/demo.sh
+	tests/demo.sh disk
 
 lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)
