@@ -241,8 +241,9 @@ check-debug: deps
 	# of the sealed stream run here through 65-badpeer's tamper and replay.
 	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
+# Its section vm migrates check-vm's saved VM (bench/vm.sh).
 bench: deps
-	$(MAKE) modules tools tests
+	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
 	bench/run.sh
 
 # The VM demo runs on the harness of check-vm, with its saved VM.

@@ -8,7 +8,8 @@
 # it to host B.  Asserts the same VM runs on B (same boot id, sequence
 # continued, not a reboot), it is gone from A, and every record is intact
 # and without a gap on B's volumes.  Prints the time of every step.
-# This is also the peer `make bench` compares `migrate-dm migrate` with.
+# This is also the peer `make bench` compares `migrate-dm migrate` with
+# (bench/vm.sh).
 . "$(dirname "$0")/lib.bash"
 trap vmt_cleanup EXIT
 
