@@ -10,7 +10,9 @@
 #                      libvirt hosts inside one 6.1 guest (tests/vmtests/)
 #   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
 #   make bench         benchmarks against dm-linear and peers, in a guest
-#   make demo          the README's quick start on a throwaway guest
+#   make demo          the README's quick start on a throwaway guest: a running
+#                      VM live-migrated between two libvirt hosts
+#   make demo-disk     the same for one volume, with the single-device commands
 #   make install       install module (for KVER) and tools
 #   make lint          checkpatch --strict and sparse on the kernel code; no
 #                      dependency cycles between the userspace objects
@@ -32,7 +34,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo install \
+.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo demo-disk install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -261,13 +263,19 @@ check-debug: deps
 	# of the sealed stream run here through 65-badpeer's tamper and replay.
 	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
+# Its section vm migrates check-vm's saved VM (bench/vm.sh).
 bench: deps
-	$(MAKE) modules tools tests bench-tools
+	$(MAKE) modules tools tests bench-tools $(BUILD)/vm/vm1.save
 	bench/run.sh
 
+# The VM demo runs on the harness of check-vm, with its saved VM.
 demo: deps
+	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
+	tests/demo.sh vm
+
+demo-disk: deps
 	$(MAKE) modules tools tests
-	tests/demo.sh
+	tests/demo.sh disk
 
 lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)

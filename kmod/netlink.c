@@ -293,6 +293,7 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 		       const struct mig_status *ss)
 {
 	u64 chunk = 512ULL << dev->chunk_shift, eta;
+	struct mig_eta_in est;
 	u8 role = DM_MIGRATE_ROLE_NONE, conn = DM_MIGRATE_CONN_NONE;
 	bool handed_off = ss->mode == DM_MIGRATE_MODE_HANDED_OFF;
 	const char *peer = NULL;
@@ -327,9 +328,16 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 		return -EMSGSIZE;
 	if (role != DM_MIGRATE_ROLE_SOURCE)
 		return 0;
+	est = (struct mig_eta_in){
+		.dirty = ss->dirty * chunk,
+		.target = ss->converge_bytes,
+		.net_rate = rates.net,
+		.dirty_rate = rates.dirty,
+		.read = atomic64_read(&dev->stats.bytes_read),
+		.wire = atomic64_read(&dev->stats.bytes_wire),
+	};
 	eta = mig_mode_precopy(ss->mode) && ss->mode != DM_MIGRATE_MODE_CONVERGED ?
-	      mig_eta_ms(ss->dirty * chunk, ss->converge_bytes,
-			 rates.send, rates.dirty) : 0;
+	      mig_eta_ms(&est) : 0;
 	if (eta != MIG_ETA_UNKNOWN && put_u64(skb, DM_MIGRATE_A_ETA_MS, eta))
 		return -EMSGSIZE;
 	return 0;

@@ -40,13 +40,26 @@ void mig_rate_update(struct mig_rate *r, u64 now_ms, u64 value)
 	r->value = value;
 }
 
-u64 mig_eta_ms(u64 dirty, u64 target, u64 send_rate, u64 dirty_rate)
+u64 mig_eta_ms(const struct mig_eta_in *in)
 {
-	if (dirty <= target)
+	u64 read = in->read, wire = in->wire, net = in->net_rate, drain;
+
+	if (in->dirty <= in->target)
 		return 0;
-	if (send_rate <= dirty_rate)
+	if (!read || !wire || !net)
 		return MIG_ETA_UNKNOWN;
-	return div64_u64((dirty - target) * 1000, send_rate - dirty_rate);
+	/* The ratio in 32 bits each, the rate too: net * read fits. */
+	while (read >> 32 || wire >> 32) {
+		read >>= 1;
+		wire >>= 1;
+	}
+	if (net >> 32)
+		net = 0xffffffffULL;
+	/* Volume bytes per second the link takes at the push's ratio. */
+	drain = div64_u64(net * read, wire ?: 1);
+	if (drain <= in->dirty_rate)
+		return MIG_ETA_UNKNOWN;
+	return div64_u64((in->dirty - in->target) * 1000, drain - in->dirty_rate);
 }
 
 enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
