@@ -102,6 +102,12 @@ struct mig_dev {
 	 */
 	bool suspended;
 	/*
+	 * The last suspend's start and length (ktime ns), for the handoff's
+	 * timing: set by presuspend and postsuspend (dm serialises them),
+	 * read under ctl_lock.
+	 */
+	u64 suspend_start, suspend_ns;
+	/*
 	 * Loaded grown tables not resumed yet: raised and checked under
 	 * ctl_lock; lowered without it by the destructor (which may run
 	 * under dm's hash lock, taken under ctl_lock by mig_dev_name()).
@@ -154,6 +160,23 @@ struct mig_io {
 enum mig_engine { MIG_ENGINE_NONE, MIG_ENGINE_PUSH, MIG_ENGINE_RECV };
 
 /*
+ * The parts of the last handoff's timing (struct mig_status), in the
+ * order status shows them.  Source: TOTAL from the decision to the
+ * peer's confirmation, in two parts: DRAIN until HANDOFF is sent, CONFIRM
+ * until it is confirmed; SUSPEND is the length of the device's suspend
+ * before the decision.  Destination: TOTAL from applying HANDOFF to
+ * sending its ACK, and of that FLUSH, the volume's flush.
+ */
+enum mig_ho {
+	MIG_HO_TOTAL,
+	MIG_HO_SUSPEND,
+	MIG_HO_DRAIN,
+	MIG_HO_CONFIRM,
+	MIG_HO_FLUSH,
+	MIG_HO_NR
+};
+
+/*
  * What status shows of a device, for both front-ends: filled by
  * mig_ctl_snapshot() (control.c) and the engines' snapshot functions.
  * The counters of struct mig_stats are read from the device directly.
@@ -170,6 +193,7 @@ struct mig_status {
 	unsigned int window_peak;	/* push: its ring's peak occupancy */
 	unsigned int ack_timeouts;	/* push: connections dropped for it */
 	u64 converge_bytes;		/* push */
+	u64 handoff_ns[MIG_HO_NR];	/* 0 where not measured (yet) */
 	char peer[64];			/* push's peer, or listened on */
 	char source[64];		/* receiver: the source served last, or "-" */
 	char last_error[96];

@@ -343,6 +343,28 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 	return 0;
 }
 
+/* The attribute of each part of the handoff's timing. */
+static const u16 nl_handoff_attrs[MIG_HO_NR] = {
+	[MIG_HO_TOTAL]		= DM_MIGRATE_A_HANDOFF_US,
+	[MIG_HO_SUSPEND]	= DM_MIGRATE_A_HANDOFF_SUSPEND_US,
+	[MIG_HO_DRAIN]		= DM_MIGRATE_A_HANDOFF_DRAIN_US,
+	[MIG_HO_CONFIRM]	= DM_MIGRATE_A_HANDOFF_CONFIRM_US,
+	[MIG_HO_FLUSH]		= DM_MIGRATE_A_HANDOFF_FLUSH_US,
+};
+
+/* The parts of the handoff's timing that were measured, in us. */
+static int fill_handoff(struct sk_buff *skb, const struct mig_status *ss)
+{
+	unsigned int i;
+
+	for (i = 0; i < MIG_HO_NR; i++)
+		if (ss->handoff_ns[i] &&
+		    put_u64(skb, nl_handoff_attrs[i],
+			    div_u64(ss->handoff_ns[i], NSEC_PER_USEC)))
+			return -EMSGSIZE;
+	return 0;
+}
+
 static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 		       struct mapped_device *md, u32 portid, u32 seq, int flags)
 {
@@ -362,7 +384,7 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 		return -EMSGSIZE;
 
 	mig_ctl_snapshot(dev, &ss);
-	r = fill_engine(skb, dev, &ss);
+	r = fill_engine(skb, dev, &ss) ?: fill_handoff(skb, &ss);
 	if (r ||
 	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, name) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||

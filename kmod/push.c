@@ -599,6 +599,16 @@ fail:
 	return -ENOMEM;
 }
 
+/* (Re)start the handoff's clock: nothing sent or confirmed yet. */
+static void push_handoff_clock(struct mig_push *push, u64 suspend_ns,
+			       u64 decided)
+{
+	WRITE_ONCE(push->ho_sent, 0);
+	WRITE_ONCE(push->ho_done, 0);
+	WRITE_ONCE(push->ho_suspend, suspend_ns);
+	WRITE_ONCE(push->ho_decided, decided);
+}
+
 /* Apply the limits @lim gives (under ctl_lock). */
 static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 {
@@ -695,6 +705,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->conn_error = 0;
 	push->ring_peak = 0;
 	atomic_set(&push->ack_timeouts, 0);
+	push_handoff_clock(push, 0, 0);
 	push->net = get_net(s->net);
 	mig_dev_set_net(dev, s->net);
 
@@ -758,7 +769,7 @@ static int push_abort(struct mig_push *push, bool force, const char **why)
 	push_stop(push);
 	/* The peer's confirmation may have come in meanwhile: it wins. */
 	if (push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
-		mig_transition(dev, MIG_T_HANDED_OFF);
+		mig_push_handed_off(push);
 		*why = "the peer confirmed the handoff: it owns the volume";
 		return -EBUSY;
 	}
@@ -813,13 +824,17 @@ static int push_handoff(struct mig_push *push, const char **why)
 		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
+	/* The clock starts before the thread can see the mode. */
+	push_handoff_clock(push, dev->suspend_ns, ktime_get_ns());
 	if (!mig_transition(dev, MIG_T_HANDOFF)) {
+		push_handoff_clock(push, 0, 0);
 		*why = "the push stopped meanwhile (see status)";
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, false);
-	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",
-	       mig_name(dev), push->addr.text);
+	DMINFO("%s: handoff decided (%llu chunks dirty); no writes or resume until %s confirms",
+	       mig_name(dev), (unsigned long long)mig_bitmap_dirty(dev->bm),
+	       push->addr.text);
 	return 0;
 }
 
@@ -875,6 +890,23 @@ static int push_map(struct mig_dev *dev, struct bio *bio)
 	return mig_mirror_map(push, bio);
 }
 
+/* The handoff's timing so far (racy reads, as status does). */
+static void push_handoff_times(struct mig_push *push, u64 *ns)
+{
+	u64 decided = READ_ONCE(push->ho_decided);
+	u64 sent = READ_ONCE(push->ho_sent), done = READ_ONCE(push->ho_done);
+
+	if (!decided)
+		return;
+	ns[MIG_HO_SUSPEND] = READ_ONCE(push->ho_suspend);
+	if (sent)
+		ns[MIG_HO_DRAIN] = sent - decided;
+	if (done)
+		ns[MIG_HO_TOTAL] = done - decided;
+	if (sent && done)
+		ns[MIG_HO_CONFIRM] = done - sent;
+}
+
 /*
  * Under dev->lock: push_destroy() clears dev->push under it when the last
  * table goes.  The fields are read racily, as dm status does.
@@ -889,6 +921,7 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->ack_timeouts = atomic_read(&push->ack_timeouts);
 	st->round = atomic_read(&dev->stats.round);
 	st->converge_bytes = READ_ONCE(push->lim.converge_bytes);
+	push_handoff_times(push, st->handoff_ns);
 	strscpy(st->peer, push->addr.text, sizeof(st->peer));
 	if (!push->thread)
 		return;

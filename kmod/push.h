@@ -148,6 +148,12 @@ struct mig_push {
 	/* Set by the thread, read unlocked elsewhere (status, control). */
 	bool failed;			/* the thread gave up; see last_error */
 	atomic_t ack_timeouts;		/* connections dropped for no ACK */
+	/*
+	 * The handoff's clock (ktime ns; 0: not yet): control sets
+	 * @ho_suspend (a length) and @ho_decided at the decision, the thread
+	 * @ho_sent (the first HANDOFF) and @ho_done; status reads them.
+	 */
+	u64 ho_suspend, ho_decided, ho_sent, ho_done;
 
 	/* Thread-only state. */
 	unsigned long connected_at;	/* jiffies */

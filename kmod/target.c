@@ -262,6 +262,7 @@ static void mig_presuspend(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
 
+	mt->dev->suspend_start = ktime_get_ns();
 	mig_throttle_bypass(&mt->dev->throttle, true);
 }
 
@@ -277,9 +278,11 @@ static void mig_presuspend_undo(struct dm_target *ti)
 static void mig_postsuspend(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
+	u64 now = ktime_get_ns();
 
 	mutex_lock(&mt->dev->ctl_lock);
 	mt->dev->suspended = true;
+	mt->dev->suspend_ns = now - mt->dev->suspend_start;
 	mutex_unlock(&mt->dev->ctl_lock);
 }
 
@@ -352,7 +355,7 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 	struct mig_dev *dev = mt->dev;
 	struct mig_stats *st = &dev->stats;
 	struct mig_status ss;
-	unsigned int sz = 0;
+	unsigned int sz = 0, i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -370,12 +373,19 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 			       ss.connected ? "connected" : "connecting", ss.peer);
 		else
 			DMEMIT(" - - -");
-		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u %s",
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u",
 		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
 		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
 		       atomic64_read(&st->writes), atomic_read(&st->connections),
-		       atomic_read(&st->protocol_errors), ss.window_peak,
-		       ss.last_error[0] ? ss.last_error : "-");
+		       atomic_read(&st->protocol_errors), ss.window_peak);
+		/* The last handoff's timing in us, "-" where not measured. */
+		for (i = 0; i < MIG_HO_NR; i++) {
+			if (ss.handoff_ns[i])
+				DMEMIT(" %llu", div_u64(ss.handoff_ns[i], NSEC_PER_USEC));
+			else
+				DMEMIT(" -");
+		}
+		DMEMIT(" %s", ss.last_error[0] ? ss.last_error : "-");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);

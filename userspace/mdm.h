@@ -57,6 +57,14 @@ struct mdm_status {
 	char source[64];
 	/* Source: most messages unacknowledged at once; ACK timeouts. */
 	uint32_t window_peak, ack_timeouts;
+	/*
+	 * The last handoff's timing in us, -1 where not measured (the
+	 * DM_MIGRATE_A_HANDOFF_* attributes): source: total = drain +
+	 * confirm, and the suspend before; destination: total and flush.
+	 */
+	struct {
+		int64_t total, suspend, drain, confirm, flush;
+	} handoff_us;
 	char last_error[128];
 };
 

@@ -104,6 +104,34 @@ static void savings(const struct mdm_status *st, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* The handoff's timing line, once a part of it was measured. */
+static void show_handoff(FILE *f, const struct mdm_status *st)
+{
+	char a[32], b[32], c[32], d[32];
+
+	if (mdm_is_dest(st)) {
+		if (st->handoff_us.total >= 0)
+			fprintf(f, "  handoff    took %s from HANDOFF to its ACK, the volume's flush %s\n",
+				mdm_fmt_us(st->handoff_us.total, a, sizeof(a)),
+				mdm_fmt_us(st->handoff_us.flush, b, sizeof(b)));
+		return;
+	}
+	if (st->handoff_us.suspend < 0)
+		return;
+	mdm_fmt_us(st->handoff_us.suspend, a, sizeof(a));
+	if (st->handoff_us.drain < 0)
+		snprintf(b, sizeof(b), "-");
+	else
+		mdm_fmt_us(st->handoff_us.drain, b, sizeof(b));
+	if (st->handoff_us.total < 0)
+		fprintf(f, "  handoff    pending: drained in %s; the suspend before it took %s\n",
+			b, a);
+	else
+		fprintf(f, "  handoff    took %s: drain %s, confirmation %s; the suspend before it took %s\n",
+			mdm_fmt_us(st->handoff_us.total, c, sizeof(c)), b,
+			mdm_fmt_us(st->handoff_us.confirm, d, sizeof(d)), a);
+}
+
 /*
  * A destination counts what it received and applied; it reads nothing,
  * has no rounds and does not converge: none of that is shown.
@@ -133,6 +161,7 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 	if (st->phase == DM_MIGRATE_MODE_TRACKING)
 		fprintf(f, "  tracking   %llu chunk%s written here since the handoff\n",
 			(unsigned long long)st->dirty, st->dirty == 1 ? "" : "s");
+	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -170,6 +199,7 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 		st->role == DM_MIGRATE_ROLE_SOURCE ? "never at these rates" : "-");
 	fprintf(f, "  window     peak %u of 1024 unacknowledged; %u connection%s dropped for no ACK\n",
 		st->window_peak, st->ack_timeouts, st->ack_timeouts == 1 ? "" : "s");
+	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -183,6 +213,12 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+/* A value that may be unknown (< 0): null then. */
+static void add_opt(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, v >= 0 ? json_object_new_int64(v) : NULL);
 }
 
 /* A destination's fields: what it received and applied, no source-only ones. */
@@ -202,6 +238,8 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_u64(o, "receive_rate", st->net_rate);
 	add_u64(o, "apply_rate", st->send_rate);
 	add_u64(o, "protocol_errors", st->protocol_errors);
+	add_opt(o, "handoff_us", st->handoff_us.total);
+	add_opt(o, "handoff_flush_us", st->handoff_us.flush);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 }
 
@@ -241,6 +279,10 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_u64(o, "protocol_errors", st->protocol_errors);
 	add_u64(o, "window_peak", st->window_peak);
 	add_u64(o, "ack_timeouts", st->ack_timeouts);
+	add_opt(o, "handoff_us", st->handoff_us.total);
+	add_opt(o, "handoff_suspend_us", st->handoff_us.suspend);
+	add_opt(o, "handoff_drain_us", st->handoff_us.drain);
+	add_opt(o, "handoff_confirm_us", st->handoff_us.confirm);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 	return o;
 }

@@ -401,6 +401,21 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_SOURCE_ADDR,	/* string: destination: the source's address */
 	DM_MIGRATE_A_ACK_TIMEOUTS,	/* u32: connections dropped for no ACK */
 	DM_MIGRATE_A_PAUSE_AFTER_BULK,	/* u8 0/1: pause once the bulk pass is done */
+	/*
+	 * The last handoff's timing, u64 microseconds, each absent until
+	 * measured.  Source: HANDOFF_US from the decision to the peer's
+	 * confirmation = HANDOFF_DRAIN_US (until HANDOFF is sent: the last
+	 * dirty chunks) + HANDOFF_CONFIRM_US (until the peer's ACK of it);
+	 * HANDOFF_SUSPEND_US: the device's suspend before the decision (the
+	 * guest's writes in flight, mirrored ones until their ACK).
+	 * Destination: HANDOFF_US from applying HANDOFF to sending its ACK,
+	 * of which HANDOFF_FLUSH_US is the volume's flush.
+	 */
+	DM_MIGRATE_A_HANDOFF_US,
+	DM_MIGRATE_A_HANDOFF_SUSPEND_US,
+	DM_MIGRATE_A_HANDOFF_DRAIN_US,
+	DM_MIGRATE_A_HANDOFF_CONFIRM_US,
+	DM_MIGRATE_A_HANDOFF_FLUSH_US,
 	__DM_MIGRATE_A_MAX,
 };
 
