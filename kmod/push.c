@@ -604,10 +604,20 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 {
 	struct mig_dev *dev = push->dev;
 
+	u32 given = push->lim.given;
+
 	if (lim->given & MIG_LIM_RATE)
 		WRITE_ONCE(push->lim.rate, lim->rate);	/* rate_wait() sees it */
-	if (lim->given & MIG_LIM_CONVERGE)
+	/* converge_ms brings its rule back; converge_bytes (also given) wins. */
+	if (lim->given & MIG_LIM_CONVERGE_MS) {
+		WRITE_ONCE(push->lim.converge_ms, lim->converge_ms);
+		given &= ~MIG_LIM_CONVERGE;
+	}
+	if (lim->given & MIG_LIM_CONVERGE) {
 		WRITE_ONCE(push->lim.converge_bytes, lim->converge_bytes);
+		given |= MIG_LIM_CONVERGE;
+	}
+	WRITE_ONCE(push->lim.given, given);
 	if (lim->given & MIG_LIM_MAX_BYTES)
 		WRITE_ONCE(push->lim.max_bytes, lim->max_bytes);
 	if (lim->given & MIG_LIM_MAX_ROUNDS)
@@ -645,8 +655,10 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 		      const char **why)
 {
 	const char *name = mig_name(dev);
+	/* Every limit but converge_bytes: the time budget is the rule. */
 	struct mig_limits defaults = {
-		.given = ~0U,
+		.given = (u32)~MIG_LIM_CONVERGE,
+		.converge_ms = MIG_CONVERGE_MS,
 		.max_rounds = 30,
 	};
 	struct mig_push *push;
@@ -673,7 +685,6 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	r = push_mem_alloc(push, why);
 	if (r)
 		return r;
-	defaults.converge_bytes = 8ULL * mig_geom_chunk_bytes(&push->geom);
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
 	push->pace.vtime_ns = 0;
@@ -684,8 +695,6 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->session.generation = 0;
 	push->handoff_ever_sent = false;
 	push->peer_lost = false;
-	push->round_picked = 0;
-	push->cursor = 0;
 	push->paused = false;
 	push->paused_by_bulk = false;
 	push->failed = false;
@@ -702,6 +711,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	mig_stats_reset(&dev->stats);
 	mig_clear_error(dev);
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
+	mig_round_start(push);
 	mig_transition(dev, MIG_T_PUSH);
 
 	push->thread = kthread_run(push_thread, push, "dm-migrate-push");
@@ -888,7 +898,6 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->window_peak = READ_ONCE(push->ring_peak);
 	st->ack_timeouts = atomic_read(&push->ack_timeouts);
 	st->round = atomic_read(&dev->stats.round);
-	st->converge_bytes = READ_ONCE(push->lim.converge_bytes);
 	strscpy(st->peer, push->addr.text, sizeof(st->peer));
 	if (!push->thread)
 		return;
@@ -896,6 +905,9 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->failed = READ_ONCE(push->failed);
 	st->connected = READ_ONCE(push->connected);
 	st->paused = !st->failed && push_paused(push);
+	if (!st->failed && (st->mode == DM_MIGRATE_MODE_BULK ||
+			    st->mode == DM_MIGRATE_MODE_DIRTY))
+		st->predicted = mig_round_predict(push, st, &st->predict);
 }
 
 const struct mig_engine_ops mig_push_engine = {

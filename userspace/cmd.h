@@ -17,6 +17,8 @@ enum opt_id {
 	/* VM commands (vm.h). */
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
 	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
+	/* A limit too (given), the last so far. */
+	O_CONVERGE_TIME,
 };
 
 struct opts {
@@ -30,7 +32,7 @@ struct opts {
 	bool cancel, persist, undefine_source;
 	uint64_t max_downtime_ms;	/* 0: libvirt's default */
 	uint64_t rate, throttle, converge_below, max_bytes;
-	uint32_t max_rounds;
+	uint32_t max_rounds, converge_ms;
 	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
 	double wait_s, interval_s, timeout_s;
 	int until;			/* phase, or -1 */
