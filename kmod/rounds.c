@@ -209,6 +209,21 @@ void mig_round_restart(struct mig_push *push)
 }
 
 /*
+ * The wire rate since the rounds' rate was last sampled (at a round's end,
+ * or the push's start): the current round's so far.  Read racily: 0 if
+ * the two fields do not fit together, or too little time passed.
+ */
+static u64 rate_so_far(struct mig_push *push, u64 sent)
+{
+	u64 t = READ_ONCE(push->round_rate.t_ms), v = READ_ONCE(push->round_rate.value);
+	u64 now = mig_now_ms();
+
+	if (!t || now < t + MIG_RATE_MIN_MS || sent < v)
+		return 0;
+	return div64_u64((sent - v) * 1000, now - t);
+}
+
+/*
  * The model's prediction of the push in pre-copy, for status (under
  * dev->lock): the round's progress is read racily (the thread moves it),
  * the rates are @st's.  The dirty chunks the round has still to send are
@@ -222,6 +237,7 @@ bool mig_round_predict(struct mig_push *push, const struct mig_status *st,
 	u64 dirty0 = READ_ONCE(push->round_dirty0);
 	u64 picked = READ_ONCE(push->round_picked);
 	u64 chunks = atomic64_read(&stats->chunks);
+	u64 sent = atomic64_read(&stats->bytes_wire);
 	struct mig_model_in in = {
 		.chunks = push->nchunks,
 		.chunk_bytes = mig_geom_chunk_bytes(&push->geom),
@@ -230,13 +246,15 @@ bool mig_round_predict(struct mig_push *push, const struct mig_status *st,
 		.bulk = st->mode == DM_MIGRATE_MODE_BULK,
 		.wire_per_chunk = wire_per_chunk(push),
 		/*
-		 * Both rates fall short of the link's while the push idles
-		 * or sends zero chunks: the larger is the closer.
+		 * Every rate measured falls short of the link's while the
+		 * push idles or sends zero chunks: the largest is the
+		 * closest (status's recent one, the rounds', this round's).
 		 */
-		.wire_rate = max(st->rates.net, READ_ONCE(push->round_rate.rate)),
+		.wire_rate = max3(st->rates.net, READ_ONCE(push->round_rate.rate),
+				  rate_so_far(push, sent)),
 		.write_rate = st->rates.writes,
 		.round = st->round,
-		.sent = atomic64_read(&stats->bytes_wire),
+		.sent = sent,
 		.progress = {
 			.mark = READ_ONCE(push->progress.mark),
 			.stalled = READ_ONCE(push->progress.stalled),
