@@ -603,7 +603,6 @@ fail:
 static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 {
 	struct mig_dev *dev = push->dev;
-
 	u32 given = push->lim.given;
 
 	if (lim->given & MIG_LIM_RATE)
