@@ -14,9 +14,10 @@
 #             of it had passed, the guest's write throughput and latency
 #             during pre-copy and mirroring.
 # and narrow the bulk section with contents=A+B and tools=A+B, the
-# convergence section with loads=10+50 and limits=default+old (the push's
-# stop conditions: the defaults, or the converge_below=16M max_rounds=10
-# this section used before the time budget), e.g.
+# convergence section with loads=10+50 and limits=default+old+auto (the
+# push's stop conditions: the defaults, the converge_below=16M
+# max_rounds=10 this section used before the time budget, or the defaults
+# with auto_throttle=1), e.g.
 #   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+qemu-mirror
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
@@ -226,14 +227,14 @@ PY
 }
 
 bench_converge() {
-	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 t1 secs tx0 wire rounds why err lim
+	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 t1 secs tx0 wire rounds why err lim opts
 	net_setup
 	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
 	fill image-like
 	echo "# convergence under load: 1 GiB image-like volume, ${LINK_MBIT} Mbit/s link,"
 	echo "# guest random 4 KiB writes at a share of the link rate; limits: the push's"
-	echo "# defaults, or old: converge_below=16M max_rounds=10; model: its error on the"
-	echo "# time to converge at 10, 50, 90 % of it"
+	echo "# defaults, old: converge_below=16M max_rounds=10, auto: auto_throttle=1;"
+	echo "# model: its error on the time to converge at 10, 50, 90 % of it"
 	printf '%-6s %-8s %8s %7s %-12s %10s %-16s %14s %14s %14s %14s\n' load limits conv_s \
 		rounds why wire/dev model bulk_KiB/s bulk_lat_us mirror_KiB/s mirror_lat_us
 	for pct in $LOADS; do
@@ -246,9 +247,13 @@ bench_converge() {
 		tx0=$(tx_bytes)
 		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.pre
 		t0=$(date +%s.%N)
-		# shellcheck disable=SC2046
-		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" \
-			$([ "$lim" = old ] && echo converge_below=16M max_rounds=10)
+		case $lim in
+		old) opts="converge_below=16M max_rounds=10" ;;
+		auto) opts="auto_throttle=1" ;;
+		*) opts= ;;
+		esac
+		# shellcheck disable=SC2086
+		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" $opts
 		: > /tmp/pred
 		until [ "$(mode_of b_src)" = converged ]; do
 			echo "$(date +%s.%N) $(build/migrate-dm status b_src --json)" >> /tmp/pred

@@ -131,6 +131,11 @@ int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v)
 			return -ERANGE;
 		lim->pause_after_bulk = v;
 		break;
+	case MIG_LIM_AUTO_THROTTLE:
+		if (v > 1)
+			return -ERANGE;
+		lim->auto_throttle = v;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -149,6 +154,7 @@ static const struct {
 	{ "max_bytes", MIG_LIM_MAX_BYTES },
 	{ "max_rounds", MIG_LIM_MAX_ROUNDS },
 	{ "pause_after_bulk", MIG_LIM_PAUSE_BULK },
+	{ "auto_throttle", MIG_LIM_AUTO_THROTTLE },
 };
 
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)

@@ -34,6 +34,7 @@ struct mig_limits {
 	u64 max_bytes;			/* or after this many wire bytes */
 	u32 max_rounds;			/* or after this many dirty rounds */
 	bool pause_after_bulk;		/* pause once the bulk pass is over */
+	bool auto_throttle;		/* the model sets throttle (rounds.c) */
 	u32 given;			/* MIG_LIM_* */
 };
 
@@ -44,6 +45,7 @@ struct mig_limits {
 #define MIG_LIM_MAX_ROUNDS	BIT(4)
 #define MIG_LIM_PAUSE_BULK	BIT(5)
 #define MIG_LIM_CONVERGE_MS	BIT(6)
+#define MIG_LIM_AUTO_THROTTLE	BIT(7)
 
 /* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
 int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);

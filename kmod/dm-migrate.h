@@ -51,6 +51,7 @@ struct mig_stats {
 	atomic64_t zero_chunks;		/* of those, announced as zero */
 	atomic64_t writes;		/* mirrored writes sent / applied */
 	atomic64_t dirtied;		/* chunks guest writes made dirty */
+	atomic64_t written;		/* bytes of guest writes (not zeroes) */
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
 	atomic_t round;			/* source: 0 is the bulk pass; the push thread's */
@@ -72,6 +73,7 @@ struct mig_estimator {
 	struct mig_rate send;		/* volume bytes sent */
 	struct mig_rate dirty;		/* volume bytes the guest dirtied */
 	struct mig_rate write_rate;	/* the guest's chunk writes */
+	struct mig_rate written;	/* the guest's write bytes */
 	u64 writes;			/* estimated chunk writes so far */
 	u64 dirtied, clean;		/* stats.dirtied, clean chunks: last sample */
 };
@@ -197,6 +199,7 @@ static inline void mig_stats_reset(struct mig_stats *st)
 	atomic64_set(&st->zero_chunks, 0);
 	atomic64_set(&st->writes, 0);
 	atomic64_set(&st->dirtied, 0);
+	atomic64_set(&st->written, 0);
 	atomic_set(&st->connections, 0);
 	atomic_set(&st->protocol_errors, 0);
 	atomic_set(&st->round, 0);

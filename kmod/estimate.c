@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The device's rate estimator (estimate.h).  Called by the status paths
- * (control.c's snapshot) with dev->lock held; the estimator's own
- * spinlock keeps concurrent readers' samples in order.
+ * (control.c's snapshot) with dev->lock held, and by the push thread
+ * (auto_throttle, rounds.c), which needs no lock for dev->bm: only a grow
+ * replaces it, refused while a push runs.  The estimator's own spinlock
+ * keeps concurrent samples in order.
  */
 #include "dm-migrate.h"
 #include "model.h"
@@ -37,9 +39,11 @@ void mig_est_sample(struct mig_dev *dev, u64 dirty, struct mig_rates *out)
 	est->dirtied = dirtied;
 	est->clean = clean;
 	mig_rate_update(&est->write_rate, t, est->writes);
+	mig_rate_update(&est->written, t, atomic64_read(&st->written));
 	out->net = est->net.rate;
 	out->send = est->send.rate;
 	out->dirty = est->dirty.rate;
 	out->writes = est->write_rate.rate;
+	out->written = est->written.rate;
 	spin_unlock(&est->lock);
 }

@@ -17,6 +17,7 @@ struct mig_rates {
 	u64 send;		/* volume bytes sent (source) or applied */
 	u64 dirty;		/* volume bytes of chunks the guest dirtied */
 	u64 writes;		/* the guest's chunk writes (mig_writes_seen()) */
+	u64 written;		/* the guest's write bytes */
 };
 
 /* A clock for the rates, in ms, never 0. */

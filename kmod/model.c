@@ -186,9 +186,16 @@ bool mig_model_predict(const struct mig_model_in *in, struct mig_model_out *out)
 
 	if (!m.rate || !m.chunks)
 		return false;
+	/* What cannot be ahead of the cursor is behind it (a paused push's). */
 	m.pos = min(in->cursor, m.chunks);
 	m.ahead = min(in->ahead, m.chunks - m.pos);
-	m.behind = min(in->behind, m.pos);
+	m.behind = min(sat_add(in->behind, in->ahead - m.ahead), m.pos);
+	/* A pass at its end with nothing sent is no round: the next begins. */
+	if (!in->bulk && !m.ahead && m.pos == m.chunks) {
+		m.ahead = m.behind;
+		m.behind = 0;
+		m.pos = 0;
+	}
 	m.writes = min(in->write_rate, 64 * MAX_CHUNKS);
 	m.e.wire_rate = m.rate;
 	m.e.wire_per_chunk = m.wire_per_chunk;
@@ -213,4 +220,44 @@ bool mig_model_predict(const struct mig_model_in *in, struct mig_model_out *out)
 		m.pos = 0;
 	}
 	return false;
+}
+
+/* Whether pre-copy converges within MIG_AUTO_ROUNDS rounds at @writes/s. */
+static bool converges_with(struct mig_model_in *in, u64 writes)
+{
+	struct mig_model_out out;
+
+	in->write_rate = writes;
+	return mig_model_predict(in, &out) &&
+	       (out.reason == DM_MIGRATE_CONV_BUDGET || out.reason == DM_MIGRATE_CONV_BELOW) &&
+	       out.round <= in->round + MIG_AUTO_ROUNDS;
+}
+
+bool mig_auto_throttle(const struct mig_model_in *in, u64 bytes_rate, u64 *throttle)
+{
+	struct mig_model_in m = *in;
+	u64 lo = 0, hi, mid;
+
+	if (!in->wire_rate || !in->write_rate)
+		return false;
+	if (!*throttle && converges_with(&m, in->write_rate))
+		return true;
+	/* Twice the chunks the link carries: the search's top. */
+	hi = 2 * div64_u64(min(in->wire_rate, MAX_RATE),
+			   clamp_val(in->wire_per_chunk, 1, MAX_WIRE_CHUNK)) + 1;
+	if (converges_with(&m, hi)) {
+		*throttle = 0;
+		return true;
+	}
+	/* The most that converges, to 1/64 of the top. */
+	while (hi - lo > div64_u64(hi, 64) + 1) {
+		mid = lo + (hi - lo) / 2;
+		if (converges_with(&m, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*throttle = max(mul_div(min(bytes_rate, MAX_RATE), lo, in->write_rate),
+			(u64)MIG_AUTO_MIN_RATE);
+	return true;
 }

@@ -37,6 +37,9 @@
 #define MIG_STALL_ROUNDS	3
 #define MIG_MODEL_STEPS		8	/* slices of a round in the model */
 #define MIG_MODEL_ROUNDS	256	/* rounds it follows at most */
+/* auto_throttle: converge within these more rounds; never below this. */
+#define MIG_AUTO_ROUNDS		3
+#define MIG_AUTO_MIN_RATE	(64 * 1024)	/* bytes/s */
 
 /* The no-progress rule's state, from the bulk pass's end. */
 struct mig_progress {
@@ -124,5 +127,18 @@ struct mig_model_out {
  * measured yet, or no stop within MIG_MODEL_ROUNDS rounds.
  */
 bool mig_model_predict(const struct mig_model_in *in, struct mig_model_out *out);
+
+/*
+ * auto_throttle at the end of a round, @in the push then (cursor 0): the
+ * guest write throttle, in bytes/s, to replace *@throttle (0: none).
+ * None stays none while the guest's @in->write_rate chunk writes/s have
+ * pre-copy converge (on the budget, or converge_below) within
+ * MIG_AUTO_ROUNDS more rounds, by the model.  Otherwise the throttle holds
+ * the guest to the most chunk writes/s that do, in bytes as it writes
+ * them now (@bytes_rate bytes/s for @in->write_rate chunk writes/s), at
+ * least MIG_AUTO_MIN_RATE: it rises as the dirty set shrinks.  False when
+ * it cannot tell (no rates measured): *@throttle stays.
+ */
+bool mig_auto_throttle(const struct mig_model_in *in, u64 bytes_rate, u64 *throttle);
 
 #endif /* DM_MIGRATE_MODEL_H */

@@ -49,6 +49,7 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_CONVERGE_MS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_PAUSE_AFTER_BULK]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[DM_MIGRATE_A_AUTO_THROTTLE]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
 };
@@ -116,6 +117,7 @@ static const struct {
 	{ DM_MIGRATE_A_MAX_BYTES, MIG_LIM_MAX_BYTES },
 	{ DM_MIGRATE_A_MAX_ROUNDS, MIG_LIM_MAX_ROUNDS },
 	{ DM_MIGRATE_A_PAUSE_AFTER_BULK, MIG_LIM_PAUSE_BULK },
+	{ DM_MIGRATE_A_AUTO_THROTTLE, MIG_LIM_AUTO_THROTTLE },
 };
 
 /* The limit attributes of a request; @given is 0 when there are none. */
@@ -322,6 +324,12 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 	    put_u64(skb, DM_MIGRATE_A_SEND_RATE, ss->rates.send) ||
 	    put_u64(skb, DM_MIGRATE_A_DIRTY_RATE, ss->rates.dirty))
 		return -EMSGSIZE;
+	if (role == DM_MIGRATE_ROLE_DEST)
+		return 0;
+	/* The guest write throttle is the device's: also with no push. */
+	if (nla_put_u8(skb, DM_MIGRATE_A_AUTO_THROTTLE, READ_ONCE(dev->throttle.automatic)) ||
+	    put_u64(skb, DM_MIGRATE_A_WRITE_THROTTLE, READ_ONCE(dev->throttle.rate)))
+		return -EMSGSIZE;
 	return role == DM_MIGRATE_ROLE_SOURCE ? fill_converge(skb, dev, ss) : 0;
 }
 
@@ -465,6 +473,8 @@ static void nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
 	    (ev == DM_MIGRATE_EV_CONVERGED &&
 	     nla_put_u8(skb, DM_MIGRATE_A_CONVERGE_REASON,
 			atomic_read(&dev->stats.converge_why))) ||
+	    (ev == DM_MIGRATE_EV_THROTTLE &&
+	     put_u64(skb, DM_MIGRATE_A_WRITE_THROTTLE, READ_ONCE(dev->throttle.rate))) ||
 	    (ev == DM_MIGRATE_EV_ERROR && text[0] &&
 	     nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, text))) {
 		nlmsg_free(skb);

@@ -112,6 +112,13 @@ static void push_close_sock(struct mig_push *push)
 	mig_seal_wipe(push->seal);
 }
 
+/* Mirroring, handoff, stop: auto_throttle lifts what it set, at once. */
+static void lift_auto_throttle(struct mig_dev *dev)
+{
+	if (mig_throttle_auto_rate(&dev->throttle, 0))
+		mig_round_throttled(dev);
+}
+
 /* The peer lost our session after HANDOFF went out: never ours again. */
 static int lost_after_handoff(struct mig_dev *dev)
 {
@@ -345,6 +352,7 @@ static bool push_give_up(struct mig_push *push, int err)
 	DMERR("%s: push to %s stopped: %s failed (error %d)", mig_name(dev),
 	      push->addr.text, what, err);
 	WRITE_ONCE(push->failed, true);
+	lift_auto_throttle(dev);
 	mig_throttle_set_rate(&dev->throttle, 0);
 	return true;
 }
@@ -623,9 +631,16 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
 	if (lim->given & MIG_LIM_PAUSE_BULK)
 		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
-	/* The throttle keeps its own rate: the I/O path reads it there. */
+	/*
+	 * The throttle keeps its own rate: the I/O path reads it there.  A
+	 * rate given turns auto_throttle off; auto_throttle=1 takes over
+	 * from it.
+	 */
 	if (lim->given & MIG_LIM_THROTTLE)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
+	if ((lim->given & MIG_LIM_AUTO_THROTTLE) &&
+	    mig_throttle_set_auto(&dev->throttle, lim->auto_throttle))
+		mig_round_throttled(dev);
 }
 
 /* Stop the thread; what was not acknowledged is dirty again. */
@@ -647,6 +662,7 @@ static void push_stop(struct mig_push *push)
 	put_net(push->net);
 	push->net = NULL;
 	memzero_explicit(&push->key, sizeof(push->key));
+	lift_auto_throttle(push->dev);
 	mig_throttle_set_rate(&push->dev->throttle, 0);
 }
 
@@ -803,6 +819,7 @@ static int push_mirror(struct mig_push *push, const char **why)
 	push->mirror_requested = true;
 	spin_unlock_irq(&push->lock);
 	WRITE_ONCE(push->paused, false);
+	lift_auto_throttle(push->dev);
 	return 0;
 }
 
@@ -827,6 +844,7 @@ static int push_handoff(struct mig_push *push, const char **why)
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, false);
+	lift_auto_throttle(dev);
 	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",
 	       mig_name(dev), push->addr.text);
 	return 0;

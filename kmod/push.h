@@ -230,6 +230,7 @@ bool mig_round_over(struct mig_push *push);
 void mig_round_end(struct mig_push *push);
 void mig_round_restart(struct mig_push *push);
 void mig_round_start(struct mig_push *push);
+void mig_round_throttled(struct mig_dev *dev);
 /* status (under dev->lock), racily: the model's prediction of the push */
 bool mig_round_predict(struct mig_push *push, const struct mig_status *st,
 		       struct mig_model_out *out);

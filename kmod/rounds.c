@@ -96,6 +96,52 @@ static void log_converged(struct mig_dev *dev, const struct mig_round_end *e, u8
 	       (unsigned long long)mig_send_ms(e->dirty, e->wire_per_chunk, e->wire_rate));
 }
 
+/* auto_throttle changed the guest write throttle: say so. */
+void mig_round_throttled(struct mig_dev *dev)
+{
+	u64 rate = READ_ONCE(dev->throttle.rate);
+
+	if (rate)
+		DMINFO("%s: auto_throttle: guest writes held to %llu bytes/s",
+		       mig_name(dev), (unsigned long long)rate);
+	else
+		DMINFO("%s: auto_throttle: guest writes no longer held", mig_name(dev));
+	mig_event(dev, DM_MIGRATE_EV_THROTTLE, 0);
+}
+
+/*
+ * auto_throttle at the end of a round that another follows: the throttle
+ * the model asks for (mig_auto_throttle()), from the guest's chunk writes
+ * and write bytes as the estimator measures them now.  A change of less
+ * than an eighth is not made.
+ */
+static void auto_throttle(struct mig_push *push, const struct mig_round_end *e,
+			  const struct mig_limits *lim)
+{
+	struct mig_dev *dev = push->dev;
+	u64 old = READ_ONCE(dev->throttle.rate), rate = old;
+	struct mig_model_in in = {
+		.chunks = push->nchunks,
+		.chunk_bytes = e->chunk_bytes,
+		.ahead = e->dirty,
+		.wire_per_chunk = e->wire_per_chunk,
+		.wire_rate = e->wire_rate,
+		.round = e->round,
+		.sent = e->sent,
+		.lim = *lim,
+		.progress = push->progress,
+	};
+	struct mig_rates r;
+
+	mig_est_sample(dev, e->dirty, &r);
+	in.write_rate = r.writes;
+	if (!mig_auto_throttle(&in, r.written, &rate) ||
+	    (old && rate && max(old, rate) - min(old, rate) < old / 8))
+		return;
+	if (mig_throttle_auto_rate(&dev->throttle, rate))
+		mig_round_throttled(dev);
+}
+
 /* A round is over: the stop conditions of pre-copy say what comes next. */
 void mig_round_end(struct mig_push *push)
 {
@@ -160,6 +206,8 @@ void mig_round_end(struct mig_push *push)
 	}
 	if (e.bulk)
 		mig_transition(dev, MIG_T_BULK_DONE);
+	if (READ_ONCE(dev->throttle.automatic))
+		auto_throttle(push, &e, &lim);
 }
 
 /*

@@ -18,13 +18,13 @@ enum opt_id {
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
 	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
 	/* A limit too (given), the last so far. */
-	O_CONVERGE_TIME,
+	O_CONVERGE_TIME, O_AUTO_THROTTLE,
 };
 
 struct opts {
 	const char *dev_arg;
 	struct mdm_dev dev;
-	bool json, no_wait, no_resume, force, pause_after_bulk;
+	bool json, no_wait, no_resume, force, pause_after_bulk, auto_throttle;
 	const char *to, *listen, *key_file, *key_desc;
 	/* VM commands: --from, --peer, --volume-dir; --chunk in sectors. */
 	const char *from, *peer, *volume_dir, *migrate_uri;

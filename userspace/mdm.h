@@ -56,6 +56,9 @@ struct mdm_status {
 	uint32_t predict_round;
 	uint64_t predict_wire, predict_final;
 	int predict_reason;
+	/* Source: the guest write throttle now (0: none), set by the model? */
+	uint64_t write_throttle;
+	bool auto_throttle;
 	uint32_t connections, protocol_errors, error_code;
 	/* Source: the peer pushed to.  Destination: the address it listens on. */
 	char peer[64];

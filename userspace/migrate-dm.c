@@ -54,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "undefine-source", no_argument, NULL, O_UNDEFINE_SOURCE },
 	{ "migrate-uri", required_argument, NULL, O_MIGRATE_URI },
 	{ "converge-time", required_argument, NULL, O_CONVERGE_TIME },
+	{ "auto-throttle", no_argument, NULL, O_AUTO_THROTTLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,26 +94,30 @@ static const struct cmd cmds[] = {
 	  { O_INTERVAL, O_UNTIL, O_TIMEOUT } },
 	{ "push", cmd_push, true,
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
-	  "        [--rate R] [--throttle R] [--converge-time T | --converge-below SIZE]\n"
-	  "        [--max-rounds N] [--max-bytes SIZE] [--pause-after-bulk] [--wait S | --no-wait]",
+	  "        [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
+	  "        [--max-bytes SIZE] [--pause-after-bulk] [--wait S | --no-wait]",
 	  "Start pushing DEV to a receiver; waits until the peer accepted us.\n"
 	  "Converged once the dirty rest can be sent within --converge-time (1s), or\n"
 	  "when rounds stop shrinking it; --converge-below SIZE replaces that rule.\n"
+	  "--auto-throttle: hold the guest's writes to what converges in a few rounds.\n"
 	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).",
-	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_WAIT,
-	    O_NO_WAIT } },
+	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
+	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES,
+	    O_PAUSE_AFTER_BULK, O_WAIT, O_NO_WAIT } },
 	{ "receive", cmd_receive, true,
 	  "DEV --listen ADDR:PORT (--key-file F | --key-desc logon:DESC)",
 	  "Listen for a source on a device created with the 'receive' feature.",
 	  { O_LISTEN, O_KEY_FILE, O_KEY_DESC } },
 	{ "limit", cmd_limit, true,
-	  "DEV [--rate R] [--throttle R] [--converge-time T | --converge-below SIZE]\n"
-	  "        [--max-rounds N] [--max-bytes SIZE] [--pause-after-bulk]",
+	  "DEV [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
+	  "        [--max-bytes SIZE] [--pause-after-bulk]",
 	  "Change the limits of a running push (--rate none lifts the rate limit;\n"
-	  "--converge-time brings the time rule back after --converge-below).",
-	  { O_RATE, O_THROTTLE, O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS,
-	    O_MAX_BYTES, O_PAUSE_AFTER_BULK } },
+	  "--converge-time brings the time rule back after --converge-below;\n"
+	  "--throttle turns --auto-throttle off).",
+	  { O_RATE, O_THROTTLE, O_AUTO_THROTTLE, O_CONVERGE_BELOW, O_CONVERGE_TIME,
+	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK } },
 	{ "pause", cmd_pause, true, "DEV", "Stop sending chunks (not while mirroring).", { 0 } },
 	{ "resume", cmd_resume, true, "DEV", "Send chunks again after a pause.", { 0 } },
 	{ "mirror", cmd_mirror, true, "DEV [--wait S | --no-wait]",
@@ -138,17 +143,18 @@ static const struct cmd cmds[] = {
 	  { O_FROM, O_LISTEN, O_VOLUME_DIR, O_KEY_FILE, O_KEY_DESC, O_CHUNK, O_CANCEL } },
 	{ "migrate", cmd_migrate, true,
 	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
-	  "        [--rate R] [--throttle R] [--converge-time T | --converge-below SIZE]\n"
-	  "        [--max-rounds N] [--max-downtime MS] [--migrate-uri URI] [--persist]\n"
-	  "        [--undefine-source] [--json]",
+	  "        [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
+	  "        [--max-downtime MS] [--migrate-uri URI] [--persist] [--undefine-source]\n"
+	  "        [--json]",
 	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
 	  "Pushes every disk to the receivers 'prepare' made at ADDR (PORT+i),\n"
 	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
 	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
 	  "aborts it until the RAM has moved.",
-	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE,
-	    O_JSON, O_MIGRATE_URI } },
+	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
+	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST,
+	    O_UNDEFINE_SOURCE, O_JSON, O_MIGRATE_URI } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -261,6 +267,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_NO_RESUME: o->no_resume = true; return 0;
 	case O_FORCE: o->force = true; return 0;
 	case O_PAUSE_AFTER_BULK: o->pause_after_bulk = true; return 0;
+	case O_AUTO_THROTTLE: o->auto_throttle = true; return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;

@@ -30,6 +30,7 @@ static const char *const events[] = {
 	[DM_MIGRATE_EV_DISCONNECTED] = "disconnected",
 	[DM_MIGRATE_EV_HANDOFF_DONE] = "handoff_done",
 	[DM_MIGRATE_EV_ERROR] = "error",
+	[DM_MIGRATE_EV_THROTTLE] = "throttle",
 };
 
 /* enum dm_migrate_converge_reason, for programs and for people. */
@@ -155,10 +156,17 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 		st->last_error[0] ? st->last_error : "none");
 }
 
-/* A source's convergence: why it converged, or when it will. */
+/* A source's write throttle, its convergence: why, or when it will. */
 static void show_converge(FILE *f, const struct mdm_status *st)
 {
 	char a[32], b[32], c[32];
+
+	if (st->write_throttle)
+		fprintf(f, "  throttle   guest writes held to %s/s%s\n",
+			mdm_fmt_size(st->write_throttle, a, sizeof(a)),
+			st->auto_throttle ? " (auto)" : "");
+	else if (st->auto_throttle)
+		fprintf(f, "  throttle   auto, not holding the guest's writes now\n");
 
 	if (st->converge_reason)
 		fprintf(f, "  converged  %s\n", NAME_OF(reason_texts, st->converge_reason));
@@ -286,6 +294,8 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_u64(o, "dirty_rate", st->dirty_rate);
 	json_object_object_add(o, "eta_ms", st->has_eta ?
 			       json_object_new_uint64(st->eta_ms) : NULL);
+	add_u64(o, "write_throttle", st->write_throttle);
+	json_object_object_add(o, "auto_throttle", json_object_new_boolean(st->auto_throttle));
 	add_str(o, "converge_reason",
 		st->converge_reason ? NAME_OF(reasons, st->converge_reason) : NULL);
 	json_object_object_add(o, "prediction", predict_json(st));
@@ -309,7 +319,7 @@ void mdm_show_status_json(FILE *f, const struct mdm_status *st)
 
 void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 {
-	char when[32];
+	char when[32], rate[32];
 	struct timespec ts;
 	struct tm tm;
 
@@ -332,6 +342,8 @@ void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 		if (ev->event == DM_MIGRATE_EV_CONVERGED)
 			add_str(o, "reason", ev->converge_reason ?
 				NAME_OF(reasons, ev->converge_reason) : NULL);
+		if (ev->event == DM_MIGRATE_EV_THROTTLE)
+			add_u64(o, "write_throttle", ev->write_throttle);
 		add_u64(o, "time", (uint64_t)ts.tv_sec);
 		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
@@ -341,6 +353,11 @@ void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 			fprintf(f, " %s", mdm_phase_name(ev->phase));
 		if (ev->event == DM_MIGRATE_EV_CONVERGED && ev->converge_reason)
 			fprintf(f, ": %s", NAME_OF(reason_texts, ev->converge_reason));
+		if (ev->event == DM_MIGRATE_EV_THROTTLE && ev->write_throttle)
+			fprintf(f, ": guest writes held to %s/s",
+				mdm_fmt_size(ev->write_throttle, rate, sizeof(rate)));
+		else if (ev->event == DM_MIGRATE_EV_THROTTLE)
+			fprintf(f, ": guest writes no longer held");
 		if (ev->error_code)
 			fprintf(f, " (%s)", strerror((int)ev->error_code));
 		if (ev->last_error[0])

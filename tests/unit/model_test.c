@@ -183,6 +183,16 @@ static void test_exact(void)
 			 out.reason == DM_MIGRATE_CONV_BUDGET,
 			 "model: mid-bulk, 100 chunks behind: the bulk's rest, then a round of 1.56 s (%llu ms, round %u)\n",
 			 (unsigned long long)out.ms, out.round);
+	/* Paused after the bulk pass: its cursor at the end, 100 chunks dirty. */
+	in.bulk = false;
+	in.round = 1;
+	in.cursor = 4096;
+	in.ahead = 100;
+	in.behind = 0;
+	ok = mig_model_predict(&in, &out);
+	ksft_test_result(ok && out.ms == 1562 && out.round == 2,
+			 "model: the cursor at the end: what is dirty is the next round's (%llu ms, round %u)\n",
+			 (unsigned long long)out.ms, out.round);
 	in.wire_rate = 0;
 	ksft_test_result(!mig_model_predict(&in, &out), "model: no rate measured: no prediction\n");
 	in.wire_rate = 1;
@@ -200,6 +210,8 @@ struct sim {
 	unsigned int chunks;
 	double chunk_s;		/* a chunk's time on the link */
 	double writes_per_s;	/* the guest's chunk writes */
+	double switch_s;	/* from then on (a throttle) */
+	double writes_after;
 	double t, next_write;
 	bool *dirty;
 	unsigned int ndirty;
@@ -242,7 +254,9 @@ static void sim_until(struct sim *s, double t)
 				s->ndirty++;
 				s->newly++;
 			}
-			s->next_write += -log(uniform(s)) / s->writes_per_s;
+			s->next_write += -log(uniform(s)) /
+					 (s->next_write >= s->switch_s ? s->writes_after :
+					  s->writes_per_s);
 		} else {
 			break;
 		}
@@ -274,6 +288,9 @@ struct sim_result {
 	bool snapped;
 	struct mig_model_in in;	/* the state at the snapshot */
 	double snap_s;
+	double bulk_s;		/* the bulk pass's end: time, state */
+	u64 bulk_dirty, bulk_writes, bulk_sent;
+	struct mig_progress bulk_progress;
 };
 
 /*
@@ -321,6 +338,13 @@ static void sim_run(struct sim *s, const struct mig_limits *lim, u64 wire_per_ch
 		e.dirty = s->ndirty;
 		if (mig_precopy_next(&e, lim, &p, &r->why) == MIG_PRECOPY_CONVERGED)
 			break;
+		if (e.bulk) {
+			r->bulk_s = s->t;
+			r->bulk_dirty = s->ndirty;
+			r->bulk_writes = s->write_rate.rate;
+			r->bulk_sent = e.sent;
+			r->bulk_progress = p;
+		}
 		e.bulk = false;
 		dirty0 = s->ndirty;
 		picked = 0;
@@ -352,7 +376,7 @@ static void test_against_sim(double load, u8 want)
 	unsigned int i;
 	struct sim s = {
 		.chunks = 4096, .chunk_s = (double)wpc / rate,
-		.writes_per_s = load * rate / wpc,
+		.writes_per_s = load * rate / wpc, .switch_s = 1e9,
 	};
 
 	s.dirty = calloc(s.chunks, sizeof(*s.dirty));
@@ -384,10 +408,80 @@ static void test_against_sim(double load, u8 want)
 	free(s.dirty);
 }
 
+/*
+ * auto_throttle: none for a guest that converges anyway; for one faster
+ * than the link, from the bulk pass's end, the most writes that converge
+ * within MIG_AUTO_ROUNDS rounds (a little more does not), and the
+ * reference, its writer held to that from then on, converges on the budget
+ * within them.
+ */
+static void test_auto_throttle(void)
+{
+	u64 rate = 25000000, wpc = 64 * KIB, t = 0, t2, writes;
+	struct mig_limits lim = defaults();
+	struct mig_model_out out;
+	struct sim_result full, r;
+	struct mig_model_in in;
+	struct sim s = {
+		.chunks = 4096, .chunk_s = (double)wpc / rate,
+		.writes_per_s = 1.6 * rate / wpc, .switch_s = 1e9,
+	};
+	bool ok, more;
+
+	s.dirty = calloc(s.chunks, sizeof(*s.dirty));
+	sim_run(&s, &lim, wpc, rate, 1e9, &full);
+	in = (struct mig_model_in) {
+		.chunks = s.chunks, .chunk_bytes = 64 * KIB, .ahead = full.bulk_dirty,
+		.wire_per_chunk = wpc, .wire_rate = rate, .write_rate = full.bulk_writes,
+		.round = 1, .sent = full.bulk_sent, .lim = lim,
+		.progress = full.bulk_progress,
+	};
+	ok = mig_auto_throttle(&in, in.write_rate * 4096, &t);
+	writes = t / 4096;
+	ksft_print_msg("auto: after the bulk pass (%.1f s, %llu dirty, %llu writes/s): %llu bytes/s, %llu writes/s\n",
+		       full.bulk_s, (unsigned long long)full.bulk_dirty,
+		       (unsigned long long)in.write_rate, (unsigned long long)t,
+		       (unsigned long long)writes);
+	in.write_rate = writes;
+	ok = ok && mig_model_predict(&in, &out) && out.reason == DM_MIGRATE_CONV_BUDGET &&
+	     out.round <= 1 + MIG_AUTO_ROUNDS;
+	in.write_rate = writes + writes / 8 + 2 * (2 * rate / wpc) / 64;
+	more = mig_model_predict(&in, &out) && out.reason == DM_MIGRATE_CONV_BUDGET &&
+	       out.round <= 1 + MIG_AUTO_ROUNDS;
+	ksft_test_result(ok && t && writes < full.bulk_writes && !more,
+			 "auto: a writer 1.6 x the link is held to what converges within %d rounds, not much more\n",
+			 MIG_AUTO_ROUNDS);
+	s.switch_s = full.bulk_s;
+	s.writes_after = writes;
+	sim_run(&s, &lim, wpc, rate, 1e9, &r);
+	ksft_print_msg("auto: the reference held to it: %.1f s, round %u, %.2f x (%s)\n", r.s,
+		       r.round, r.wire / (4096.0 * wpc), reason(r.why));
+	ksft_test_result(r.why == DM_MIGRATE_CONV_BUDGET && r.round <= 2 + MIG_AUTO_ROUNDS,
+			 "auto: the reference held to it converges on the budget in time\n");
+	/* Held, the measured rate converges: the throttle rises, stays on. */
+	in.write_rate = writes;
+	t2 = t;
+	in.ahead = full.bulk_dirty / 4;
+	ok = mig_auto_throttle(&in, writes * 4096, &t2);
+	ksft_test_result(ok && t2 > t, "auto: held, with less dirty, it rises (%llu bytes/s)\n",
+			 (unsigned long long)t2);
+	/* A slow writer needs none. */
+	t = 0;
+	in.ahead = 180;
+	in.write_rate = (u64)(0.25 * rate / wpc);
+	ksft_test_result(mig_auto_throttle(&in, in.write_rate * 4096, &t) && !t,
+			 "auto: a writer at a quarter of the link needs no throttle\n");
+	in.wire_rate = 0;
+	t = 5;
+	ksft_test_result(!mig_auto_throttle(&in, 1, &t) && t == 5,
+			 "auto: no rate measured: no decision\n");
+	free(s.dirty);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(7 + 9 + 3 + 5 + 4 * 3);
+	ksft_set_plan(7 + 9 + 3 + 6 + 4 * 3 + 5);
 	test_limits();
 	test_budget();
 	test_no_progress();
@@ -396,5 +490,6 @@ int main(void)
 	test_against_sim(0.25, DM_MIGRATE_CONV_BUDGET);
 	test_against_sim(0.6, DM_MIGRATE_CONV_BUDGET);
 	test_against_sim(1.6, DM_MIGRATE_CONV_NO_PROGRESS);
+	test_auto_throttle();
 	ksft_finished();
 }

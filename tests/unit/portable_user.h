@@ -90,6 +90,7 @@ static inline u64 div64_u64(u64 a, u64 b)
 }
 
 #define min(a, b)		((a) < (b) ? (a) : (b))
+#define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp_val(v, lo, hi)	((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \

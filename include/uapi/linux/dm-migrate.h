@@ -290,9 +290,9 @@ enum dm_migrate_cmd {
 	/* RECEIVE: listen on PEER (the local address) for a source. */
 	DM_MIGRATE_CMD_RECEIVE,
 	/*
-	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, CONVERGE_BELOW,
-	 * CONVERGE_MS, MAX_ROUNDS, MAX_BYTES or PAUSE_AFTER_BULK of a
-	 * running push; absent ones keep their value.
+	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, AUTO_THROTTLE,
+	 * CONVERGE_BELOW, CONVERGE_MS, MAX_ROUNDS, MAX_BYTES or
+	 * PAUSE_AFTER_BULK of a running push; absent ones keep their value.
 	 */
 	DM_MIGRATE_CMD_SET_LIMITS,
 	/* PAUSE/RESUME: stop and restart sending chunks (not while mirroring). */
@@ -345,6 +345,8 @@ enum dm_migrate_event {
 	DM_MIGRATE_EV_DISCONNECTED,	/* connection lost; ERROR_CODE says why */
 	DM_MIGRATE_EV_HANDOFF_DONE,	/* the peer owns the volume now */
 	DM_MIGRATE_EV_ERROR,		/* LAST_ERROR and ERROR_CODE were set */
+	/* The automatic write throttle changed it: WRITE_THROTTLE, 0 off. */
+	DM_MIGRATE_EV_THROTTLE,
 	__DM_MIGRATE_EV_MAX,
 };
 
@@ -436,6 +438,13 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_PREDICT_WIRE,
 	DM_MIGRATE_A_PREDICT_FINAL,
 	DM_MIGRATE_A_PREDICT_REASON,
+	/*
+	 * u8 0/1: limit: the guest write throttle follows the model: held
+	 * to what converges within a few rounds, lifted once not needed or
+	 * when mirroring starts; a WRITE_THROTTLE given turns it off.  Status
+	 * of a source: it (u8) and its WRITE_THROTTLE now (u64; 0: off).
+	 */
+	DM_MIGRATE_A_AUTO_THROTTLE,
 	__DM_MIGRATE_A_MAX,
 };
 
