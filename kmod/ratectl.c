@@ -39,37 +39,3 @@ void mig_rate_update(struct mig_rate *r, u64 now_ms, u64 value)
 	r->t_ms = now_ms;
 	r->value = value;
 }
-
-u64 mig_eta_ms(const struct mig_eta_in *in)
-{
-	u64 read = in->read, wire = in->wire, net = in->net_rate, drain;
-
-	if (in->dirty <= in->target)
-		return 0;
-	if (!read || !wire || !net)
-		return MIG_ETA_UNKNOWN;
-	/* The ratio in 32 bits each, the rate too: net * read fits. */
-	while (read >> 32 || wire >> 32) {
-		read >>= 1;
-		wire >>= 1;
-	}
-	if (net >> 32)
-		net = 0xffffffffULL;
-	/* Volume bytes per second the link takes at the push's ratio. */
-	drain = div64_u64(net * read, wire ?: 1);
-	if (drain <= in->dirty_rate)
-		return MIG_ETA_UNKNOWN;
-	return div64_u64((in->dirty - in->target) * 1000, drain - in->dirty_rate);
-}
-
-enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
-				       const struct mig_limits *lim)
-{
-	if (e->bulk && lim->pause_after_bulk)
-		return MIG_PRECOPY_PAUSE;
-	if (e->dirty_bytes <= lim->converge_bytes ||
-	    (lim->max_rounds && e->round > lim->max_rounds) ||
-	    (lim->max_bytes && e->sent >= lim->max_bytes))
-		return MIG_PRECOPY_CONVERGED;
-	return MIG_PRECOPY_GO_ON;
-}

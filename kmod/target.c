@@ -232,7 +232,11 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 	bio_set_dev(bio, mt->origin->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	/* Discards and write-zeroes cost the origin little: not throttled. */
-	if (io->tracked && mig_mode_precopy(mode) && bio_op(bio) == REQ_OP_WRITE &&
+	if (!io->tracked || bio_op(bio) != REQ_OP_WRITE)
+		return DM_MAPIO_REMAPPED;
+	/* The guest's write bytes: auto_throttle's measure (rounds.c). */
+	atomic64_add(bio->bi_iter.bi_size, &mt->dev->stats.written);
+	if (mig_mode_precopy(mode) &&
 	    mig_throttle_bio(&mt->dev->throttle, bio, &io->release_ns))
 		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
@@ -419,7 +423,7 @@ static int mig_iterate_devices(struct dm_target *ti,
 
 static struct target_type mig_target_type = {
 	.name		= DM_MIGRATE_TARGET_NAME,
-	.version	= {2, 0, 0},
+	.version	= {2, 1, 0},
 	.module		= THIS_MODULE,
 	.ctr		= mig_ctr,
 	.dtr		= mig_dtr,

@@ -72,6 +72,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
 	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "unit: rate control" "$BUILD/tests/ratectl_test"
+	host_test "unit: pre-copy model and stop rule" "$BUILD/tests/model_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"
 	host_test "unit: bench compressibility limit (wire rule, codecs)" "$BUILD/tests/climit_test"

@@ -47,6 +47,18 @@ struct mdm_status {
 	uint64_t net_rate, send_rate, dirty_rate;
 	bool has_eta;
 	uint64_t eta_ms;
+	/*
+	 * Source: why it converged (enum dm_migrate_converge_reason, 0: not
+	 * yet); the model's prediction of pre-copy's end (has_predict).
+	 */
+	int converge_reason;
+	bool has_predict;
+	uint32_t predict_round;
+	uint64_t predict_wire, predict_final;
+	int predict_reason;
+	/* Source: the guest write throttle now (0: none), set by the model? */
+	uint64_t write_throttle;
+	bool auto_throttle;
 	uint32_t connections, protocol_errors, error_code;
 	/* Source: the peer pushed to.  Destination: the address it listens on. */
 	char peer[64];

@@ -141,6 +141,14 @@ static void decode(struct nlattr **tb, struct mdm_status *st)
 	st->dirty_rate = get_u64(tb[DM_MIGRATE_A_DIRTY_RATE]);
 	st->has_eta = tb[DM_MIGRATE_A_ETA_MS];
 	st->eta_ms = get_u64(tb[DM_MIGRATE_A_ETA_MS]);
+	st->converge_reason = get_u8(tb[DM_MIGRATE_A_CONVERGE_REASON]);
+	st->has_predict = tb[DM_MIGRATE_A_PREDICT_REASON];
+	st->predict_round = get_u32(tb[DM_MIGRATE_A_PREDICT_ROUNDS]);
+	st->predict_wire = get_u64(tb[DM_MIGRATE_A_PREDICT_WIRE]);
+	st->predict_final = get_u64(tb[DM_MIGRATE_A_PREDICT_FINAL]);
+	st->predict_reason = get_u8(tb[DM_MIGRATE_A_PREDICT_REASON]);
+	st->write_throttle = get_u64(tb[DM_MIGRATE_A_WRITE_THROTTLE]);
+	st->auto_throttle = get_u8(tb[DM_MIGRATE_A_AUTO_THROTTLE]);
 	st->connections = get_u32(tb[DM_MIGRATE_A_CONNECTIONS]);
 	st->protocol_errors = get_u32(tb[DM_MIGRATE_A_PROTOCOL_ERRORS]);
 	st->error_code = get_u32(tb[DM_MIGRATE_A_ERROR_CODE]);

@@ -74,7 +74,8 @@ dest_json() {
 import json, subprocess
 s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_dst', '--json']))
 for k in ('bytes_read', 'round', 'eta_ms', 'paused', 'wire_ratio', 'send_rate',
-          'dirty_rate', 'peer', 'chunks_sent', 'writes_mirrored'):
+          'dirty_rate', 'peer', 'chunks_sent', 'writes_mirrored', 'prediction',
+          'converge_reason', 'write_throttle', 'auto_throttle'):
     assert k not in s, ('source-only field', k, s)
 assert s['role'] == 'destination' and s['listen'] == '$DST_IP:7790', s
 $(printf '%s\n' "$@")
@@ -140,6 +141,8 @@ assert s['peer'] == '$DST_IP:7790', s
 assert s['connection'] == 'connected', s
 assert s['chunks_total'] == $((sz / 128)) and s['chunk_bytes'] == 65536, s
 assert s['bytes_read'] > 0 and s['bytes_wire'] > 0, s
+assert s['write_throttle'] == 0 and s['auto_throttle'] is False, s
+assert 'prediction' in s and 'converge_reason' in s, s
 assert not any('key' in k for k in s), s
 "
 check "destination status --json during the push: source connected, chunks applied" dest_json \
