@@ -11,7 +11,7 @@ content_fill() {
 		echo "bench: no content '$1' ($fn in bench/contents.sh)" >&2
 		return 1
 	fi
-	blkdiscard "$2" 2>/dev/null || dd if=/dev/zero of="$2" bs=1M status=none
+	discard "$2"
 	"$fn" "$2"
 }
 
@@ -47,4 +47,21 @@ content_image_like() {
 	[ -s /tmp/text.sample ] || { echo "bench: no text in /usr/include, /usr/share/doc" >&2; return 1; }
 	while cat /tmp/text.sample; do :; done 2>/dev/null |
 		head -c "${third}M" | dd of="$1" bs=1M seek="$third" iflag=fullblock status=none
+}
+
+# fs: build/bench/fs.img, a lived-in ext4 root (bench/mkimage-fs.sh; make
+# bench-tools builds it at the bench's volume size).  conv=sparse skips its
+# zero blocks: the discarded RAM disk reads zeroes there already.
+content_fs() {
+	local img=build/bench/fs.img
+	if [ ! -f "$img" ]; then
+		echo "bench: no $img: make bench-tools" >&2
+		return 1
+	fi
+	if [ "$(stat -c %s "$img")" != "$(blockdev --getsize64 "$1")" ]; then
+		echo "bench: $img is $(($(stat -c %s "$img") >> 20)) MiB, the volume $(mib_of "$1") MiB:" \
+			"rm $img; make bench-tools BENCH_FS_MIB=$(mib_of "$1")" >&2
+		return 1
+	fi
+	dd if="$img" of="$1" bs=1M conv=sparse status=none
 }

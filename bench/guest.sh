@@ -1,27 +1,33 @@
 #!/bin/bash
-# The bench guest's main script (bench/run.sh boots it): loads the modules,
-# mounts bench/run.sh's output directory, and runs each section given in
-# BENCH_ARGS as its own process with a share of the time budget.
+# The bench guest's main script (bench/run.sh boots it): mounts bench/run.sh's
+# output directory (build/bench, writable) and runs each section given in
+# BENCH_ARGS as its own process with its share of the time budget.
 #
 # BENCH_ARGS: comma-separated section names and key=value settings; a key
 # becomes BENCH_<KEY> in every section ('+' in a value is a blank), e.g.
-#   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+drbd,size=256
-# Settings: size=MiB (the RAM disks of every section, 128), link=Mbit (200),
-# min_rate=share of the link below which a transfer is stopped (0.05),
-# reps=N and runtime=S (tracking: 7 pairs of 3 s), contents=, tools= (bulk),
-# loads=% of the link and converge_size=MiB (converge: 10+50+90, 64),
-# budget=S (set by bench/run.sh).
+#   BENCH_ARGS=bulk,contents=incompressible+fs,tools=dm-migrate+drbd
+# Settings (each section's header says more):
+#   size=MiB       the RAM disks of tracking and bulk (128)
+#   link=Mbit      the tbf-limited link between the two hosts (200)
+#   min_rate=F     a transfer slower than F of the link is stopped (0.05)
+#   reps=, runtime=           tracking: 7 pairs of 3 s runs
+#   contents=A+B, tools=A+B   bulk: incompressible+zero-heavy+image-like+fs,
+#                             dm-migrate+qemu-mirror+drbd
+#   loads=A+B, limits=A+B, converge_size=MiB
+#                             converge: 10+50+90, default (old, auto), 64
+#   budget=S       set by bench/run.sh
 #
 # Layout, and how to extend it:
-# - A section is bench/sections/NAME.sh, run as `bash` with bench/lib.sh
-#   sourced.  It prints a table with `table` and `row` (bench/lib.sh; the
-#   rows also go to build/bench/NAME.csv, and bench/report.py turns every
-#   CSV into results.json), and runs anything that could hang through
-#   `attempt` (time limit, cleanup, "n/a (reason)").  It may define
-#   section_cleanup, run on exit.  A line "# bench-weight: N" in it is its
-#   share of the time budget (default 1); "# bench-guest: KEY=VALUE..." makes
-#   bench/run.sh boot a guest of its own for it (see there).  Add its name
-#   to BENCH_SECTIONS in bench/run.sh to run it by default.
+# - A section is bench/sections/NAME.sh, run with bash.  Most source
+#   bench/lib.sh (modules, settings, helpers), print a table with `table`
+#   and `row` (the rows also go to build/bench/NAME.csv, and
+#   bench/report.py turns every CSV into results.json), and run anything
+#   that could hang through `attempt` (time limit, cleanup, "n/a
+#   (reason)"); section_cleanup, if defined, runs on exit.  A line
+#   "# bench-weight: N" is its share of the time budget (default 1);
+#   "# bench-guest: KEY=VALUE..." makes bench/run.sh boot a guest of its
+#   own for it (see there; the vm section does).  Add its name to
+#   BENCH_SECTIONS in bench/run.sh to run it by default.
 # - A content for bulk is a function content_NAME DEV in
 #   bench/contents.sh (a '-' in NAME is '_' in the function's name);
 #   listed in bench/sections/bulk.sh's default contents.
@@ -29,7 +35,7 @@
 #   bench/peers.sh, same naming.
 # - A column: one more NAME:WIDTH in the section's `table` call and one
 #   more NAME=VALUE in its `row` calls.
-# - A plot: bench/report.py (gnuplot, from the CSVs).
+# - A plot: a function in bench/report.py's PLOTS (gnuplot, from the CSVs).
 cd "$DMM_REPO" || exit 1
 exec < /dev/null	# not the console: runs under `attempt` use job control
 export DM_DISABLE_UDEV=1
@@ -56,11 +62,6 @@ if [ -z "$sections" ]; then
 	exit 2
 fi
 
-for m in dm_mod brd veth sch_tbf sch_prio cls_u32 nbd drbd \
-	 $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
-	modprobe "$m" 2>/dev/null
-done
-insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "bench: cannot load build/$DMM_KVER/dm-migrate.ko"; exit 1; }
 ip link set lo up	# nothing else brings up the first namespace's loopback
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd	# for <(...); devtmpfs has none
 
@@ -70,13 +71,14 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 benchout "$BENCH_
 	echo "# bench: no output share (bench/run.sh's benchout); CSVs stay in the guest"
 fi
 mkdir -p "$BENCH_OUT/logs"
+meta=$BENCH_OUT/guest-meta-$(echo "$sections" | xargs | tr " " -).csv
 {
 	echo key,value
 	echo "kernel,$DMM_KVER"
 	echo "args,\"${DMM_ARGS:-}\""
 	echo "guest_cpus,$(nproc)"
 	echo "guest_start,$(date -u +%FT%TZ)"
-} > "$BENCH_OUT/guest-meta.csv"
+} > "$meta"
 
 # Each section gets the remaining time in proportion to its weight; what
 # one leaves unused goes to the ones after it.
@@ -98,9 +100,9 @@ for i in "${!secs[@]}"; do
 	BENCH_DEADLINE=$((t0 + share)) timeout -k 30 $((share + 60)) \
 		bash "bench/sections/$s.sh"
 	rc=$?
-	echo "section_${s}_s,$(($(date +%s) - t0)) of $share" >> "$BENCH_OUT/guest-meta.csv"
+	echo "section_${s}_s,$(($(date +%s) - t0)) of $share" >> "$meta"
 	[ "$rc" = 0 ] || echo "# $s: section stopped with exit status $rc (logs in build/bench/logs/)"
 done
-echo "guest_end,$(date -u +%FT%TZ)" >> "$BENCH_OUT/guest-meta.csv"
+echo "guest_end,$(date -u +%FT%TZ)" >> "$meta"
 umount "$BENCH_OUT" 2>/dev/null
 echo "# bench done"

@@ -8,6 +8,17 @@
 . "$DMM_REPO/tests/lib.sh"	# status_field, net_setup, on_src, new_key, mode_of, wait_mode
 cd "$DMM_REPO" || exit 1
 
+# The modules the sections use, and dm-migrate.ko built for this kernel
+# (a section that does not source this file loads its own).
+if [ ! -d /sys/module/dm_migrate ]; then
+	for m in dm_mod veth sch_tbf sch_prio cls_u32 nbd drbd \
+		 $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
+		modprobe "$m" 2>/dev/null
+	done
+	insmod "build/$DMM_KVER/dm-migrate.ko" ||
+		{ echo "bench: cannot load build/$DMM_KVER/dm-migrate.ko"; exit 1; }
+fi
+
 OUT=${BENCH_OUT:-/tmp/bench-out}	# bench/run.sh's build/bench, shared writable
 LINK_MBIT=${BENCH_LINK:-200}		# the tbf-limited link between the hosts
 LINK_BPS=$((LINK_MBIT * 125000))	# its rate in bytes/s
@@ -198,6 +209,10 @@ ram_disks() {
 	rmmod brd 2>/dev/null
 	modprobe brd rd_nr=2 rd_size=$(($1 * 1024))
 }
+
+# discard DEV: DEV reads as zeroes and a RAM disk gives its pages back (-f:
+# util-linux refuses a device that holds a filesystem otherwise).
+discard() { blkdiscard -f "$1" 2>/dev/null || dd if=/dev/zero of="$1" bs=1M status=none; }
 
 # dm_gone NAME...: remove the devices (resumed first, so that I/O queued
 # in a suspended one does not hold the removal).

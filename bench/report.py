@@ -3,8 +3,9 @@
 
 Usage: report.py DIR   (bench/run.sh's build/bench)
 
-results.json: {"meta": {...}, "tables": {NAME: [row, ...]}}, one table per
-NAME.csv the sections wrote (numbers as numbers; an n/a row has "note").
+results.json: {"meta": {FILE: {...}}, "tables": {NAME: [row, ...]}}: the
+host's and each guest's *meta*.csv, and one table per other NAME.csv the
+sections wrote (numbers as numbers; an n/a row has "note").
 Plots (SVG, or PNG with BENCH_PLOT=png; when gnuplot is installed): one function per plot in PLOTS,
 each reading the tables it needs; a section that adds a table adds its
 plot there.
@@ -78,17 +79,18 @@ plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
 
 
 def converge_plots(out, tables):
-    """The dirty set over time, one line per load."""
+    """The dirty set over time, one line per run (load and limits)."""
     rows = tables.get("converge-samples", [])
     if not rows:
         return []
-    loads = list(dict.fromkeys(r["load"] for r in rows))
+    runs = list(dict.fromkeys(r["run"] for r in rows))
     dat = os.path.join(out, "converge-dirty.dat")
     with open(dat, "w") as f:
-        for load in loads:
-            f.write('"writes at %s of the link"\n' % load)
+        for run in runs:
+            load, _, limits = run.partition(" ")
+            f.write('"writes at %s of the link, %s limits"\n' % (load, limits))
             for r in rows:
-                if r["load"] == load:
+                if r["run"] == run:
                     f.write("%s %s %s\n" % (r["t"], r["dirty_MiB"], r["wire_MB"]))
             f.write("\n\n")
     made = []
@@ -99,7 +101,7 @@ set ylabel "dirty MiB"
 set key top right
 set grid
 plot for [i=0:%d] "%s" index i using 1:2 with lines lw 2 title columnheader(1)
-""" % (len(loads) - 1, dat)):
+""" % (len(runs) - 1, dat)):
         made.append("converge-dirty." + FMT)
     return made
 
@@ -114,8 +116,8 @@ def main():
         if not name.endswith(".csv"):
             continue
         rows = read_csv(os.path.join(out, name))
-        if name.endswith("meta.csv"):
-            meta.update({r["key"]: r["value"] for r in rows})
+        if "meta" in name:
+            meta[name[:-4]] = {r["key"]: r["value"] for r in rows}
         else:
             tables[name[:-4]] = rows
     with open(os.path.join(out, "results.json"), "w") as f:

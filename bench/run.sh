@@ -6,28 +6,30 @@
 #
 #   BENCH_ARGS     sections and settings, comma-separated (bench/guest.sh),
 #                  e.g. bulk,tools=dm-migrate+drbd,size=256; no section
-#                  given: BENCH_SECTIONS (tracking bulk converge)
+#                  given: BENCH_SECTIONS (tracking bulk converge vm)
 #   BENCH_BUDGET   seconds for the whole run, boots included (1680): every
 #                  section gets a share, every tool run a time limit, so
 #                  the run ends in time whatever hangs ("n/a (reason)")
 #   BENCH_KVER     the guest's kernel (default: the newest of kernels.sh)
 #
-# Results in build/bench/: bench.txt (the tables), NAME.csv per table,
-# converge-samples.csv, results.json and the plots (*.svg, gnuplot) from
-# bench/report.py, logs/ (each tool run's stderr); the guests' consoles in
-# build/logs/bench*/.
+# Results in build/bench/ (next to make bench-tools' climit and fs.img):
+# bench.txt (the tables), NAME.csv per table, converge-samples.csv,
+# tracking-runs.csv, attempts.csv (each run's limit and seconds),
+# results.json and the plots (*.svg, gnuplot) from bench/report.py, logs/
+# (each run's stderr); the guests' consoles in build/logs/bench*/.
 #
 # Sections share one guest, except one with a line
-#   # bench-guest: kver=VERSION mem=MIB
-# (each optional), which boots a guest of its own after the shared one,
-# with the same output share.
+#   # bench-guest: kver=VERSION|first|last mem=MIB
+# (each optional; first and last: of tests/kernels.sh), which boots a
+# guest of its own after the shared one, with the same output share.  Each
+# guest gets the time left in proportion to its sections' weights.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 start=$(date +%s)
 budget=${BENCH_BUDGET:-1680}
 out=build/bench
-BENCH_SECTIONS=${BENCH_SECTIONS:-tracking bulk converge}
+BENCH_SECTIONS=${BENCH_SECTIONS:-tracking bulk converge vm}
 
 settings='' sections=''
 for a in $(echo "${BENCH_ARGS:-}" | tr , ' '); do
@@ -47,7 +49,8 @@ for s in $sections; do
 	if grep -q '^# bench-guest:' "bench/sections/$s.sh"; then own="$own $s"; else shared="$shared $s"; fi
 done
 
-rm -rf "$out"
+mkdir -p "$out"
+(cd "$out" && rm -rf logs ./*.csv ./*.dat ./*.json ./*.svg ./*.png bench.txt)	# an earlier run's
 mkdir -p "$out/logs"
 {
 	echo key,value
@@ -57,23 +60,37 @@ mkdir -p "$out/logs"
 	echo "budget_s,$budget"
 } > "$out/host-meta.csv"
 
+weight() { sed -n 's/^# bench-weight: *\([0-9]*\).*/\1/p' "bench/sections/$1.sh" | grep . || echo 1; }
+wsum() {
+	local s n=0
+	for s; do n=$((n + $(weight "$s"))); done
+	echo "$n"
+}
+# shellcheck disable=SC2086	# words
+todo=$(wsum $sections)	# the weight of the sections not run yet
+
 # guest NAME SECTIONS [KEY=VALUE...]: boot a guest running SECTIONS with
-# what is left of the budget; its console and output in build/logs/NAME.
+# their share of the time left; its console and output in build/logs/NAME.
 failed=0
 guest() {
-	local name=$1 secs=$2 kv kver mem left logs rc=0
+	local name=$1 secs=$2 kv kver mem w left logs rc=0
 	shift 2
 	kver=${BENCH_KVER:-$(tests/kernels.sh | tail -n1)}
 	mem=4096
 	for kv; do
 		case "$kv" in
+		kver=first) kver=$(tests/kernels.sh | head -n1) ;;
+		kver=last) kver=$(tests/kernels.sh | tail -n1) ;;
 		kver=*) kver=${kv#kver=} ;;
 		mem=*) mem=${kv#mem=} ;;
 		*) echo "bench: unknown bench-guest setting '$kv' (kver=, mem=)" >&2; return 1 ;;
 		esac
 	done
 	logs=build/logs/$name
-	left=$((budget - ($(date +%s) - start) - 20))
+	# shellcheck disable=SC2086	# words
+	w=$(wsum $secs)
+	left=$(((budget - ($(date +%s) - start) - 20) * w / todo))
+	todo=$((todo - w))
 	if ((left < 120)); then
 		echo "#$secs: n/a (the bench's time budget is spent)" | tee -a "$out/bench.txt"
 		failed=1
@@ -87,7 +104,8 @@ guest() {
 		"$left" bench/guest.sh "$(echo "$secs" | xargs | tr ' ' ,)$settings,budget=$((left - 60))" || rc=$?
 	tr -d '\r' < "$logs/output.log" | tee -a "$out/bench.txt"
 	if [ "$rc" != 0 ] || ! grep -q '^# bench done' "$logs/output.log"; then
-		echo "bench: the guest of$secs failed (boot.sh exit $rc; logs in $repo/$logs/)" >&2
+		echo "#$secs: n/a (the guest $([ "$rc" = 124 ] && echo "timed out after $left s" ||
+			echo "failed, boot.sh exit $rc"); logs in $logs/)" | tee -a "$out/bench.txt"
 		failed=1
 	fi
 }

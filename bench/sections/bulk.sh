@@ -3,15 +3,19 @@
 # bulk: one copy of a SIZE MiB volume over the LINK Mbit/s link by each
 # tool (bench/peers.sh) for each content (bench/contents.sh): seconds,
 # bytes on the wire, the effective rate (volume / seconds) over the link's,
-# and whether the copy is identical to the source.
+# both against the content's compressibility limit (build/bench/climit -C
+# lzo: what an ideal dm-migrate sender puts on the wire, and how long that
+# takes on the link; the goal: wire/limit <= 1.05, time/limit <= 1.1), and
+# whether the copy is identical to the source.
 # A tool that takes longer than MIN_RATE of the link is stopped and shows
 # n/a, and is not run again for the other contents.
-#   contents=A+B  (default incompressible+zero-heavy+image-like)
+#   contents=A+B  (default incompressible+zero-heavy+image-like+fs)
 #   tools=A+B     (default dm-migrate+qemu-mirror+drbd)
 . bench/lib.sh
 . bench/contents.sh
 . bench/peers.sh
-CONTENTS=${BENCH_CONTENTS:-incompressible zero-heavy image-like}
+CONTENTS=${BENCH_CONTENTS:-incompressible zero-heavy image-like fs}
+CLIMIT=build/bench/climit
 TOOLS=${BENCH_TOOLS:-dm-migrate qemu-mirror drbd}
 
 for t in $TOOLS; do
@@ -24,20 +28,29 @@ ram_disks "$SIZE_MB"
 link_up
 limit=$(xfer_limit "$SIZE_B")
 table bulk "bulk copy of a $SIZE_MB MiB volume over a $LINK_MBIT Mbit/s link (stopped after $limit s)" \
-	content:-15 tool:-12 seconds:8 wire_MB:8 wire/vol:8 rate/link:9 identical:9
+	content:-15 tool:-12 seconds:8 wire_MB:8 wire/vol:8 rate/link:9 wire/limit:10 \
+	time/limit:10 identical:9
 for c in $CONTENTS; do
 	if ! attempt 600 "bulk-fill-$c" content_fill true "$c" /dev/ram0; then
 		row bulk content="$c" na="filling the volume: $NA"
 		continue
 	fi
+	lim_wire='' lim_s=''
+	if [ -x "$CLIMIT" ] &&
+	   attempt 300 "bulk-climit-$c" "$CLIMIT" true -C lzo -r "$LINK_MBIT" /dev/ram0; then
+		lim_wire=$(get wire)
+		lim_s=$(get limit_s)
+	fi
 	for t in $TOOLS; do
-		blkdiscard /dev/ram1 2>/dev/null
+		discard /dev/ram1
 		if attempt "$limit" "bulk-$c-$t" "peer_${t//-/_}" "peer_${t//-/_}_clean"; then
 			s=$(get seconds)
 			w=$(get wire)
 			row bulk content="$c" tool="$t" seconds="$s" wire_MB=$((w / 1000000)) \
 				wire/vol="$(ratio "$w" "$SIZE_B")" \
 				rate/link="$(awk -v s="$s" -v b="$SIZE_B" -v l="$LINK_BPS" 'BEGIN { printf "%.2f", b / s / l }')" \
+				wire/limit="${lim_wire:+$(ratio "$w" "$lim_wire")}" \
+				time/limit="${lim_s:+$(ratio "$s" "$lim_s")}" \
 				identical="$(get identical)"
 		else
 			row bulk content="$c" tool="$t" na="$NA"
