@@ -320,6 +320,9 @@ static void push_disconnect(struct mig_push *push, int err)
 		if (!push->dev->last_error[0])
 			mig_set_error(push->dev, err, "connection lost: error %d", err);
 	}
+	/* No throttle holds the guest while nothing is migrated. */
+	WRITE_ONCE(push->round_disturbed, true);
+	lift_auto_throttle(push->dev);
 	mig_dev_event(push->dev);
 	mig_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
 }
@@ -816,6 +819,11 @@ static int push_pause(struct mig_push *push, bool pause, const char **why)
 	}
 	WRITE_ONCE(push->paused, pause);
 	WRITE_ONCE(push->paused_by_bulk, false);	/* the operator's now */
+	if (pause) {
+		/* No throttle holds the guest while nothing is migrated. */
+		WRITE_ONCE(push->round_disturbed, true);
+		lift_auto_throttle(push->dev);
+	}
 	DMINFO("%s: push %s", mig_name(push->dev), pause ? "paused" : "resumed");
 	return 0;
 }

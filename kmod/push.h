@@ -164,6 +164,12 @@ struct mig_push {
 	u64 round_dirty0;		/* chunks dirty when the round began */
 	struct mig_progress progress;	/* the no-progress rule's (model.h) */
 	struct mig_rate round_rate;	/* wire bytes/s, sampled at round ends */
+	/*
+	 * The round was paused or lost its connection: its wire rate says
+	 * nothing of the link's (mig_round_end() then re-primes it and
+	 * auto_throttle waits for a round of its own).
+	 */
+	bool round_disturbed;
 	struct mig_pace pace;		/* the network rate limit */
 
 	/* Requests, under lock; written only under ctl_lock too (read there). */

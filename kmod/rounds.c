@@ -157,6 +157,7 @@ void mig_round_end(struct mig_push *push)
 		.wire_per_chunk = wire_per_chunk(push),
 	};
 	struct mig_limits lim = {};
+	bool disturbed;
 	u8 why;
 
 	push->cursor = 0;
@@ -175,6 +176,16 @@ void mig_round_end(struct mig_push *push)
 	WRITE_ONCE(push->round_picked, 0);
 	if ((mode != DM_MIGRATE_MODE_DIRTY && !e.bulk) || (!counted && dirty))
 		return;
+	/*
+	 * A round that was paused or lost its connection measured the
+	 * pause, not the link: sample afresh from here (the budget rule
+	 * waits a round) and let auto_throttle wait for a round of its own.
+	 */
+	disturbed = READ_ONCE(push->round_disturbed);
+	if (disturbed) {
+		WRITE_ONCE(push->round_disturbed, false);
+		memset(&push->round_rate, 0, sizeof(push->round_rate));
+	}
 	mig_rate_update(&push->round_rate, mig_now_ms(), e.sent);
 	e.wire_rate = push->round_rate.rate;
 	read_limits(push, &lim);
@@ -188,6 +199,7 @@ void mig_round_end(struct mig_push *push)
 		 */
 		WRITE_ONCE(push->paused, true);
 		WRITE_ONCE(push->paused_by_bulk, true);
+		WRITE_ONCE(push->round_disturbed, true);
 		push->cursor = push->nchunks;
 		if (mig_transition(dev, MIG_T_BULK_DONE))
 			DMINFO("%s: bulk pass done; paused ('resume' starts the dirty rounds)",
@@ -206,7 +218,7 @@ void mig_round_end(struct mig_push *push)
 	}
 	if (e.bulk)
 		mig_transition(dev, MIG_T_BULK_DONE);
-	if (READ_ONCE(dev->throttle.automatic))
+	if (READ_ONCE(dev->throttle.automatic) && !disturbed)
 		auto_throttle(push, &e, &lim);
 }
 
@@ -245,6 +257,9 @@ void mig_round_restart(struct mig_push *push)
 
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
 	mig_round_start(push);
+	/* A new bulk pass: the throttle waits for the model to ask again. */
+	if (mig_throttle_auto_rate(&dev->throttle, 0))
+		mig_round_throttled(dev);
 	atomic_set(&dev->stats.converge_why, 0);
 	/*
 	 * A pause after the bulk pass comes again after the new one; the

@@ -28,6 +28,11 @@ pair() {
 		--direct=1 --ioengine=libaio --iodepth=2 --rate=400k --time_based \
 		--runtime=900 --randrepeat=0 --eta=never --output=/dev/null &
 	FIO=$!
+	# fio takes seconds to start in a TCG guest: writing before the push.
+	for _ in $(seq 300); do
+		[ "$(dirty_of mt_src)" -ge 8 ] && return
+		sleep 0.1
+	done
 }
 unpair() {
 	kill $FIO 2>/dev/null; wait $FIO 2>/dev/null
@@ -37,9 +42,11 @@ unpair() {
 # held: the throttle holds the guest (polling status, which also samples
 # the rates auto_throttle reads).
 held() {
-	local i
+	local i mode
 	for i in $(seq 600); do
+		mode=$(mode_of mt_src)
 		[ "$(json mt_src 's["write_throttle"]')" -gt 0 ] && return 0
+		case $mode in bulk|dirty) ;; *) break ;; esac
 		sleep 0.5
 	done
 	echo "never held: $("$MDM" status mt_src)"

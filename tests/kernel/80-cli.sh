@@ -105,7 +105,7 @@ fio --name=load --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k \
 FIO=$!
 expect_rc "push" 0 "mt_src: pushing to $DST_IP:7790" \
 	on_src "$MDM" push mt_src --to $DST_IP:7790 --key-file /tmp/key \
-	--rate 4M --converge-below 2M --max-rounds 15
+	--rate 4M --converge-time 500ms --max-rounds 15
 expect_rc "pause" 0 "" "$MDM" pause mt_src
 sleep 1		# runs already read when the pause came still go out
 sent0=$(json mt_src 's["chunks_sent"]')
