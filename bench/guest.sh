@@ -13,8 +13,11 @@
 #   reps=, runtime=           tracking: 7 pairs of 3 s runs
 #   contents=A+B, tools=A+B   bulk: incompressible+zero-heavy+image-like+fs,
 #                             dm-migrate+qemu-mirror+drbd
-#   loads=A+B, limits=A+B, converge_size=MiB
-#                             converge: 10+50+90, default (old, auto), 64
+#   loads=A+B, modes=A+B, converge_size=MiB
+#                             converge: 10+50+90+150, default+auto+qemu-bg
+#                             (old), 64
+#   rtt=A+B, depth=A+B, latency_reps=N, latency_runtime=S, latency_size=MiB
+#                             latency: 1+10 ms, 1+16, 3, 5 s, 64
 #   budget=S       set by bench/run.sh
 #
 # Layout, and how to extend it:

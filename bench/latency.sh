@@ -38,7 +38,7 @@ LAT_RTTS="1 10"
 LAT_REPS=5
 LAT_RUNTIME=10
 LAT_DEPTHS="1 16"
-LAT_MB=256		# volume size
+LAT_MB=${LAT_MB:-256}	# volume size, MiB (make bench: 64)
 for a in $(echo "${DMM_ARGS:-handoff,writes}" | tr , ' '); do
 	case "$a" in
 	rtt=*) LAT_RTTS=$(echo "${a#rtt=}" | tr + ' ') ;;

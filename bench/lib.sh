@@ -281,5 +281,8 @@ fio_stop() {
 	wait "$FIO_PID" 2>/dev/null
 	FIO_PID=
 }
-# fio_bw_lat FILE: "KiB/s mean_latency_us" of the writes in the report.
-fio_bw_lat() { fio_json "$1" '.write | "\(.bw) \(.lat_ns.mean / 1000 | floor)"'; }
+# fio_bw_lat FILE: "KiB/s mean_latency_us p99_us" of the writes in the
+# report (p99: of the completion latency, fio's default percentiles).
+fio_bw_lat() {
+	fio_json "$1" '.write | "\(.bw) \(.lat_ns.mean / 1000 | floor) \(.clat_ns.percentile["99.000000"] // 0 | . / 1000 | floor)"'
+}

@@ -79,7 +79,7 @@ plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
 
 
 def converge_plots(out, tables):
-    """The dirty set over time, one line per run (load and limits)."""
+    """The dirty set over time, one line per run (load and mode)."""
     rows = tables.get("converge-samples", [])
     if not rows:
         return []
@@ -87,8 +87,8 @@ def converge_plots(out, tables):
     dat = os.path.join(out, "converge-dirty.dat")
     with open(dat, "w") as f:
         for run in runs:
-            load, _, limits = run.partition(" ")
-            f.write('"writes at %s of the link, %s limits"\n' % (load, limits))
+            load, _, mode = run.partition(" ")
+            f.write('"writes at %s of the link, %s"\n' % (load, mode))
             for r in rows:
                 if r["run"] == run:
                     f.write("%s %s %s\n" % (r["t"], r["dirty_MiB"], r["wire_MB"]))

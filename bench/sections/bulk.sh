@@ -6,7 +6,8 @@
 # both against the content's compressibility limit (build/bench/climit -C
 # lzo: what an ideal dm-migrate sender puts on the wire, and how long that
 # takes on the link; the goal: wire/limit <= 1.05, time/limit <= 1.1), and
-# whether the copy is identical to the source.
+# whether the copy is identical to the source.  The limits themselves are
+# rows "limit-lzo" and "limit-zstd" (zstd -1) of each content.
 # A tool that takes longer than MIN_RATE of the link is stopped and shows
 # n/a, and is not run again for the other contents.
 #   contents=A+B  (default incompressible+zero-heavy+image-like+fs)
@@ -36,10 +37,20 @@ for c in $CONTENTS; do
 		continue
 	fi
 	lim_wire='' lim_s=''
-	if [ -x "$CLIMIT" ] &&
-	   attempt 300 "bulk-climit-$c" "$CLIMIT" true -C lzo -r "$LINK_MBIT" /dev/ram0; then
-		lim_wire=$(get wire)
-		lim_s=$(get limit_s)
+	if [ ! -x "$CLIMIT" ]; then
+		row bulk content="$c" tool=limit na="no $CLIMIT: make bench-tools"
+	elif attempt 300 "bulk-climit-$c" "$CLIMIT" true -C lzo,zstd:-1 -r "$LINK_MBIT" /dev/ram0; then
+		# One row per codec: what an ideal sender puts on the wire, and
+		# its time on the link; the ratios below are to LZO's (dm-migrate's).
+		while read -r codec w ls; do
+			[ -n "$lim_wire" ] || { lim_wire=$w; lim_s=$ls; }
+			row bulk content="$c" tool="limit-$codec" seconds="$ls" wire_MB=$((w / 1000000)) \
+				wire/vol="$(ratio "$w" "$SIZE_B")" \
+				rate/link="$(awk -v s="$ls" -v b="$SIZE_B" -v l="$LINK_BPS" 'BEGIN { printf "%.2f", b / s / l }')" \
+				wire/limit="$(ratio "$w" "$lim_wire")" time/limit="$(ratio "$ls" "$lim_s")"
+		done < <(echo "$RESULT" | sed -n 's/^climit codec=\([^ ]*\) .* wire=\([0-9]*\) .* limit_s=\([0-9.]*\).*/\1 \2 \3/p')
+	else
+		row bulk content="$c" tool=limit na="$NA"
 	fi
 	for t in $TOOLS; do
 		discard /dev/ram1
