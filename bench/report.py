@@ -6,6 +6,7 @@ Usage: report.py DIR   (bench/run.sh's build/bench)
 results.json: {"meta": {FILE: {...}}, "tables": {NAME: [row, ...]}}: the
 host's and each guest's *meta*.csv, and one table per other NAME.csv the
 sections wrote (numbers as numbers; an n/a row has "note").
+Prints a summary of the run's ratios (summary(): one block per table).
 Plots (SVG, or PNG with BENCH_PLOT=png; when gnuplot is installed): one function per plot in PLOTS,
 each reading the tables it needs; a section that adds a table adds its
 plot there.
@@ -109,6 +110,67 @@ plot for [i=0:%d] "%s" index i using 1:2 with lines lw 2 title columnheader(1)
 PLOTS = [bulk_plots, converge_plots]
 
 
+def cell(v):
+    return "-" if v in ("", None) else str(v)
+
+
+def ratio(a, b):
+    try:
+        return "%.2f" % (float(a) / float(b))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return "-"
+
+
+def summary(tables):
+    """The run's ratios in one place (each section printed its table)."""
+    lines = []
+    bulk = tables.get("bulk", [])
+    if bulk:
+        lines.append("# bulk: dm-migrate against the LZO limit and the other tools"
+                     " (their seconds / dm-migrate's; n/a: see the table)")
+        others = [t for t in dict.fromkeys(r["tool"] for r in bulk)
+                  if t != "dm-migrate" and not str(t).startswith("limit")]
+        lines.append("%-15s %10s %10s %9s " % ("content", "wire/limit", "time/limit", "rate/link")
+                     + " ".join("%12s" % (t + "/dmm") for t in others))
+        for c in dict.fromkeys(r["content"] for r in bulk):
+            by = {r["tool"]: r for r in bulk if r["content"] == c}
+            d = by.get("dm-migrate", {})
+            lines.append("%-15s %10s %10s %9s " % (
+                c, cell(d.get("wire/limit")), cell(d.get("time/limit")), cell(d.get("rate/link")))
+                + " ".join("%12s" % ratio(by.get(t, {}).get("seconds"), d.get("seconds"))
+                           for t in others))
+    conv = tables.get("converge", [])
+    if conv:
+        lines.append("# converge: seconds to converge (-: did not), wire bytes / volume,"
+                     " the model's time error (%) at 10/50/90 % of the run")
+        modes = list(dict.fromkeys(r["mode"] for r in conv))
+        lines.append("%-6s " % "load" + " ".join("%-28s" % m for m in modes))
+        for load in dict.fromkeys(r["load"] for r in conv):
+            by = {r["mode"]: r for r in conv if r["load"] == load}
+            lines.append("%-6s " % load + " ".join(
+                "%-28s" % ("n/a" if by.get(m, {}).get("note") else "%ss %sx %s" % (
+                    cell(by[m].get("conv_s")), cell(by[m].get("wire/vol")),
+                    cell(by[m].get("model_t"))) if m in by else "-") for m in modes))
+    hand = tables.get("latency-handoff", [])
+    if hand:
+        lines.append("# handoff total ms, median/max (goal < 50): " + ", ".join(
+            "%s %s" % (r["writer"], cell(r.get("total"))) for r in hand))
+    writes = tables.get("latency-writes", [])
+    if writes:
+        lines.append("# mirrored / local write p99: " + ", ".join(
+            "%s ms depth %s: %s (goal %s)" % (r["rtt_ms"], r["depth"], cell(r.get("p99_ratio")),
+                                              "met" if r.get("met") == "yes" else "missed")
+            for r in writes if not r.get("note")))
+    vm = tables.get("vm", [])
+    if len(vm) == 2:
+        m, v = vm
+        lines.append("# vm: %s / %s: total %s, downtime %s, disk bytes %s" % (
+            m["tool"], v["tool"], ratio(m.get("total_s"), v.get("total_s")),
+            ratio(m.get("downtime_ms"), v.get("downtime_ms")),
+            ratio(m.get("disk_wire_bytes"), v.get("disk_wire_bytes"))))
+    return lines
+
+
 def main():
     out = sys.argv[1]
     meta, tables = {}, {}
@@ -123,6 +185,10 @@ def main():
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "tables": tables}, f, indent=1)
         f.write("\n")
+    lines = summary(tables)
+    if lines:
+        print("\n# ---- summary ----")
+        print("\n".join(lines))
     made = []
     if subprocess.run(["sh", "-c", "command -v gnuplot"], capture_output=True).returncode == 0:
         for plot in PLOTS:

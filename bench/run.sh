@@ -121,6 +121,8 @@ secs=$(($(date +%s) - start))
 	echo "host_load_end,$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "total_s,$secs"
 } >> "$out/host-meta.csv"
-python3 bench/report.py "$out" || failed=1
-echo "# make bench: $((secs / 60)) min $((secs % 60)) s; host load at the end: $(cut -d' ' -f1-3 /proc/loadavg); results in $repo/$out/"
+python3 bench/report.py "$out" | tee -a "$out/bench.txt" || failed=1
+echo "# make bench: $((secs / 60)) min $((secs % 60)) s of a budget of $((budget / 60)) min $((budget % 60)) s;" \
+	"host load at the start: $(sed -n 's/^host_load_start,//p' "$out/host-meta.csv"), at the end:" \
+	"$(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; results in $repo/$out/" | tee -a "$out/bench.txt"
 exit "$failed"
