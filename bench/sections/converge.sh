@@ -160,7 +160,7 @@ qemu_run() {
 		[ -S $QSD_NBD ] && break
 		nap 0.1
 	done
-	nbd-client -N vol -b 4096 -u $QSD_NBD /dev/nbd0 >&2 || return 1
+	nbd-client -unix $QSD_NBD /dev/nbd0 -block-size 4096 -name vol >&2 || return 1
 	fio_bg /dev/nbd0 "$rate" /tmp/fio.pre || return 1
 	tx0=$(link_tx)
 	res=$(on_src python3 bench/qmp-mirror.py $QSD src dst --converge "$QEMU_WAIT" /tmp/qemu.samples) ||
