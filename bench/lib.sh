@@ -11,7 +11,7 @@ cd "$DMM_REPO" || exit 1
 # The modules the sections use, and dm-migrate.ko built for this kernel
 # (a section that does not source this file loads its own).
 if [ ! -d /sys/module/dm_migrate ]; then
-	for m in dm_mod veth sch_tbf sch_prio cls_u32 nbd drbd \
+	for m in dm_mod veth sch_tbf sch_prio cls_u32 nbd drbd loop \
 		 $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
 		modprobe "$m" 2>/dev/null
 	done

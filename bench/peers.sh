@@ -53,29 +53,42 @@ peer_qemu_mirror_clean() { rm -f /tmp/qsd.sock; }	# its processes are gone
 # lo, 127.0.0.1 (primary, sync source) to 127.0.0.2.  Only what 127.0.0.1
 # sends goes through a tbf of the link's rate (prio band 1), and that
 # tbf's byte count is the wire bytes, as the veth's tx is for the others.
+# The metadata is external (a loop device on a file per node): internal
+# metadata would take the end of the volume, and drbdmeta refuses to
+# create it over a filesystem that fills the device (content fs).
 DRBDSETUP=/usr/lib/drbd/drbdsetup-84
+DRBD_META=/tmp/drbd-meta
+# step CMD...: CMD, and a line naming it in the log if it fails (drbdsetup
+# and tc can fail without a word).
+step() {
+	"$@" && return 0
+	echo "drbd: '$*' exited with $?" >&2
+	return 1
+}
 peer_drbd() {
-	local n t0 tx0
+	local n t0 tx0 meta
 	mkdir -p /run/lock	# drbdsetup's lock files
-	tc qdisc add dev lo root handle 1: prio bands 2 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
-	tc qdisc add dev lo parent 1:1 handle 10: tbf rate "${LINK_MBIT}mbit" burst 256kb latency 100ms &&
-	tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip src 127.0.0.1/32 flowid 1:1 ||
+	step tc qdisc add dev lo root handle 1: prio bands 2 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
+	step tc qdisc add dev lo parent 1:1 handle 10: tbf rate "${LINK_MBIT}mbit" burst 256kb latency 100ms &&
+	step tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip src 127.0.0.1/32 flowid 1:1 ||
 		return 1
 	for n in 0 1; do
-		yes yes | drbdmeta --force $n v08 /dev/ram$n internal create-md >/dev/null || return 1
-		$DRBDSETUP new-resource r$n &&
-		$DRBDSETUP new-minor r$n $n 0 &&
-		$DRBDSETUP attach $n /dev/ram$n /dev/ram$n internal &&
-		$DRBDSETUP disk-options $n --c-plan-ahead=0 --resync-rate=4000M || return 1
+		truncate -s 16M "$DRBD_META$n" &&
+		meta=$(step losetup -f --show "$DRBD_META$n") || return 1
+		yes yes | step drbdmeta --force $n v08 "$meta" flex-external create-md >&2 || return 1
+		step $DRBDSETUP new-resource r$n &&
+		step $DRBDSETUP new-minor r$n $n 0 &&
+		step $DRBDSETUP attach $n /dev/ram$n "$meta" flexible &&
+		step $DRBDSETUP disk-options $n --c-plan-ahead=0 --resync-rate=4000M || return 1
 	done
-	$DRBDSETUP connect r0 ipv4:127.0.0.1:7790 ipv4:127.0.0.2:7790 --protocol=C \
+	step $DRBDSETUP connect r0 ipv4:127.0.0.1:7790 ipv4:127.0.0.2:7790 --protocol=C \
 		--max-buffers=8000 --max-epoch-size=8000 &&
-	$DRBDSETUP connect r1 ipv4:127.0.0.2:7790 ipv4:127.0.0.1:7790 --protocol=C \
+	step $DRBDSETUP connect r1 ipv4:127.0.0.2:7790 ipv4:127.0.0.1:7790 --protocol=C \
 		--max-buffers=8000 --max-epoch-size=8000 || return 1
 	until grep -q '^ 0: cs:Connected' /proc/drbd; do nap 0.1; done
 	tx0=$(drbd_tx)
 	t0=$EPOCHREALTIME
-	$DRBDSETUP primary 0 --force || return 1
+	step $DRBDSETUP primary 0 --force || return 1
 	local synced=$' 0: [^\n]*ds:UpToDate/UpToDate'
 	until [[ $(< /proc/drbd) =~ $synced ]]; do nap 0.1; done
 	echo "seconds=$(since "$t0") wire=$(($(drbd_tx) - tx0))" \
@@ -83,9 +96,14 @@ peer_drbd() {
 }
 drbd_tx() { tc -j -s qdisc show dev lo | jq '.[] | select(.handle == "10:") | .bytes'; }
 peer_drbd_clean() {
+	local n
 	[ -e /proc/drbd ] && grep -A2 '^ [01]:' /proc/drbd >&2	# where it stopped
 	$DRBDSETUP down r0 2>/dev/null
 	$DRBDSETUP down r1 2>/dev/null
 	tc qdisc del dev lo root 2>/dev/null
+	for n in 0 1; do
+		losetup -j "$DRBD_META$n" 2>/dev/null | cut -d: -f1 | xargs -r -n1 losetup -d
+		rm -f "$DRBD_META$n"
+	done
 	! grep -q '^ [01]:' /proc/drbd 2>/dev/null
 }
