@@ -9,7 +9,7 @@
 # dm-migrate: push until the first (bulk) pass is on the destination,
 # then abort.
 peer_dm_migrate() {
-	local key t0 tx0 sz
+	local key t0 tx0 sz t_set=$EPOCHREALTIME
 	sz=$(blockdev --getsz /dev/ram0)
 	key=$(new_key)
 	dmsetup create b_dst --table "0 $sz migrate /dev/ram1 128 1 receive" || return 1
@@ -21,7 +21,10 @@ peer_dm_migrate() {
 	# Over when the destination applied every chunk (the source's round
 	# 1 begins when the last one was sent, not acknowledged).
 	while dm_status b_dst; [ "${ST[11]}" -lt "${ST[5]#*/}" ]; do nap 0.1; done
-	echo "seconds=$(since "$t0") wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+	local secs t1=$EPOCHREALTIME
+	secs=$(since "$t0" "$t1")
+	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+	echo "bench: dm-migrate: setup $(since "$t_set" "$t0") s, copy $secs s, compare $(since "$t1") s" >&2
 	dmsetup message b_src 0 abort
 }
 peer_dm_migrate_clean() { dm_gone b_src b_dst; }
