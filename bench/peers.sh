@@ -29,21 +29,30 @@ peer_dm_migrate() {
 }
 peer_dm_migrate_clean() { dm_gone b_src b_dst; }
 
+# qemu_pair [ARGS]: qemu-nbd serving /dev/ram1 on the destination, and
+# qemu-storage-daemon on the source with /dev/ram0 as node src, the
+# destination as node dst, its monitor on /tmp/qsd.sock, and ARGS (both in
+# the background: attempt's process group ends them).
+# shellcheck disable=SC2120	# ARGS: from bench/sections/converge.sh
+qemu_pair() {
+	rm -f /tmp/qsd.sock
+	on_dst qemu-nbd -f raw -x vol -b "$DST_IP" -p 10809 --persistent \
+		--cache=none --aio=native /dev/ram1 &
+	for _ in $(seq 100); do
+		on_dst ss -Hltn 'sport = 10809' | grep -q . && break
+		nap 0.1
+	done
+	on_src qemu-storage-daemon \
+		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on,aio=native \
+		--blockdev "driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol" \
+		"$@" --chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon &
+}
+
 # qemu-mirror: qemu-storage-daemon's blockdev-mirror (sync=full) into
 # qemu-nbd, until the job is ready (bench/qmp-mirror.py).
 peer_qemu_mirror() {
 	local tx0 secs
-	rm -f /tmp/qsd.sock
-	on_dst qemu-nbd -f raw -x vol -b "$DST_IP" -p 10809 --persistent \
-		--cache=none --aio=native /dev/ram1 &
-	for _ in $(seq 50); do
-		on_dst ss -Hltn 'sport = 10809' | grep -q . && break
-		sleep 0.1
-	done
-	on_src qemu-storage-daemon \
-		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on \
-		--blockdev "driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol" \
-		--chardev socket,path=/tmp/qsd.sock,server=on,wait=off,id=mon --monitor mon &
+	qemu_pair	# shellcheck disable=SC2119
 	tx0=$(link_tx)
 	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) || return 1
 	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"

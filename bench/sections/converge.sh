@@ -30,6 +30,7 @@
 #   converge_size=MiB (64)
 . bench/lib.sh
 . bench/contents.sh
+. bench/peers.sh
 LOADS=${BENCH_LOADS:-10 50 90 150}
 MODES=${BENCH_MODES:-${BENCH_LIMITS:-default auto qemu-bg}}	# limits=: its old name
 SIZE_MB=${BENCH_CONVERGE_SIZE:-64}
@@ -137,25 +138,15 @@ converge_run() {
 
 # qemu_run PCT: QEMU's mirror (background copy mode) under the same writer
 # (see the header).
-QSD=/tmp/qsd.sock
+QSD=/tmp/qsd.sock	# qemu_pair's monitor (bench/peers.sh)
 QSD_NBD=/tmp/qsd-nbd.sock
 qemu_run() {
 	local rate tx0 res pre_bw pre_lat pre_p99
 	rate=$(load_kib "$1")
 	discard /dev/ram1
-	rm -f $QSD $QSD_NBD
-	on_dst qemu-nbd -f raw -x vol -b "$DST_IP" -p 10809 --persistent \
-		--cache=none --aio=native /dev/ram1 &
-	for _ in $(seq 100); do
-		on_dst ss -Hltn 'sport = 10809' | grep -q . && break
-		nap 0.1
-	done
-	on_src qemu-storage-daemon \
-		--blockdev driver=host_device,node-name=src,filename=/dev/ram0,cache.direct=on,aio=native \
-		--blockdev "driver=nbd,node-name=dst,server.type=inet,server.host=$DST_IP,server.port=10809,export=vol" \
-		--nbd-server addr.type=unix,addr.path=$QSD_NBD \
-		--export type=nbd,id=e,node-name=src,name=vol,writable=on \
-		--chardev socket,path=$QSD,server=on,wait=off,id=mon --monitor mon &
+	rm -f $QSD_NBD
+	qemu_pair --nbd-server addr.type=unix,addr.path=$QSD_NBD \
+		--export type=nbd,id=e,node-name=src,name=vol,writable=on
 	for _ in $(seq 100); do
 		[ -S $QSD_NBD ] && break
 		nap 0.1
