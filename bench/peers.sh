@@ -52,7 +52,8 @@ qemu_pair() {
 # qemu-nbd, until the job is ready (bench/qmp-mirror.py).
 peer_qemu_mirror() {
 	local tx0 secs
-	qemu_pair	# shellcheck disable=SC2119
+	# shellcheck disable=SC2119	# no ARGS here
+	qemu_pair
 	tx0=$(link_tx)
 	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) || return 1
 	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
