@@ -28,10 +28,13 @@ lat_run() {
 	DMM_ARGS="$1,rtt=${RTTS// /+},depth=${DEPTHS// /+},reps=$REPS,runtime=$RUNTIME" \
 		bash bench/latency.sh
 }
+# lat_clean: what latency.sh left (its own exit trap usually removed it
+# all; net_cleanup's status says only whether there was something to remove).
 lat_clean() {
-	dm_gone l_src l_dst
+	dm_gone l_src l_dst || return 1
 	ip netns del rt 2>/dev/null
 	net_cleanup
+	return 0
 }
 
 # Each handoff run: a pair set up (a push of the volume) and 3 s of writes.
