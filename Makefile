@@ -268,7 +268,8 @@ check-debug: deps
 	# fault-injection one, whose timings assume the production kernels.
 	# 16-nlrand: random netlink requests under KASAN.  66-mitm's checks
 	# of the sealed stream run here through 65-badpeer's tamper and replay.
-	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
+	# The host tests are make check's.
+	tests/run.sh --debug --no-host --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
 # Its section vm migrates check-vm's saved VM (bench/vm.sh).
 bench: deps

@@ -238,8 +238,12 @@ bool mig_auto_throttle(const struct mig_model_in *in, u64 bytes_rate, u64 *throt
 	struct mig_model_in m = *in;
 	u64 lo = 0, hi, mid;
 
-	if (!in->wire_rate || !in->write_rate)
+	if (!in->wire_rate)
 		return false;
+	if (!in->write_rate) {		/* the guest stopped writing: lift */
+		*throttle = 0;
+		return true;
+	}
 	if (!*throttle && converges_with(&m, in->write_rate))
 		return true;
 	/* Twice the chunks the link carries: the search's top. */

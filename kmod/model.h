@@ -136,8 +136,9 @@ bool mig_model_predict(const struct mig_model_in *in, struct mig_model_out *out)
  * MIG_AUTO_ROUNDS more rounds, by the model.  Otherwise the throttle holds
  * the guest to the most chunk writes/s that do, in bytes as it writes
  * them now (@bytes_rate bytes/s for @in->write_rate chunk writes/s), at
- * least MIG_AUTO_MIN_RATE: it rises as the dirty set shrinks.  False when
- * it cannot tell (no rates measured): *@throttle stays.
+ * least MIG_AUTO_MIN_RATE: it rises as the dirty set shrinks, and goes
+ * (0) when the guest writes nothing.  False when it cannot tell (no link
+ * rate measured): *@throttle stays.
  */
 bool mig_auto_throttle(const struct mig_model_in *in, u64 bytes_rate, u64 *throttle);
 

@@ -646,13 +646,14 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
 	/*
 	 * The throttle keeps its own rate: the I/O path reads it there.  A
-	 * rate given turns auto_throttle off; auto_throttle=1 takes over
-	 * from it.
+	 * rate given turns auto_throttle off, also when auto_throttle=1
+	 * comes with it (the uapi says so); auto_throttle=1 alone takes over
+	 * from the operator's rate.
 	 */
 	if (lim->given & MIG_LIM_THROTTLE)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
-	if ((lim->given & MIG_LIM_AUTO_THROTTLE) &&
-	    mig_throttle_set_auto(&dev->throttle, lim->auto_throttle))
+	else if ((lim->given & MIG_LIM_AUTO_THROTTLE) &&
+		 mig_throttle_set_auto(&dev->throttle, lim->auto_throttle))
 		mig_round_throttled(dev);
 }
 

@@ -138,8 +138,17 @@ static void auto_throttle(struct mig_push *push, const struct mig_round_end *e,
 	if (!mig_auto_throttle(&in, r.written, &rate) ||
 	    (old && rate && max(old, rate) - min(old, rate) < old / 8))
 		return;
-	if (mig_throttle_auto_rate(&dev->throttle, rate))
-		mig_round_throttled(dev);
+	if (!mig_throttle_auto_rate(&dev->throttle, rate))
+		return;
+	/*
+	 * Mirror, pause and handoff set their request, then lift (push.c),
+	 * both under or before the throttle's lock: a rate set after that
+	 * lift sees the request here and is lifted again.
+	 */
+	if (READ_ONCE(push->mirror_requested) || READ_ONCE(push->paused) ||
+	    !mig_mode_precopy(mig_mode(dev)))
+		mig_throttle_auto_rate(&dev->throttle, 0);
+	mig_round_throttled(dev);
 }
 
 /* A round is over: the stop conditions of pre-copy say what comes next. */

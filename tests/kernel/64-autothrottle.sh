@@ -12,7 +12,7 @@
 #     --auto-throttle on again; abort lifts it: a write is not held.
 . "$(dirname "$0")/../lib.sh"
 
-tap_plan 16
+tap_plan 17
 MDM=$REPO/build/migrate-dm
 json() {
 	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
@@ -100,6 +100,10 @@ expect_eq "2: --throttle 2M: the operator's rate, auto_throttle off" "2097152 Fa
 	"$(json mt_src 's["write_throttle"], s["auto_throttle"]')"
 "$MDM" limit mt_src --auto-throttle
 expect_eq "2: --auto-throttle: on again" "True" "$(json mt_src 's["auto_throttle"]')"
+dmsetup message mt_src 0 set throttle=3M auto_throttle=1
+expect_eq "2: throttle and auto_throttle=1 in one message: the rate wins" "3145728 False" \
+	"$(json mt_src 's["write_throttle"], s["auto_throttle"]')"
+"$MDM" limit mt_src --auto-throttle
 check "2: abort" "$MDM" abort mt_src
 expect_eq "2: abort lifted the throttle" "0 False" \
 	"$(json mt_src 's["write_throttle"], s["auto_throttle"]')"

@@ -43,8 +43,11 @@ t0=$(date +%s%N)
 "$MDM" status mt_other > /dev/null
 on_src "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key --no-wait > /dev/null
 ms=$(since "$t0")
+# Two runs of migrate-dm: 0.1-0.3 s idle, 1.6 s seen with two TCG guests on
+# two cores; blocked behind the pending handoff they would wait until the
+# destination's disk is back (never, here).
 check "handoff: another device's status and push (netlink) answer in $ms ms" \
-	test "$ms" -lt $((1000 * SLOW))
+	test "$ms" -lt $((5000 * SLOW))
 "$MDM" abort mt_other > /dev/null
 check "handoff: resume refused while pending" sh -c "! dmsetup resume mt_src"
 check "handoff: plain abort refused while pending" sh -c "! dmsetup message mt_src 0 abort"

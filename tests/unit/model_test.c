@@ -458,6 +458,11 @@ static void test_auto_throttle(void)
 		       r.round, r.wire / (4096.0 * wpc), reason(r.why));
 	ksft_test_result(r.why == DM_MIGRATE_CONV_BUDGET && r.round <= 2 + MIG_AUTO_ROUNDS,
 			 "auto: the reference held to it converges on the budget in time\n");
+	/* The guest stopped writing while held: lifted. */
+	in.write_rate = 0;
+	t2 = t;
+	ksft_test_result(mig_auto_throttle(&in, 0, &t2) && !t2,
+			 "auto: a guest that stopped writing is no longer held\n");
 	/* Held, the measured rate converges: the throttle rises, stays on. */
 	in.write_rate = writes;
 	t2 = t;
@@ -481,7 +486,7 @@ static void test_auto_throttle(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(7 + 9 + 3 + 6 + 4 * 3 + 5);
+	ksft_set_plan(7 + 9 + 3 + 6 + 4 * 3 + 6);
 	test_limits();
 	test_budget();
 	test_no_progress();

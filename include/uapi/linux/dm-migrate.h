@@ -456,7 +456,8 @@ enum dm_migrate_attr {
 	/*
 	 * u8 0/1: limit: the guest write throttle follows the model: held
 	 * to what converges within a few rounds, lifted once not needed or
-	 * when mirroring starts; a WRITE_THROTTLE given turns it off.  Status
+	 * when mirroring starts; a WRITE_THROTTLE given turns it off (also
+	 * in the request that gives AUTO_THROTTLE 1: the rate wins).  Status
 	 * of a source: it (u8) and its WRITE_THROTTLE now (u64; 0: off).
 	 */
 	DM_MIGRATE_A_AUTO_THROTTLE,
