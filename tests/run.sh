@@ -101,8 +101,9 @@ check_log() {
 	fi
 }
 
-# boot_guest LABEL KERNEL INITRD MODVER TIMEOUT: boot one guest running the
-# kernel tests, in the background; report_guest LABEL collects it.  The
+# boot_guest LABEL KERNEL INITRD MODVER TIMEOUT [TESTS]: boot one guest
+# running the kernel tests (TESTS, comma-separated; default --only's, or
+# all), in the background; report_guest LABEL collects it.  The
 # test kernels' guests run side by side: a guest spends about half of its
 # time waiting (links, timeouts), so two of them take ~60 % of the time of
 # one after the other on two cores (docs/testing.rst).
@@ -110,8 +111,8 @@ boot_guest() {
 	local label=$1 dir=$LOGS/$1
 	mkdir -p "$dir"
 	date +%s > "$dir/t0"
-	echo "# guest $label: booting $2"
-	( tests/vm/boot.sh "$2" "$3" "$4" "$dir" "$5" tests/guest/run.sh "$ONLY" \
+	echo "# guest $label: booting $2${6:+ for $6}"
+	( tests/vm/boot.sh "$2" "$3" "$4" "$dir" "$5" tests/guest/run.sh "${6-$ONLY}" \
 		> "$dir/boot.out" 2>&1
 	  echo $? > "$dir/rc"; date +%s > "$dir/t1" ) &
 }
@@ -131,6 +132,24 @@ report_guest() {
 	check_log "$label" "$dir/console.log"
 }
 
+# shard_tests N: the kernel tests in N comma-separated lists of about the
+# same length: the longest first, each onto the shortest list so far.  A
+# test's length is its line "# dmm-cost: S" (seconds in a guest of make
+# check), else 20 s; each list in the order of the names.
+shard_tests() {
+	local t c
+	for t in tests/kernel/*.sh; do
+		c=$(sed -n 's/^# dmm-cost: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+		echo "${c:-20} $(basename "$t" .sh)"
+	done | sort -k1,1nr -k2 | awk -v n="$1" '
+		{ b = 1; for (i = 2; i <= n; i++) if (load[i] < load[b]) b = i
+		  load[b] += $1; list[b] = list[b] " " $2 }
+		END { for (i = 1; i <= n; i++) print list[i] }' |
+	while read -r l; do
+		echo "$l" | tr ' ' '\n' | sort | paste -sd, -
+	done
+}
+
 if [ "$DEBUG" = 1 ]; then
 	dk=$(tests/debug-kernel.sh --print)
 	tests/vm/mkinitramfs.sh builtin "$BUILD/initrd-debug.gz"
@@ -138,11 +157,22 @@ if [ "$DEBUG" = 1 ]; then
 	wait
 	report_guest debug
 else
+	# A full run splits each kernel's tests over DMM_SHARDS guests (2).
+	parts=("$ONLY")
+	if [ -z "$ONLY" ] && [ "${DMM_SHARDS:-2}" -gt 1 ]; then
+		mapfile -t parts < <(shard_tests "${DMM_SHARDS:-2}")
+	fi
 	labels=
 	for v in ${DMM_KVERS:-$(tests/kernels.sh)}; do
 		tests/vm/mkinitramfs.sh "$v" "$BUILD/initrd-$v.gz"
-		boot_guest "$v" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 2400
-		labels="$labels $v"
+		i=0
+		for p in "${parts[@]}"; do
+			i=$((i + 1))
+			label=$v
+			[ ${#parts[@]} -gt 1 ] && label=$v-part$i
+			boot_guest "$label" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 2400 "$p"
+			labels="$labels $label"
+		done
 	done
 	wait
 	for v in $labels; do

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 9
 # Table parsing: good lines load, every bad line is refused with its own
 # message and leaves no device behind.
 . "$(dirname "$0")/../lib.sh"

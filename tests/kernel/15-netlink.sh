@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 16
 # The generic netlink family against bad input: the raw request program
 # (tests/prog/nlbad.c) sends malformed, truncated, unknown-attribute,
 # out-of-range and unprivileged requests; each is refused with the right

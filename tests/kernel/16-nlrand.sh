@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 18
 # The generic netlink family against random requests (tests/prog/nlrand.c):
 # every command and unknown ones, random attribute types, lengths, nesting,
 # duplicates and flags, device numbers of migrate devices in several modes,

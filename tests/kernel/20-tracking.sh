@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 16
 # The bitmap matches exactly the chunks written by real I/O: dd (aligned,
 # unaligned, cross-chunk), fio with random offsets and sizes, discard,
 # write-zeroes; flushes and FUA reach the origin; data passes through.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 28
 # The in-flight invariant (kmod/target.c): with slow writes (dm-delay, 20 ms
 # per write), clear a chunk's bit and read it while a write to it is in
 # flight; after the write completes the read must have seen it or the bit

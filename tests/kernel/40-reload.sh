@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 9
 # Reloading the table keeps the tracking state; growing the origin and
 # reloading with the larger size keeps it and marks the new space dirty;
 # incompatible reloads are refused and keep the old table.

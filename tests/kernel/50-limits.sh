@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 8
 # Memory is one bit per chunk: a 16 TiB device at 64 KiB chunks (2^28
 # chunks, 32 MiB of bitmap) loads, tracks and reports; bad messages are
 # refused.

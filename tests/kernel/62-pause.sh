@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 42
 # pause_after_bulk: a push that stops after its bulk pass (an orchestrator
 # copies every disk of a VM once, then lets them converge together).
 #  1. migrate-dm push --pause-after-bulk (netlink) on an idle volume: the

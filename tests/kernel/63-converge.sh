@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 96
 # Convergence by default (docs/dm-migrate.rst, "Convergence"): no
 # converge_below given, a push converges when its dirty rest can be sent
 # within converge_ms (1 s) at the measured rate, or when rounds stop

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 110
 # auto_throttle (docs/dm-migrate.rst, "Convergence"): a guest writing
 # faster than the link drains converges when the model holds its writes
 # to what converges within a few rounds; the throttle is lifted at once

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 36
 # The destination's input checks: a source with the wrong key or geometry,
 # one that talks garbage, and authenticated sources that send one malformed
 # message each (oversized, bad CRC, bad LZO stream, index out of range,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 46
 # An on-path attacker (tests/prog/mitm.py, a TCP relay between the hosts),
 # after genuine handshakes:
 # 1. flips a data byte of the first raw CHUNK and corrects its CRC32C to

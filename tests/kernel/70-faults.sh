@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 257
 # Migration over a bad link: netem delay, loss and reordering for a whole
 # migration with a writer running; the link cut mid-bulk and restored (the
 # push resumes without restarting: total chunks sent stay near one pass);

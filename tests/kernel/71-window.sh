@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 121
 # Data safety: mirrored 1 MiB writes at iodepth 8 while thousands of chunk
 # messages fill the send window over a slow link, for 64 KiB and 4 KiB
 # chunks: every write completes, the window never overflows (its peak is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 120
 # Data safety: the link cut 3 times for 9 s while 1 MiB writes are
 # mirrored: every write completes, the source reconnects, and the handoff
 # leaves identical volumes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 120
 # Data safety against peers: the destination re-created on a blanked
 # volume mid-bulk (a restart or power loss) makes the source send
 # everything again; 64 idle connections on the receiver do not keep the

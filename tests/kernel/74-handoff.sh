@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 96
 # Data safety of the handoff: a destination that stalls at the flush
 # keeps the handoff pending (resume and plain abort refused), its ACK is
 # lost to a link cut, the reconnect learns the verdict: exactly one owner

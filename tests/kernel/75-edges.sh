@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 35
 # Data safety at the edges: a grown table loaded before push keeps the
 # push refused until resumed; a peer's text before authentication never
 # reaches the log.

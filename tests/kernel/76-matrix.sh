@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 237
 # The fault matrix of data safety: each fault in each phase of a migration
 # (bulk, dirty rounds, converged, mirroring, handoff pending), every cell a
 # migration of its own to a fresh destination over a poisoned volume, with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 144
 # The push engine's memory (~17 MiB of vmalloc'd read and encode buffers,
 # a workqueue, a bio_set, a mempool) exists only while a push runs: it is
 # given back when the push is aborted (also with mirrored writes in

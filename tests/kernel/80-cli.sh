@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 143
 # migrate-dm against the real module: every command, the errors an operator
 # meets (wrong device, wrong key, no privilege, bad options), --json output
 # parsed and checked, watch in its non-terminal form, events seeing each

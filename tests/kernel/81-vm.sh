@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 43
 # migrate-dm's VM commands against the real module, with libvirt's test
 # driver as both libvirts (in-process: no daemon, no QEMU; it cannot
 # migrate RAM, so the migration ends at its RAM step): prepare makes,
