@@ -59,7 +59,7 @@ $(KSFT)/kselftest.h:
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
-	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
+	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test $(BUILD)/tests/encsel_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
 	$(BUILD)/tests/vmxml_test
@@ -77,6 +77,10 @@ $(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h
 $(BUILD)/tests/ratectl_test: tests/unit/ratectl_test.c kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/ratectl_test.c kmod/ratectl.c
+
+$(BUILD)/tests/encsel_test: tests/unit/encsel_test.c kmod/encsel.c kmod/encsel.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/encsel_test.c kmod/encsel.c
 
 WIRE_SRC := kmod/wire.c tests/unit/crc32c_user.c
 WIRE_DEPS := $(WIRE_SRC) kmod/wire.h kmod/portable.h tests/unit/portable_user.h \

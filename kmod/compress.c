@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Chunk encoding: zero detection, LZO compression when it pays, CRC32C of
- * the uncompressed data; and the checked decoding on the receiving side.
+ * Chunk encoding: LZO compression and the CRC32C of the uncompressed data
+ * (sender.c decides what to try); and the checked decoding on the
+ * receiving side.
  * Pure logic apart from the kernel's LZO and CRC32C: also builds in userspace
  * (tests/fuzz/) through portable.h.
  */
@@ -27,27 +28,13 @@ void mig_codec_destroy(struct mig_codec *codec)
 	codec->wrkmem = NULL;
 }
 
-void mig_encode_chunk(struct mig_codec *codec, const void *data, u32 len,
-		      void *out, u32 *out_len, u8 *enc, u32 *crc)
+u32 mig_compress(struct mig_codec *codec, const void *data, u32 len, void *out)
 {
 	size_t clen = mig_lzo_worst(len);
 
-	if (!memchr_inv(data, 0, len)) {
-		*enc = DM_MIGRATE_ENC_ZERO;
-		*out_len = 0;
-		*crc = 0;
-		return;
-	}
-	*crc = mig_crc32c(data, len);
-	if (lzo1x_1_compress(data, len, out, &clen, codec->wrkmem) == LZO_E_OK &&
-	    clen < len) {
-		*enc = DM_MIGRATE_ENC_LZO;
-		*out_len = clen;
-		return;
-	}
-	*enc = DM_MIGRATE_ENC_RAW;
-	*out_len = len;
-	memcpy(out, data, len);
+	if (lzo1x_1_compress(data, len, out, &clen, codec->wrkmem) != LZO_E_OK)
+		return len;
+	return clen;
 }
 
 int mig_decode_chunk(const struct dm_migrate_chunk *c, const void *enc_data,

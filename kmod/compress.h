@@ -13,13 +13,18 @@ struct mig_codec {
 int mig_codec_init(struct mig_codec *codec);
 void mig_codec_destroy(struct mig_codec *codec);
 
+/* A chunk of zeroes: sent as ENC_ZERO, without data. */
+static inline bool mig_chunk_zero(const void *data, u32 len)
+{
+	return !memchr_inv(data, 0, len);
+}
+
 /*
- * Encode one chunk of @len bytes.  @out must hold mig_lzo_worst(@len)
- * bytes.  A chunk of zeroes becomes ENC_ZERO with no data; otherwise LZO
- * if it makes the chunk smaller, else RAW.
+ * LZO-compress a chunk of @len bytes into @out, which holds
+ * mig_lzo_worst(@len) bytes.  Returns the compressed length: sent as
+ * ENC_LZO only when less than @len (else the chunk goes RAW).
  */
-void mig_encode_chunk(struct mig_codec *codec, const void *data, u32 len,
-		      void *out, u32 *out_len, u8 *enc, u32 *crc);
+u32 mig_compress(struct mig_codec *codec, const void *data, u32 len, void *out);
 
 /*
  * Decode a CHUNK already checked by mig_wire_check_chunk() into @out

@@ -539,6 +539,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	push->dev = dev;
 	push->run = run;
 	spin_lock_init(&push->lock);
+	spin_lock_init(&push->enc_lock);
 	mutex_init(&push->sock_lock);
 	init_waitqueue_head(&push->wait);
 	INIT_LIST_HEAD(&push->free_slots);
@@ -677,6 +678,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
 	push->pace.vtime_ns = 0;
+	mig_skip_reset(&push->skip);
 	push->bdev = dev->bdev;
 	push->addr = s->addr;
 	push->key = s->key;

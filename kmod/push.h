@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "chunkio.h"
 #include "compress.h"
+#include "encsel.h"
 #include "engine.h"
 #include "ratectl.h"
 #include "seal.h"
@@ -35,7 +36,8 @@
 struct mig_msg {
 	struct dm_migrate_chunk c;
 	u64 first, last;		/* chunks it carries */
-	u32 enc_off, enc_len;		/* its data in the slot's enc buffer */
+	const void *data;		/* in the slot's enc or data buffer */
+	u32 enc_len;			/* bytes at @data */
 };
 
 /*
@@ -119,6 +121,9 @@ struct mig_push {
 	struct bio_set bs;		/* local clones of mirrored writes */
 	/* Chunks read or mirrored and not yet on the wire: never re-read. */
 	struct mig_bitmap busy;
+	/* Whether the slots' workers try compressing (sender.c). */
+	spinlock_t enc_lock;		/* protects @skip; taken alone */
+	struct mig_skip skip;
 
 	/* lock protects everything down to the counters. */
 	spinlock_t lock;

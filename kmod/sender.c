@@ -25,39 +25,75 @@
 
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
 
+/*
+ * Encode the chunk at @data into @m: ZERO; LZO into @buf when compression
+ * is tried (encsel.h: not while it keeps failing to pay) and makes the
+ * chunk smaller; else RAW, sent from @data itself.
+ */
+static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
+			 const void *data, u32 len, void *buf, struct mig_msg *m)
+{
+	u32 clen = len;
+	bool try;
+
+	if (mig_chunk_zero(data, len)) {
+		m->c.encoding = DM_MIGRATE_ENC_ZERO;
+		m->enc_len = 0;
+		return;
+	}
+	m->c.crc32c = cpu_to_be32(mig_crc32c(data, len));
+	spin_lock(&push->enc_lock);
+	try = mig_skip_try(&push->skip, len, ktime_get_ns());
+	spin_unlock(&push->enc_lock);
+	if (try) {
+		clen = mig_compress(codec, data, len, buf);
+		spin_lock(&push->enc_lock);
+		mig_skip_done(&push->skip, len, clen, ktime_get_ns());
+		spin_unlock(&push->enc_lock);
+	}
+	if (clen < len) {
+		m->c.encoding = DM_MIGRATE_ENC_LZO;
+		m->data = buf;
+		m->enc_len = clen;
+	} else {
+		m->c.encoding = DM_MIGRATE_ENC_RAW;
+		m->data = data;
+		m->enc_len = len;
+	}
+}
+
 /* Encode the slot's chunks into messages; zero chunks merge into runs. */
 static void encode_run(struct mig_push *push, struct mig_slot *slot)
 {
 	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
-	struct mig_msg *m = NULL;
+	struct mig_msg *m = NULL, *prev;
 
 	slot->nmsgs = 0;
 	slot->sent = 0;
 	for (i = 0; i < slot->nchunks; i++) {
 		u64 index = slot->index + i;
-		u32 len = mig_chunk_len(&push->geom, index), enc_len, crc;
-		u8 enc;
+		u32 len = mig_chunk_len(&push->geom, index);
 
-		mig_encode_chunk(&slot->codec, slot->data + (size_t)i * chunk, len,
-				 slot->enc + off, &enc_len, &enc, &crc);
-		if (enc == DM_MIGRATE_ENC_ZERO && m &&
-		    m->c.encoding == DM_MIGRATE_ENC_ZERO) {
-			m->last = index;
-			be32_add_cpu(&m->c.count, 1);
+		prev = m;
+		m = &slot->msgs[slot->nmsgs];
+		memset(&m->c, 0, sizeof(m->c));
+		encode_chunk(push, &slot->codec, slot->data + (size_t)i * chunk,
+			     len, slot->enc + off, m);
+		if (m->c.encoding == DM_MIGRATE_ENC_ZERO && prev &&
+		    prev->c.encoding == DM_MIGRATE_ENC_ZERO) {
+			prev->last = index;
+			be32_add_cpu(&prev->c.count, 1);
+			m = prev;
 			continue;
 		}
-		m = &slot->msgs[slot->nmsgs++];
-		memset(&m->c, 0, sizeof(m->c));
+		slot->nmsgs++;
 		m->c.index = cpu_to_be64(index);
 		m->c.count = cpu_to_be32(1);
 		m->c.data_len = cpu_to_be32(len);
-		m->c.crc32c = cpu_to_be32(crc);
-		m->c.encoding = enc;
 		m->first = index;
 		m->last = index;
-		m->enc_off = off;
-		m->enc_len = enc_len;
-		off += enc_len;
+		if (m->c.encoding != DM_MIGRATE_ENC_RAW)
+			off += m->enc_len;
 	}
 }
 
@@ -165,7 +201,7 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 			return -EOVERFLOW;
 		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
 				  seq, &m->c, sizeof(m->c),
-				  slot->enc + m->enc_off, m->enc_len);
+				  m->data, m->enc_len);
 		if (r)
 			return r;
 		push_unbusy(push, m->first, m->last);

@@ -72,6 +72,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
 	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "unit: rate control" "$BUILD/tests/ratectl_test"
+	host_test "unit: encoding choice" "$BUILD/tests/encsel_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"
 	host_test "migrate-dm prepare/migrate/abort VM: pre-flight refusals (libvirt test driver)" tests/vmcli.sh
