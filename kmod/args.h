@@ -29,6 +29,7 @@ struct mig_limits {
 	u64 max_bytes;			/* or after this many wire bytes */
 	u32 max_rounds;			/* or after this many dirty rounds */
 	bool pause_after_bulk;		/* pause once the bulk pass is over */
+	u8 encoding;			/* enum dm_migrate_encode */
 	u32 given;			/* MIG_LIM_* */
 };
 
@@ -38,6 +39,7 @@ struct mig_limits {
 #define MIG_LIM_MAX_BYTES	BIT(3)
 #define MIG_LIM_MAX_ROUNDS	BIT(4)
 #define MIG_LIM_PAUSE_BULK	BIT(5)
+#define MIG_LIM_ENCODING	BIT(6)
 
 /* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
 int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);
@@ -54,7 +56,10 @@ int mig_parse_key(const char *hex, struct mig_key *key);
  */
 int mig_parse_size(const char *s, u64 *out);
 
-/* option=value words of push and set into @lim (ctlmsg.c lists them). */
+/*
+ * option=value words of push and set into @lim (ctlmsg.c lists them):
+ * sizes, but encoding=lzo|lz4|zstd|raw|auto.
+ */
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim);
 
 /*

@@ -17,7 +17,7 @@
  *
  * Options: rate=B, throttle=B (bytes per second), converge_below=B,
  * max_bytes=B (sizes with an optional K/M/G/T suffix), max_rounds=N,
- * pause_after_bulk=0|1.
+ * pause_after_bulk=0|1, encoding=lzo|lz4|zstd|raw|auto.
  */
 #include <linux/nsproxy.h>
 

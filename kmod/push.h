@@ -121,9 +121,13 @@ struct mig_push {
 	struct bio_set bs;		/* local clones of mirrored writes */
 	/* Chunks read or mirrored and not yet on the wire: never re-read. */
 	struct mig_bitmap busy;
-	/* Whether the slots' workers try compressing (sender.c). */
-	spinlock_t enc_lock;		/* protects @skip; taken alone */
-	struct mig_skip skip;
+	/*
+	 * How the slots' workers encode chunks (sender.c): the choice, what
+	 * the peer decodes, the figures auto chooses by.  enc_lock is the
+	 * innermost lock (status takes it under dev->lock).
+	 */
+	spinlock_t enc_lock;		/* protects @enc */
+	struct mig_encsel enc;
 
 	/* lock protects everything down to the counters. */
 	spinlock_t lock;
@@ -161,6 +165,9 @@ struct mig_push {
 	u64 cursor;			/* next chunk of the round */
 	u64 round_picked;		/* chunks picked in this round */
 	struct mig_pace pace;		/* the network rate limit */
+	bool old_peer;			/* it negotiates no encodings: flags 0 */
+	/* The sender's window for the link's drain rate (mig_encsel_link()). */
+	u64 win_start_ns, win_send_ns, win_bytes;
 
 	/* Requests, under lock; written only under ctl_lock too (read there). */
 	bool mirror_requested;
@@ -224,6 +231,7 @@ int mig_push_pump(struct mig_push *push);
 void mig_push_handed_off(struct mig_push *push);
 void mig_slot_work(struct work_struct *work);
 void mig_slot_putback(struct mig_push *push, struct mig_slot *slot);
+void mig_push_window_reset(struct mig_push *push);
 
 /* rounds.c: pre-copy rounds (thread) */
 bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n);

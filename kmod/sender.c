@@ -26,15 +26,17 @@
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
 
 /*
- * Encode the chunk at @data into @m: ZERO; LZO into @buf when compression
- * is tried (encsel.h: not while it keeps failing to pay) and makes the
- * chunk smaller; else RAW, sent from @data itself.
+ * Encode the chunk at @data into @m: ZERO; else what the push's choice
+ * says for it (encsel.h: a compressor, or none while chunks do not
+ * compress), into @buf if that makes it smaller; else RAW, sent from
+ * @data itself.  The times go to the choice's figures.
  */
 static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 			 const void *data, u32 len, void *buf, struct mig_msg *m)
 {
+	u64 t0 = ktime_get_ns(), t1, t2;
 	u32 clen = len;
-	bool try;
+	u8 enc;
 
 	if (mig_chunk_zero(data, len)) {
 		m->c.encoding = DM_MIGRATE_ENC_ZERO;
@@ -42,17 +44,18 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 		return;
 	}
 	m->c.crc32c = cpu_to_be32(mig_crc32c(data, len));
+	t1 = ktime_get_ns();
 	spin_lock(&push->enc_lock);
-	try = mig_skip_try(&push->skip, len, ktime_get_ns());
+	enc = mig_encsel_pick(&push->enc, len, t1);
 	spin_unlock(&push->enc_lock);
-	if (try) {
-		clen = mig_compress(codec, data, len, buf);
-		spin_lock(&push->enc_lock);
-		mig_skip_done(&push->skip, len, clen, ktime_get_ns());
-		spin_unlock(&push->enc_lock);
-	}
+	if (enc != DM_MIGRATE_ENC_RAW)
+		clen = mig_compress(codec, enc, data, len, buf);
+	t2 = ktime_get_ns();
+	spin_lock(&push->enc_lock);
+	mig_encsel_done(&push->enc, enc, len, clen, t1 - t0, t2 - t1, t2);
+	spin_unlock(&push->enc_lock);
 	if (clen < len) {
-		m->c.encoding = DM_MIGRATE_ENC_LZO;
+		m->c.encoding = enc;
 		m->data = buf;
 		m->enc_len = clen;
 	} else {
@@ -208,6 +211,7 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		slot->sent++;
 		atomic64_add(bytes, &dev->stats.bytes_wire);
 		atomic64_add(count, &dev->stats.chunks);
+		atomic64_add(count, &dev->stats.enc_chunks[m->c.encoding]);
 		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
 			atomic64_add(count, &dev->stats.zero_chunks);
 	}
@@ -421,11 +425,39 @@ void mig_push_handed_off(struct mig_push *push)
 	memzero_explicit(&push->key, sizeof(push->key));
 }
 
+/*
+ * The sender's window (thread): how long it was busy sending (sealing,
+ * pacing, blocked in the socket) out of MIG_LINK_WINDOW_NS, and what went on
+ * the wire; auto's choice learns the link's drain rate from it.
+ */
+#define MIG_LINK_WINDOW_NS	(250 * NSEC_PER_MSEC)
+
+void mig_push_window_reset(struct mig_push *push)
+{
+	push->win_start_ns = ktime_get_ns();
+	push->win_send_ns = 0;
+	push->win_bytes = atomic64_read(&push->dev->stats.bytes_wire);
+}
+
+static void window_end(struct mig_push *push)
+{
+	u64 now = ktime_get_ns(), wall = now - push->win_start_ns;
+	u64 bytes = atomic64_read(&push->dev->stats.bytes_wire) - push->win_bytes;
+
+	if (wall < MIG_LINK_WINDOW_NS)
+		return;
+	spin_lock(&push->enc_lock);
+	mig_encsel_link(&push->enc, bytes, push->win_send_ns, wall, now);
+	spin_unlock(&push->enc_lock);
+	mig_push_window_reset(push);
+}
+
 /* One pass of the sender: returns an error when the connection broke. */
 int mig_push_pump(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
 	struct mig_slot *slot;
+	u64 t0 = ktime_get_ns();
 	bool round_done;
 	u64 index;
 	u32 n;
@@ -460,6 +492,8 @@ int mig_push_pump(struct mig_push *push)
 		if (r)
 			return r;
 	}
+	push->win_send_ns += ktime_get_ns() - t0;
+	window_end(push);
 	if (push->read_errors >= MIG_MAX_FAILURES &&
 	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
 		return -EIO;

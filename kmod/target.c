@@ -40,6 +40,7 @@
 #include "frontend.h"
 
 static const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
+static const char * const enc_names[] = DM_MIGRATE_ENC_NAMES;
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
@@ -370,11 +371,12 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 			       ss.connected ? "connected" : "connecting", ss.peer);
 		else
 			DMEMIT(" - - -");
-		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u %s",
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u %s %s",
 		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
 		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
 		       atomic64_read(&st->writes), atomic_read(&st->connections),
 		       atomic_read(&st->protocol_errors), ss.window_peak,
+		       ss.has_encoding ? enc_names[ss.encoding_used] : "-",
 		       ss.last_error[0] ? ss.last_error : "-");
 		break;
 	case STATUSTYPE_TABLE:

@@ -45,6 +45,7 @@ apt-get install -y -qq --no-install-recommends \
 	dmsetup fio util-linux iproute2 e2fsprogs \
 	sparse coccinelle dkms \
 	libnl-3-dev libnl-genl-3-dev libdevmapper-dev libjson-c-dev libvirt-dev libxml2-dev keyutils bash-completion libssl-dev openssl pkg-config python3 \
+	liblzo2-dev liblz4-dev libzstd-dev \
 	drbd-utils qemu-utils nbd-client \
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev \
 	clang-14 libclang-rt-14-dev >/dev/null

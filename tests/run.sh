@@ -77,7 +77,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"
 	host_test "migrate-dm prepare/migrate/abort VM: pre-flight refusals (libvirt test driver)" tests/vmcli.sh
 	host_test "fuzz: wire codec checks, 20 s" tests/fuzz/run.sh fuzz_wire 20
-	host_test "fuzz: chunk decoding and encoding, 20 s" tests/fuzz/run.sh fuzz_lzo_decode 20
+	host_test "fuzz: chunk decoding and encoding, 20 s" tests/fuzz/run.sh fuzz_decode 20
 	host_test "fuzz: table and message arguments, 20 s" tests/fuzz/run.sh fuzz_args 20
 	host_test "lint: checkpatch --strict and sparse" make -s lint
 	host_test "dkms build against the installed 6.1 headers" tests/dkms-check.sh

@@ -90,6 +90,7 @@ static inline u64 div64_u64(u64 a, u64 b)
 }
 
 #define min(a, b)		((a) < (b) ? (a) : (b))
+#define max(a, b)		((a) > (b) ? (a) : (b))
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \
 	   __n < 0 ? 0 : ((size_t)__n >= (size) ? (int)(size) - 1 : __n); })
