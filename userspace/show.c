@@ -8,6 +8,8 @@
 #include "units.h"
 
 static const char *const phases[] = DM_MIGRATE_MODE_NAMES;
+static const char *const encodes[] = DM_MIGRATE_ENCODE_NAMES;
+static const char *const encodings[] = DM_MIGRATE_ENC_NAMES;
 
 static const char *const roles[] = {
 	[DM_MIGRATE_ROLE_NONE] = "none",
@@ -55,14 +57,40 @@ const char *mdm_event_name(int event)
 	return NAME_OF(events, event);
 }
 
-int mdm_phase_by_name(const char *name)
+/* The index of @name in @tab of @n names, or -1. */
+static int index_of(const char *const *tab, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
-		if (!strcmp(name, phases[i]))
+	for (i = 0; i < n; i++)
+		if (tab[i] && !strcmp(name, tab[i]))
 			return (int)i;
 	return -1;
+}
+
+int mdm_phase_by_name(const char *name)
+{
+	return index_of(phases, sizeof(phases) / sizeof(phases[0]), name);
+}
+
+int mdm_encoding_by_name(const char *name)
+{
+	return index_of(encodes, sizeof(encodes) / sizeof(encodes[0]), name);
+}
+
+/* "120 lzo, 40 raw, 12 zero": the chunks of each encoding used. */
+static void enc_chunks_text(const struct mdm_status *st, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX && n < len; i++)
+		if (st->enc_chunks[i])
+			n += (size_t)snprintf(buf + n, len - n, "%s%llu %s", n ? ", " : "",
+					      (unsigned long long)st->enc_chunks[i],
+					      NAME_OF(encodings, (int)i));
+	if (!buf[0])
+		snprintf(buf, len, "none yet");
 }
 
 bool mdm_is_dest(const struct mdm_status *st)
@@ -110,7 +138,7 @@ static void savings(const struct mdm_status *st, char *buf, size_t len)
  */
 static void show_dest(FILE *f, const struct mdm_status *st)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[160];
 
 	if (st->role == DM_MIGRATE_ROLE_NONE)
 		fprintf(f, "  receiver   none: 'migrate-dm receive %s --listen ADDR:PORT' starts one\n",
@@ -133,6 +161,8 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 	if (st->phase == DM_MIGRATE_MODE_TRACKING)
 		fprintf(f, "  tracking   %llu chunk%s written here since the handoff\n",
 			(unsigned long long)st->dirty, st->dirty == 1 ? "" : "s");
+	enc_chunks_text(st, c, sizeof(c));
+	fprintf(f, "  encodings  chunks applied: %s\n", c);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -140,7 +170,7 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 
 void mdm_show_status(FILE *f, const struct mdm_status *st)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[160];
 
 	fprintf(f, "%s (%u:%u): %s, %s%s\n", st->name, st->major, st->minor,
 		mdm_role_name(st->role), mdm_phase_name(st->phase),
@@ -170,6 +200,11 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 		st->role == DM_MIGRATE_ROLE_SOURCE ? "never at these rates" : "-");
 	fprintf(f, "  window     peak %u of 1024 unacknowledged; %u connection%s dropped for no ACK\n",
 		st->window_peak, st->ack_timeouts, st->ack_timeouts == 1 ? "" : "s");
+	if (st->encoding >= 0) {
+		enc_chunks_text(st, e, sizeof(e));
+		fprintf(f, "  encoding   %s asked, %s\n             chunks: %s\n",
+			NAME_OF(encodes, st->encoding), st->encoding_why, e);
+	}
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -183,6 +218,40 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+/* "chunks_by_encoding": {"lzo": 120, "raw": 40, ...}, those used. */
+static void enc_chunks_json(json_object *o, const struct mdm_status *st)
+{
+	json_object *e = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		if (st->enc_chunks[i])
+			add_u64(e, NAME_OF(encodings, (int)i), st->enc_chunks[i]);
+	json_object_object_add(o, "chunks_by_encoding", e);
+}
+
+/* A push's encoding: asked, used, why, what the peer decodes. */
+static void encoding_json(json_object *o, const struct mdm_status *st)
+{
+	json_object *p;
+	size_t i;
+
+	if (st->encoding < 0)
+		return;
+	add_str(o, "encoding", NAME_OF(encodes, st->encoding));
+	add_str(o, "encoding_used", NAME_OF(encodings, st->encoding_used));
+	add_str(o, "encoding_why", st->encoding_why);
+	if (!st->peer_encodings) {
+		json_object_object_add(o, "peer_encodings", NULL);
+		return;
+	}
+	p = json_object_new_array();
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		if (st->peer_encodings & DM_MIGRATE_HELLO_ENC(i))
+			json_object_array_add(p, json_object_new_string(NAME_OF(encodings, (int)i)));
+	json_object_object_add(o, "peer_encodings", p);
 }
 
 /* A destination's fields: what it received and applied, no source-only ones. */
@@ -203,6 +272,7 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_u64(o, "apply_rate", st->send_rate);
 	add_u64(o, "protocol_errors", st->protocol_errors);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+	enc_chunks_json(o, st);
 }
 
 json_object *mdm_status_json(const struct mdm_status *st)
@@ -242,6 +312,8 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_u64(o, "window_peak", st->window_peak);
 	add_u64(o, "ack_timeouts", st->ack_timeouts);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+	encoding_json(o, st);
+	enc_chunks_json(o, st);
 	return o;
 }
 
