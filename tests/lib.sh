@@ -6,6 +6,7 @@ TAP_N=0
 TAP_FAILED=0
 REPO=${DMM_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=$REPO/build/tests
+MDM=$REPO/build/migrate-dm
 export DM_DISABLE_UDEV=1
 
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
@@ -197,3 +198,8 @@ handoff_wait() {
 }
 
 dev_sha() { dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1; }
+
+# json DEV EXPR: EXPR (Python, over s) of `migrate-dm status DEV --json`.
+json() {
+	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
+}
