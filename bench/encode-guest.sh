@@ -4,7 +4,9 @@
 # bulk section does, with where the CPU went: each dm-migrate thread's and
 # the kworkers' CPU seconds, and the guest's busy share (/proc/stat).
 # DMM_ARGS: comma-separated contents=A+B and options=O1+O2 (push options,
-# e.g. encoding=lz4; "-" for none), ko=PATH (the module to load).
+# e.g. encoding=lz4; "-" for none), ko=PATH (the module to load), perf=S
+# (a profile of the whole guest for the first S seconds of each run: the
+# symbols with the most samples).
 # Reports seconds, wire MB, rate/link
 # (volume bytes / s / link) and busy (wire bytes / s / link).
 export DM_DISABLE_UDEV=1
@@ -20,6 +22,7 @@ for a in $(echo "${DMM_ARGS:-}" | tr , ' '); do
 	contents=*) CONTENTS=$(echo "${a#contents=}" | tr + ' ') ;;
 	options=*) OPTIONS=$(echo "${a#options=}" | tr + ' ') ;;
 	ko=*) KO=${a#ko=} ;;	# another build of the module
+	perf=*) PERF=${a#perf=} ;;	# profile the first PERF seconds of each run
 	esac
 done
 for m in dm_mod brd veth sch_tbf $(modinfo -F depends "$KO" | tr , ' '); do
@@ -67,14 +70,24 @@ for content in $CONTENTS; do
 		dmsetup create b_src --table "0 $SZ migrate /dev/ram0 128"
 		on_dst dmsetup message b_dst 0 listen $DST_IP:7800 "$key"
 		thread_ticks > /tmp/th0
-		read -r b0 i0 < <(busy_ticks)
+		read -r b0 i0 <<< "$(busy_ticks)"
 		tx0=$(on_src cat /sys/class/net/veth-s/statistics/tx_bytes)
 		t0=$(date +%s.%N)
+		[ -n "${PERF:-}" ] && perf record -q -e cpu-clock -a -o /tmp/perf.data -- sleep "$PERF" \
+			>/dev/null 2>&1 &
 		on_src dmsetup message b_src 0 push $DST_IP:7800 "$key" $opt
-		while [ "$(status_field b_src 4)" = 0 ]; do sleep 0.05; done
+		: > /tmp/why
+		n=0
+		while [ "$(status_field b_src 4)" = 0 ]; do
+			sleep 0.05
+			# Once a second: the encoding in use and why.
+			n=$((n + 1))
+			[ $((n % 20)) = 0 ] && "$MDM" status b_src --json 2>/dev/null |
+				python3 -c "import json,sys; s=json.load(sys.stdin); print(s.get('encoding_why'))" >> /tmp/why
+		done
 		t1=$(date +%s.%N)
 		wire=$(($(on_src cat /sys/class/net/veth-s/statistics/tx_bytes) - tx0))
-		read -r b1 i1 < <(busy_ticks)
+		read -r b1 i1 <<< "$(busy_ticks)"
 		thread_ticks > /tmp/th1
 		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 		printf '%-15s %-14s %7ss %6s MB  rate/link %s  busy %s  cpu %s%%\n' \
@@ -83,6 +96,15 @@ for content in $CONTENTS; do
 			"$(awk -v s="$secs" -v w="$wire" -v l=$link_bps 'BEGIN { printf "%.3f", w / s / l }')" \
 			"$(awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) 'BEGIN { printf "%.0f", 100 * b / (b + i) }')"
 		echo "#   $(dmsetup status b_src | cut -d' ' -f4-)"
+		# The encodings over time: seconds each, in order.
+		sed 's/ (.*//; s/:.*//' /tmp/why | uniq -c | awk '{ printf "%s %s s, ", $2, $1 }' |
+			sed 's/^/#   in use: /; s/, $/\n/'
+		grep -v measuring /tmp/why | tail -n 2 | sed 's/^/#   last: /'
+		if [ -n "${PERF:-}" ]; then
+			wait
+			perf report -q -i /tmp/perf.data --sort comm,symbol 2>/dev/null |
+				head -n 30 | sed 's/^/#   perf: /'
+		fi
 		join -a2 -e0 -o 0,1.2,2.2 /tmp/th0 /tmp/th1 |
 			awk '{ d = $3 - $2; if (d >= 10) printf "#   %-22s %6.2f s\n", $1, d / 100 }'
 		sha_s=$(head -c 64M /dev/ram0 | sha256sum | cut -c1-16)

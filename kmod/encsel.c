@@ -123,11 +123,24 @@ static u8 next_probe(struct mig_encsel *s)
 	return DM_MIGRATE_ENC_LZO;
 }
 
+/* A compressor the peer decodes has no figures yet: probe more often. */
+static bool unmeasured(const struct mig_encsel *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(compressors); i++)
+		if (decodes(s, compressors[i]) &&
+		    s->st[compressors[i]].in < MIG_STAT_MIN)
+			return true;
+	return false;
+}
+
 u8 mig_encsel_pick(struct mig_encsel *s, u32 len, u64 now_ns)
 {
 	u8 enc = s->used;
 
-	if (is_auto(s) && ++s->tried % MIG_AUTO_PROBE == 0)
+	if (is_auto(s) &&
+	    ++s->tried % (unmeasured(s) ? MIG_AUTO_PROBE / 4 : MIG_AUTO_PROBE) == 0)
 		enc = next_probe(s);
 	if (enc == DM_MIGRATE_ENC_RAW || !mig_skip_try(&s->skip, len, now_ns))
 		return DM_MIGRATE_ENC_RAW;
@@ -141,13 +154,26 @@ static void stat_halve(struct mig_enc_stat *st)
 	st->ns /= 2;
 }
 
+/*
+ * A half-life passed.  A figure of few bytes that is still fed (a slow
+ * link, rare probes) keeps them all, or it would never count; one that
+ * was not fed since the last half-life fades whatever its size.
+ */
+static void stat_age(struct mig_enc_stat *st)
+{
+	if (!st->fed || st->in >= 4 * MIG_STAT_MIN)
+		stat_halve(st);
+	st->fed = false;
+}
+
 static void stat_add(struct mig_enc_stat *st, u32 in, u32 out, u64 ns)
 {
 	st->in += in;
 	st->out += out;
 	st->ns += ns;
+	st->fed = true;
 	if (st->in > MIG_STAT_MAX)
-		stat_halve(st);
+		stat_halve(st);	/* no overflow, whatever the time */
 }
 
 void mig_encsel_done(struct mig_encsel *s, u8 enc, u32 len, u32 enc_len,
@@ -232,7 +258,7 @@ static void choose(struct mig_encsel *s)
 void mig_encsel_link(struct mig_encsel *s, u64 bytes, u64 send_ns,
 		     u64 wall_ns, u64 now_ns)
 {
-	if (wall_ns && send_ns && send_ns * 2 >= wall_ns) {
+	if (bytes && send_ns && send_ns * 2 >= wall_ns) {
 		u64 drain = div64_u64(bytes * NS_PER_SEC, send_ns);
 
 		s->link = s->link ? (3 * s->link + drain) / 4 : drain;
@@ -246,9 +272,9 @@ void mig_encsel_link(struct mig_encsel *s, u64 bytes, u64 send_ns,
 	if (now_ns - s->decay_ns >= MIG_STAT_HALF_NS) {
 		unsigned int i;
 
-		stat_halve(&s->fixed);
+		stat_age(&s->fixed);
 		for (i = 0; i < ARRAY_SIZE(s->st); i++)
-			stat_halve(&s->st[i]);
+			stat_age(&s->st[i]);
 		s->decay_ns = now_ns;
 	}
 	if (is_auto(s) && now_ns - s->chose_ns >= MIG_AUTO_CHOOSE_NS) {

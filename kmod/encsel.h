@@ -22,14 +22,18 @@
  * skip above, and for "auto" a model:
  *
  *  - each compressor's ratio (wire bytes / data bytes) and cost (ns per
- *    data byte), measured on the chunks it encodes, halved every
- *    MIG_STAT_HALF_NS so that the last seconds count; every
- *    MIG_AUTO_PROBE-th chunk is encoded with the next compressor in
- *    turn, so that all stay measured;
+ *    data byte), measured on the chunks it encodes (MIG_STAT_MIN bytes
+ *    before it counts), halved every MIG_STAT_HALF_NS once it has four
+ *    times that, or when it got no chunk in that time (a compressor the
+ *    skip keeps from being probed), so that the last seconds count;
+ *    every MIG_AUTO_PROBE-th chunk (every fourth while one has no
+ *    figures) is encoded with the next compressor in turn, so that all
+ *    stay measured;
  *  - the cost every chunk has whatever its encoding (zero check, CRC);
- *  - the link's drain rate (wire bytes/s), measured by the sender where
- *    it was busy sending at least half of a window (the link, or the
- *    sealing, is the bottleneck then); only raised by other windows;
+ *  - the link's drain rate (wire bytes/s), measured by the sender in the
+ *    windows where what is after it (sealing, the socket, the peer) held
+ *    it at least half of the time rather than it waiting for encoded
+ *    chunks: that is the bottleneck then; only raised by other windows;
  *    forgotten after MIG_LINK_FORGET_NS without such a window (a link
  *    that became faster is found again) and when the rate limit changes;
  *  - the workers that encode at once.
@@ -98,6 +102,7 @@ struct mig_enc_stat {
 	u64 in;			/* data bytes */
 	u64 out;		/* wire bytes they became */
 	u64 ns;			/* spent on them */
+	bool fed;		/* bytes came since the last half-life */
 };
 
 /* Why the encoding in use is the one (status). */
@@ -159,8 +164,9 @@ void mig_encsel_done(struct mig_encsel *s, u8 enc, u32 len, u32 enc_len,
 
 /*
  * The sender's window of @wall_ns ending at @now_ns: @bytes went on the
- * wire in @send_ns of sending (sealing, pacing, the socket's blocking).
- * Auto chooses again when its time has come.
+ * wire, and for @send_ns of it the sender had something to send (it was
+ * not waiting for chunks to be encoded, or idle).  Auto chooses again
+ * when its time has come.
  */
 void mig_encsel_link(struct mig_encsel *s, u64 bytes, u64 send_ns,
 		     u64 wall_ns, u64 now_ns);

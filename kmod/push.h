@@ -167,7 +167,7 @@ struct mig_push {
 	struct mig_pace pace;		/* the network rate limit */
 	bool old_peer;			/* it negotiates no encodings: flags 0 */
 	/* The sender's window for the link's drain rate (mig_encsel_link()). */
-	u64 win_start_ns, win_send_ns, win_bytes;
+	u64 win_start_ns, win_wait_ns, win_bytes;
 
 	/* Requests, under lock; written only under ctl_lock too (read there). */
 	bool mirror_requested;

@@ -426,16 +426,19 @@ void mig_push_handed_off(struct mig_push *push)
 }
 
 /*
- * The sender's window (thread): how long it was busy sending (sealing,
- * pacing, blocked in the socket) out of MIG_LINK_WINDOW_NS, and what went on
- * the wire; auto's choice learns the link's drain rate from it.
+ * The sender's window (thread), for auto's choice: what went on the wire
+ * in MIG_LINK_WINDOW_NS, and for how long the sender was held by what is
+ * after it (sealing, pacing, the socket, the peer's ACKs): the whole
+ * window but the time it waited for chunks being read and encoded
+ * (starved: what is before it is the bottleneck) or for anything at all
+ * (idle).  The link, so to speak, drains the bytes in that time.
  */
 #define MIG_LINK_WINDOW_NS	(250 * NSEC_PER_MSEC)
 
 void mig_push_window_reset(struct mig_push *push)
 {
 	push->win_start_ns = ktime_get_ns();
-	push->win_send_ns = 0;
+	push->win_wait_ns = 0;
 	push->win_bytes = atomic64_read(&push->dev->stats.bytes_wire);
 }
 
@@ -447,7 +450,8 @@ static void window_end(struct mig_push *push)
 	if (wall < MIG_LINK_WINDOW_NS)
 		return;
 	spin_lock(&push->enc_lock);
-	mig_encsel_link(&push->enc, bytes, push->win_send_ns, wall, now);
+	mig_encsel_link(&push->enc, bytes, wall - min(push->win_wait_ns, wall),
+			wall, now);
 	spin_unlock(&push->enc_lock);
 	mig_push_window_reset(push);
 }
@@ -457,8 +461,8 @@ int mig_push_pump(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
 	struct mig_slot *slot;
-	u64 t0 = ktime_get_ns();
-	bool round_done;
+	bool round_done, waiting;
+	u64 t;
 	u64 index;
 	u32 n;
 	int r;
@@ -492,7 +496,6 @@ int mig_push_pump(struct mig_push *push)
 		if (r)
 			return r;
 	}
-	push->win_send_ns += ktime_get_ns() - t0;
 	window_end(push);
 	if (push->read_errors >= MIG_MAX_FAILURES &&
 	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
@@ -538,6 +541,12 @@ int mig_push_pump(struct mig_push *push)
 
 	if (round_done)
 		mig_round_end(push);
+	/* Not held by the link: nothing ready to send (window_end()). */
+	spin_lock_irq(&push->lock);
+	waiting = (list_empty(&push->ready_slots) || push_paused(push)) &&
+		  list_empty(&push->mirror_q);
+	spin_unlock_irq(&push->lock);
+	t = ktime_get_ns();
 	if (!wait_event_interruptible_timeout(push->wait, work_ready(push),
 					      MIG_POLL)) {
 		/* Time passed: chunks that were busy may be pickable now. */
@@ -545,6 +554,8 @@ int mig_push_pump(struct mig_push *push)
 		push->scan_blocked = false;
 		spin_unlock_irq(&push->lock);
 	}
+	if (waiting)
+		push->win_wait_ns += ktime_get_ns() - t;
 	/* An ACK of HANDOFF counts even if the link closed right after it. */
 	if (READ_ONCE(push->handoff_acked))
 		return 0;

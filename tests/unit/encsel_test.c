@@ -205,6 +205,42 @@ static void test_auto(void)
 			 raw, why);
 }
 
+/*
+ * A slow pipeline (a CPU-starved guest: compressors 100 times slower,
+ * a 3 MB/s link), raw in use: the compressors' rare probes still add up
+ * to figures, and the one that moves most takes over (LZ4: zstd would be
+ * CPU-bound at 2 MB/s).
+ */
+static void test_auto_slow(void)
+{
+	struct model m = text;
+	struct mig_encsel s;
+	char why[160];
+	u64 now = 1;
+	int i;
+
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		m.cost[i] *= 100;
+	m.fixed *= 100;
+	m.link = 3e6;
+	mig_encsel_init(&s, DM_MIGRATE_ENCODE_AUTO, m.workers);
+	mig_encsel_set_peer(&s, MIG_ENC_KNOWN, false);
+	s.used = DM_MIGRATE_ENC_RAW;
+	run(&s, &m, &now, 80);
+	mig_encsel_explain(&s, why, sizeof(why));
+	ksft_test_result(mig_encsel_used(&s) == DM_MIGRATE_ENC_LZ4,
+			 "auto: slow pipeline: raw gives way to LZ4 (%s)\n", why);
+
+	/* The data stops compressing: back to raw, compressors measured. */
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		m.ratio[i] = 0.99;
+	run(&s, &m, &now, 80);
+	mig_encsel_explain(&s, why, sizeof(why));
+	ksft_test_result(mig_encsel_used(&s) == DM_MIGRATE_ENC_RAW &&
+			 s.why != MIG_WHY_MEASURING,
+			 "auto: slow pipeline, incompressible: raw (%s)\n", why);
+}
+
 static void test_auto_peer_and_hysteresis(void)
 {
 	struct mig_encsel s;
@@ -283,11 +319,12 @@ static void test_fixed(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 4 + 3 + 6);
+	ksft_set_plan(10 + 4 + 2 + 3 + 6);
 	test_skip_backoff();
 	test_skip_time_and_gain();
 	test_skip_workers();
 	test_auto();
+	test_auto_slow();
 	test_auto_peer_and_hysteresis();
 	test_fixed();
 	ksft_finished();
