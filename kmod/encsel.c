@@ -12,29 +12,31 @@ void mig_skip_reset(struct mig_skip *s)
 	memset(s, 0, sizeof(*s));
 }
 
-bool mig_skip_try(struct mig_skip *s, u32 len, u64 now_ns)
+int mig_skip_try(struct mig_skip *s, u32 len, u64 now_ns)
 {
 	if (!s->backoff)
-		return true;
+		return MIG_SKIP_TRY;
 	if (s->probing)
-		return false;	/* one probe at a time */
+		return MIG_SKIP_NO;	/* one probe at a time */
 	if (s->left >= len && now_ns < s->probe_ns) {
 		s->left -= len;
-		return false;
+		return MIG_SKIP_NO;
 	}
 	s->left = 0;
 	s->probing = true;
-	return true;
+	return MIG_SKIP_PROBE;
 }
 
-void mig_skip_done(struct mig_skip *s, u32 len, u32 enc_len, u64 now_ns)
+void mig_skip_done(struct mig_skip *s, u32 len, u32 enc_len, bool probe,
+		   u64 now_ns)
 {
 	if (mig_skip_pays(len, enc_len)) {
 		mig_skip_reset(s);
 		return;
 	}
-	if (s->backoff && !s->probing)
-		return;		/* tried before the skip began */
+	/* Tried before the skip began, finished while it or its probe runs. */
+	if (s->backoff && !probe)
+		return;
 	if (++s->misses < MIG_SKIP_MISSES)
 		return;
 	s->probing = false;
@@ -59,9 +61,9 @@ static const u8 choice_enc[] = {
 static const char * const enc_names[] = DM_MIGRATE_ENC_NAMES;
 static const char * const choice_names[] = DM_MIGRATE_ENCODE_NAMES;
 
-static bool decodes(const struct mig_encsel *s, u8 enc)
+bool mig_encsel_decodes(const struct mig_encsel *s, u8 enc)
 {
-	return s->peer & DM_MIGRATE_HELLO_ENC(enc);
+	return enc < __DM_MIGRATE_ENC_MAX && (s->peer & DM_MIGRATE_HELLO_ENC(enc));
 }
 
 static bool is_auto(const struct mig_encsel *s)
@@ -75,12 +77,12 @@ static void resolve(struct mig_encsel *s)
 	u8 enc;
 
 	if (is_auto(s)) {
-		if (!decodes(s, s->used))
+		if (!mig_encsel_decodes(s, s->used))
 			s->used = DM_MIGRATE_ENC_LZO;
 		return;
 	}
 	enc = choice_enc[s->choice];
-	s->used = decodes(s, enc) ? enc : DM_MIGRATE_ENC_LZO;
+	s->used = mig_encsel_decodes(s, enc) ? enc : DM_MIGRATE_ENC_LZO;
 	s->why = s->used == enc ? MIG_WHY_ASKED :
 		 s->old_peer ? MIG_WHY_OLD_PEER : MIG_WHY_PEER;
 }
@@ -117,7 +119,7 @@ static u8 next_probe(struct mig_encsel *s)
 	for (i = 0; i < ARRAY_SIZE(compressors); i++) {
 		u8 enc = compressors[s->rotor++ % ARRAY_SIZE(compressors)];
 
-		if (decodes(s, enc))
+		if (mig_encsel_decodes(s, enc))
 			return enc;
 	}
 	return DM_MIGRATE_ENC_LZO;
@@ -129,22 +131,27 @@ static bool unmeasured(const struct mig_encsel *s)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(compressors); i++)
-		if (decodes(s, compressors[i]) &&
+		if (mig_encsel_decodes(s, compressors[i]) &&
 		    s->st[compressors[i]].in < MIG_STAT_MIN)
 			return true;
 	return false;
 }
 
-u8 mig_encsel_pick(struct mig_encsel *s, u32 len, u64 now_ns)
+struct mig_pick mig_encsel_pick(struct mig_encsel *s, u32 len, u64 now_ns)
 {
-	u8 enc = s->used;
+	struct mig_pick p = { .enc = s->used };
+	int skip;
 
 	if (is_auto(s) &&
 	    ++s->tried % (unmeasured(s) ? MIG_AUTO_PROBE / 4 : MIG_AUTO_PROBE) == 0)
-		enc = next_probe(s);
-	if (enc == DM_MIGRATE_ENC_RAW || !mig_skip_try(&s->skip, len, now_ns))
-		return DM_MIGRATE_ENC_RAW;
-	return enc;
+		p.enc = next_probe(s);
+	if (p.enc == DM_MIGRATE_ENC_RAW)
+		return p;
+	skip = mig_skip_try(&s->skip, len, now_ns);
+	if (skip == MIG_SKIP_NO)
+		p.enc = DM_MIGRATE_ENC_RAW;
+	p.probe = skip == MIG_SKIP_PROBE;
+	return p;
 }
 
 static void stat_halve(struct mig_enc_stat *st)
@@ -176,14 +183,14 @@ static void stat_add(struct mig_enc_stat *st, u32 in, u32 out, u64 ns)
 		stat_halve(st);	/* no overflow, whatever the time */
 }
 
-void mig_encsel_done(struct mig_encsel *s, u8 enc, u32 len, u32 enc_len,
-		     u64 fixed_ns, u64 enc_ns, u64 now_ns)
+void mig_encsel_done(struct mig_encsel *s, struct mig_pick p, u32 len,
+		     u32 enc_len, u64 fixed_ns, u64 enc_ns, u64 now_ns)
 {
 	stat_add(&s->fixed, len, len, fixed_ns);
-	if (enc == DM_MIGRATE_ENC_RAW || enc >= __DM_MIGRATE_ENC_MAX)
+	if (p.enc == DM_MIGRATE_ENC_RAW || p.enc >= __DM_MIGRATE_ENC_MAX)
 		return;
-	stat_add(&s->st[enc], len, min(enc_len, len), enc_ns);
-	mig_skip_done(&s->skip, len, enc_len, now_ns);
+	stat_add(&s->st[p.enc], len, min(enc_len, len), enc_ns);
+	mig_skip_done(&s->skip, len, enc_len, p.probe, now_ns);
 }
 
 /* ns per MiB of data a figure says, or 0 if it has too few bytes. */
@@ -224,7 +231,7 @@ static void choose(struct mig_encsel *s)
 	unsigned int i, pick = ARRAY_SIZE(all);
 
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
-		rate[i] = decodes(s, all[i]) ?
+		rate[i] = mig_encsel_decodes(s, all[i]) ?
 			  data_rate(s, all[i], &cost[i], &cpu[i], &net[i]) : 0;
 		top = max(top, rate[i]);
 		if (all[i] == s->used && rate[i]) {
@@ -299,15 +306,15 @@ static unsigned long long in_mb(u64 bytes)
 	return div64_u64(bytes, 1000000);
 }
 
-/* "2.4:1", the ratio of data to wire bytes of @enc. */
-static int ratio_text(const struct mig_encsel *s, u8 enc, char *buf, size_t size)
+/* "2.4:1", the ratio of data to wire bytes of @enc, rounded. */
+static void ratio_text(const struct mig_encsel *s, u8 enc, char *buf, size_t size)
 {
 	const struct mig_enc_stat *st = &s->st[enc];
 	u64 tenths = enc == DM_MIGRATE_ENC_RAW || !st->out ? 10 :
-		     div64_u64(st->in * 10, st->out);
+		     div64_u64(st->in * 10 + st->out / 2, st->out);
 
-	return scnprintf(buf, size, "%llu.%llu:1", (unsigned long long)(tenths / 10),
-			 (unsigned long long)(tenths % 10));
+	scnprintf(buf, size, "%llu.%llu:1", (unsigned long long)(tenths / 10),
+		  (unsigned long long)(tenths % 10));
 }
 
 void mig_encsel_explain(const struct mig_encsel *s, char *buf, size_t size)

@@ -86,16 +86,21 @@ void mig_skip_reset(struct mig_skip *s);
 
 /*
  * Whether to try compressing the next chunk, of @len bytes, at @now_ns.
- * Every true answer must be followed by mig_skip_done() for that chunk:
- * so call it only for chunks that are not zero.
+ * MIG_SKIP_NO, MIG_SKIP_TRY, or MIG_SKIP_PROBE for the skip's probe.  Every
+ * answer but MIG_SKIP_NO must be followed by mig_skip_done() for that
+ * chunk: so call it only for chunks that are not zero.
  */
-bool mig_skip_try(struct mig_skip *s, u32 len, u64 now_ns);
+enum { MIG_SKIP_NO, MIG_SKIP_TRY, MIG_SKIP_PROBE };
+int mig_skip_try(struct mig_skip *s, u32 len, u64 now_ns);
 
 /*
  * A chunk of @len bytes was compressed to @enc_len bytes (any size: more
- * than @len when it grew) at @now_ns.  Not for zero chunks.
+ * than @len when it grew) at @now_ns; @probe: mig_skip_try() said
+ * MIG_SKIP_PROBE for it (only its result decides the next skip, not that
+ * of a chunk tried earlier that finished meanwhile).  Not for zero chunks.
  */
-void mig_skip_done(struct mig_skip *s, u32 len, u32 enc_len, u64 now_ns);
+void mig_skip_done(struct mig_skip *s, u32 len, u32 enc_len, bool probe,
+		   u64 now_ns);
 
 /* Measured figures of one encoding, or of the fixed cost (encsel.c). */
 struct mig_enc_stat {
@@ -135,6 +140,12 @@ struct mig_encsel {
 	u64 cpu_rate, net_rate;	/* data bytes/s of the one chosen */
 };
 
+/* The encoding of one chunk, and whether it is the skip's probe. */
+struct mig_pick {
+	u8 enc;			/* enum dm_migrate_encoding */
+	bool probe;		/* for mig_skip_done() */
+};
+
 /* A push starts: @choice (enum dm_migrate_encode), @workers at once. */
 void mig_encsel_init(struct mig_encsel *s, u8 choice, u32 workers);
 
@@ -147,20 +158,23 @@ void mig_encsel_set_choice(struct mig_encsel *s, u8 choice);
  */
 void mig_encsel_set_peer(struct mig_encsel *s, u32 encs, bool old_peer);
 
+/* The peer of the connection decodes @enc (enum dm_migrate_encoding). */
+bool mig_encsel_decodes(const struct mig_encsel *s, u8 enc);
+
 /*
  * The encoding to try for the next chunk (not zero), of @len bytes:
  * DM_MIGRATE_ENC_RAW for none, else a compressor the peer decodes.  Every
  * answer must be followed by mig_encsel_done() for that chunk.
  */
-u8 mig_encsel_pick(struct mig_encsel *s, u32 len, u64 now_ns);
+struct mig_pick mig_encsel_pick(struct mig_encsel *s, u32 len, u64 now_ns);
 
 /*
- * The chunk of @len bytes mig_encsel_pick() gave @enc for: @fixed_ns for
+ * The chunk of @len bytes mig_encsel_pick() gave @p for: @fixed_ns for
  * its zero check and CRC, @enc_len and @enc_ns its compressed length and
  * the time that took (RAW: @len, 0).
  */
-void mig_encsel_done(struct mig_encsel *s, u8 enc, u32 len, u32 enc_len,
-		     u64 fixed_ns, u64 enc_ns, u64 now_ns);
+void mig_encsel_done(struct mig_encsel *s, struct mig_pick p, u32 len,
+		     u32 enc_len, u64 fixed_ns, u64 enc_ns, u64 now_ns);
 
 /*
  * The sender's window of @wall_ns ending at @now_ns: @bytes went on the

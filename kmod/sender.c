@@ -35,8 +35,8 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 			 const void *data, u32 len, void *buf, struct mig_msg *m)
 {
 	u64 t0 = ktime_get_ns(), t1, t2;
+	struct mig_pick pick;
 	u32 clen = len;
-	u8 enc;
 
 	if (mig_chunk_zero(data, len)) {
 		m->c.encoding = DM_MIGRATE_ENC_ZERO;
@@ -46,16 +46,16 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 	m->c.crc32c = cpu_to_be32(mig_crc32c(data, len));
 	t1 = ktime_get_ns();
 	spin_lock(&push->enc_lock);
-	enc = mig_encsel_pick(&push->enc, len, t1);
+	pick = mig_encsel_pick(&push->enc, len, t1);
 	spin_unlock(&push->enc_lock);
-	if (enc != DM_MIGRATE_ENC_RAW)
-		clen = mig_compress(codec, enc, data, len, buf);
+	if (pick.enc != DM_MIGRATE_ENC_RAW)
+		clen = mig_compress(codec, pick.enc, data, len, buf);
 	t2 = ktime_get_ns();
 	spin_lock(&push->enc_lock);
-	mig_encsel_done(&push->enc, enc, len, clen, t1 - t0, t2 - t1, t2);
+	mig_encsel_done(&push->enc, pick, len, clen, t1 - t0, t2 - t1, t2);
 	spin_unlock(&push->enc_lock);
 	if (clen < len) {
-		m->c.encoding = enc;
+		m->c.encoding = pick.enc;
 		m->data = buf;
 		m->enc_len = clen;
 	} else {
@@ -183,11 +183,37 @@ static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
 	return 0;
 }
 
-/* Send the messages of a ready slot; on error, slot->sent says how far. */
+/*
+ * Whether the peer decodes what is left of @slot: one encoded before a
+ * reconnection (read while the link was down) may use an encoding the
+ * new peer does not.
+ */
+static bool slot_decodable(struct mig_push *push, struct mig_slot *slot)
+{
+	bool ok = true;
+	u32 i;
+
+	spin_lock(&push->enc_lock);
+	for (i = slot->sent; i < slot->nmsgs && ok; i++)
+		ok = mig_encsel_decodes(&push->enc, slot->msgs[i].c.encoding);
+	spin_unlock(&push->enc_lock);
+	return ok;
+}
+
+/*
+ * Send the messages of a ready slot; on error, slot->sent says how far.
+ * One the peer cannot decode is not sent: its chunks are dirty again and
+ * read anew.
+ */
 static int send_slot(struct mig_push *push, struct mig_slot *slot)
 {
 	struct mig_dev *dev = push->dev;
 
+	if (!slot_decodable(push, slot)) {
+		mig_slot_putback(push, slot);
+		slot->sent = slot->nmsgs;
+		return 0;
+	}
 	while (slot->sent < slot->nmsgs) {
 		struct mig_msg *m = &slot->msgs[slot->sent];
 		struct mig_unacked u = { .first = m->first, .last = m->last };

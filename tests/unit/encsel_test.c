@@ -22,9 +22,10 @@
 static unsigned int tried_in_a_row(struct mig_skip *s, u32 enc_len, u64 now)
 {
 	unsigned int n = 0;
+	int r;
 
-	while (n < 1000 && mig_skip_try(s, CHUNK, now)) {
-		mig_skip_done(s, CHUNK, enc_len, now);
+	while (n < 1000 && (r = mig_skip_try(s, CHUNK, now))) {
+		mig_skip_done(s, CHUNK, enc_len, r == MIG_SKIP_PROBE, now);
 		n++;
 	}
 	return n;
@@ -59,7 +60,7 @@ static void test_skip_backoff(void)
 			 (unsigned long long)b);
 	/* The chunk that ended the skip is the probe: it does not pay. */
 	for (i = 0; i < 10; i++) {
-		mig_skip_done(&s, CHUNK, CHUNK, 0);
+		mig_skip_done(&s, CHUNK, CHUNK, true, 0);
 		b = skipped_bytes(&s, 0);
 		if (b + CHUNK < last && last + CHUNK < MIG_SKIP_MAX)
 			grows = false;
@@ -69,7 +70,7 @@ static void test_skip_backoff(void)
 			 "skip: failed probes double it up to %u MiB (%llu)\n",
 			 MIG_SKIP_MAX >> 20, (unsigned long long)b);
 	/* A probe that pays: every chunk is tried again. */
-	mig_skip_done(&s, CHUNK, CHUNK / 4, 0);
+	mig_skip_done(&s, CHUNK, CHUNK / 4, true, 0);
 	ksft_test_result(tried_in_a_row(&s, CHUNK / 4, 0) == 1000,
 			 "skip: a probe that pays ends the skip\n");
 }
@@ -100,14 +101,18 @@ static void test_skip_workers(void)
 	mig_skip_reset(&s);
 	/* Eight workers had chunks in compression when the skip began. */
 	for (i = 0; i < MIG_SKIP_MISSES + 7; i++)
-		mig_skip_done(&s, CHUNK, CHUNK, 0);
+		mig_skip_done(&s, CHUNK, CHUNK, false, 0);
 	ksft_test_result(s.backoff == MIG_SKIP_MIN,
 			 "skip: late results of a skip's first chunks do not lengthen it\n");
 	skipped_bytes(&s, 0);	/* the probe is out */
 	for (i = 0; i < 20; i++)
 		probes += mig_skip_try(&s, CHUNK, MIG_SKIP_PROBE_NS * 2);
 	ksft_test_result(!probes, "skip: one probe at a time\n");
-	mig_skip_done(&s, CHUNK, CHUNK, 0);
+	/* A chunk tried before the skip ends while the probe is out. */
+	mig_skip_done(&s, CHUNK, CHUNK, false, 0);
+	ksft_test_result(s.backoff == MIG_SKIP_MIN && s.probing,
+			 "skip: a late chunk's result is not taken for the probe's\n");
+	mig_skip_done(&s, CHUNK, CHUNK, true, 0);
 	ksft_test_result(s.backoff == 2 * MIG_SKIP_MIN && !s.probing,
 			 "skip: the probe's result doubles the skip\n");
 }
@@ -143,11 +148,12 @@ static void run(struct mig_encsel *s, const struct model *m, u64 *now, int windo
 		double wire = 0, cpu_ns = 0, busy;
 
 		while (wire < m->link * wall && cpu_ns < wall * 1e9 * m->workers) {
-			u8 e = mig_encsel_pick(s, CHUNK, *now);
+			struct mig_pick p = mig_encsel_pick(s, CHUNK, *now);
+			u8 e = p.enc;
 			double er = e == DM_MIGRATE_ENC_RAW ? 1 : m->ratio[e];
 			double ns = e == DM_MIGRATE_ENC_RAW ? 0 : CHUNK * m->cost[e];
 
-			mig_encsel_done(s, e, CHUNK, (u32)(CHUNK * er),
+			mig_encsel_done(s, p, CHUNK, (u32)(CHUNK * er),
 					(u64)(CHUNK * m->fixed), (u64)ns, *now);
 			wire += CHUNK * er;
 			cpu_ns += CHUNK * m->fixed + ns;
@@ -195,10 +201,10 @@ static void test_auto(void)
 	m.ratio[DM_MIGRATE_ENC_ZSTD] = 0.98;
 	run(&s, &m, &now, 40);
 	for (i = 0; i < 1000; i++) {
-		u8 e = mig_encsel_pick(&s, CHUNK, now);
+		struct mig_pick p = mig_encsel_pick(&s, CHUNK, now);
 
-		raw += e == DM_MIGRATE_ENC_RAW;
-		mig_encsel_done(&s, e, CHUNK, CHUNK - 100, 1000, 1000, now);
+		raw += p.enc == DM_MIGRATE_ENC_RAW;
+		mig_encsel_done(&s, p, CHUNK, CHUNK - 100, 1000, 1000, now);
 	}
 	mig_encsel_explain(&s, why, sizeof(why));
 	ksft_test_result(raw >= 950, "auto: nothing compresses: %d of 1000 chunks raw (%s)\n",
@@ -288,7 +294,7 @@ static void test_fixed(void)
 			 "fixed: before the peer is known, LZO (every peer decodes it)\n");
 	mig_encsel_set_peer(&s, MIG_ENC_KNOWN, false);
 	ksft_test_result(mig_encsel_used(&s) == DM_MIGRATE_ENC_ZSTD &&
-			 mig_encsel_pick(&s, CHUNK, now) == DM_MIGRATE_ENC_ZSTD,
+			 mig_encsel_pick(&s, CHUNK, now).enc == DM_MIGRATE_ENC_ZSTD,
 			 "fixed: zstd when the peer decodes it\n");
 	mig_encsel_set_peer(&s, DM_MIGRATE_ENC_BASE, false);
 	mig_encsel_explain(&s, why, sizeof(why));
@@ -301,17 +307,17 @@ static void test_fixed(void)
 			 "fixed: an old peer is named (%s)\n", why);
 	mig_encsel_set_choice(&s, DM_MIGRATE_ENCODE_RAW);
 	for (i = 0; i < 100; i++)
-		raw += mig_encsel_pick(&s, CHUNK, now) == DM_MIGRATE_ENC_RAW;
+		raw += mig_encsel_pick(&s, CHUNK, now).enc == DM_MIGRATE_ENC_RAW;
 	ksft_test_result(raw == 100, "fixed: raw compresses nothing\n");
 	mig_encsel_set_choice(&s, DM_MIGRATE_ENCODE_LZ4);
 	mig_encsel_set_peer(&s, MIG_ENC_KNOWN, false);
 	for (i = 0; i < 10; i++) {
-		u8 e = mig_encsel_pick(&s, CHUNK, now);
+		struct mig_pick p = mig_encsel_pick(&s, CHUNK, now);
 
-		mig_encsel_done(&s, e, CHUNK, CHUNK + 10, 100, 100, now);
+		mig_encsel_done(&s, p, CHUNK, CHUNK + 10, 100, 100, now);
 	}
 	mig_encsel_explain(&s, why, sizeof(why));
-	ksft_test_result(mig_encsel_pick(&s, CHUNK, now) == DM_MIGRATE_ENC_RAW &&
+	ksft_test_result(mig_encsel_pick(&s, CHUNK, now).enc == DM_MIGRATE_ENC_RAW &&
 			 strstr(why, "did not compress"),
 			 "fixed: incompressible chunks are skipped (%s)\n", why);
 }
@@ -319,7 +325,7 @@ static void test_fixed(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 4 + 2 + 3 + 6);
+	ksft_set_plan(11 + 4 + 2 + 3 + 6);
 	test_skip_backoff();
 	test_skip_time_and_gain();
 	test_skip_workers();
