@@ -175,6 +175,7 @@ static int push_connect(struct mig_push *push)
 	struct socket *sock;
 	char err[96] = "";
 	u32 verdict, encs;
+	bool old_peer;
 	int r;
 
 	r = mig_sock_open(push->net, &push->addr, &sock);
@@ -200,7 +201,10 @@ static int push_connect(struct mig_push *push)
 		goto fail;
 	}
 	push->session.generation++;
-	encs = push->old_peer ? 0 : MIG_ENC_KNOWN;
+	/* Flags, unless refused just now: a peer may be upgraded meanwhile. */
+	old_peer = push->plain_hello;
+	push->plain_hello = false;
+	encs = old_peer ? 0 : MIG_ENC_KNOWN;
 	r = mig_handshake_source(sock, &push->geom, &push->key, &push->session,
 				 &encs, &verdict, stream_key, err, sizeof(err));
 	if (!r)
@@ -209,7 +213,7 @@ static int push_connect(struct mig_push *push)
 	if (r == -EPROTONOSUPPORT) {
 		/* It refuses our HELLO's flags: connect again without. */
 		DMINFO("%s: %s: %s", mig_name(dev), push->addr.text, err);
-		push->old_peer = true;
+		push->plain_hello = true;
 		goto fail;
 	}
 	if (r) {
@@ -235,7 +239,7 @@ static int push_connect(struct mig_push *push)
 	push->tcp_una = mig_sock_bytes_acked(sock);
 	push->connected_at = jiffies;
 	spin_lock(&push->enc_lock);
-	mig_encsel_set_peer(&push->enc, encs, push->old_peer);
+	mig_encsel_set_peer(&push->enc, encs, old_peer);
 	spin_unlock(&push->enc_lock);
 	mig_push_window_reset(push);
 	/* Authenticated: writeback may depend on this socket now. */
@@ -701,7 +705,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
 	push->pace.vtime_ns = 0;
-	push->old_peer = false;
+	push->plain_hello = false;
 	push->bdev = dev->bdev;
 	push->addr = s->addr;
 	push->key = s->key;

@@ -165,7 +165,7 @@ struct mig_push {
 	u64 cursor;			/* next chunk of the round */
 	u64 round_picked;		/* chunks picked in this round */
 	struct mig_pace pace;		/* the network rate limit */
-	bool old_peer;			/* it negotiates no encodings: flags 0 */
+	bool plain_hello;		/* the peer refused HELLO flags: next without */
 	/* The sender's window for the link's drain rate (mig_encsel_link()). */
 	u64 win_start_ns, win_wait_ns, win_bytes;
 
