@@ -22,9 +22,10 @@ u32 mig_crc32c(const void *data, size_t len)
 }
 
 /*
- * The work area zstd needs for @p.  Its compression parameters are the
- * first member of zstd_parameters (zstd's public ZSTD_parameters, the
- * frame parameters after them), which 6.1 has no accessor for.
+ * The work area zstd needs for @p: that of its compression parameters,
+ * the first member of zstd_parameters (ZSTD_parameters in zstd_lib.h, the
+ * frame parameters after it), whose CamelCase name kernel style keeps
+ * out of our code: a pointer to the whole is one to it.
  */
 static size_t zstd_workspace(const zstd_parameters *p)
 {

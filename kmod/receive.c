@@ -218,7 +218,6 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 	if (mig_wire_check_chunk(&c, enc_len, &rv->geom, rv->encs, &why))
 		return proto_error(rv, sock, why);
 	sector = be64_to_cpu(c.index) * rv->geom.chunk_sectors;
-	atomic64_add(be32_to_cpu(c.count), &dev->stats.enc_chunks[c.encoding]);
 
 	if (c.encoding == DM_MIGRATE_ENC_ZERO) {
 		u64 end = min_t(u64, rv->geom.dev_sectors,
@@ -230,6 +229,7 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 			return io_error(rv, sock, r);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.chunks);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.zero_chunks);
+		atomic64_add(be32_to_cpu(c.count), &dev->stats.enc_chunks[c.encoding]);
 		return WROTE;
 	}
 	if (mig_decode_chunk(&rv->dec, &c, enc, enc_len, rv->data, &why))
@@ -237,7 +237,9 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 	r = vol_write(rv, sector, be32_to_cpu(c.data_len));
 	if (r)
 		return io_error(rv, sock, r);
+	/* Counted once written: a chunk refused or not written is not. */
 	atomic64_inc(&dev->stats.chunks);
+	atomic64_inc(&dev->stats.enc_chunks[c.encoding]);
 	return WROTE;
 }
 
