@@ -140,11 +140,10 @@ $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselft
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/inflight.c -ldevmapper -lpthread
 
 # libFuzzer targets (tests/fuzz/), built with clang from the module's own
-# sources; the LZO and LZ4 they decode with are the kernel's lib/lzo/ and
-# lib/lz4/, extracted from Debian's linux-source-6.1 at build time and built
-# through tests/fuzz/shim/ (sanitized like the rest); zstd is the system's
-# libzstd (the upstream code the kernel's lib/zstd/ carries) behind the
-# kernel's API (tests/fuzz/shim/linux/zstd.h).
+# sources; the LZO, LZ4 and zstd they decode with are the kernel's lib/lzo/,
+# lib/lz4/ and lib/zstd/ (with lib/xxhash.c), extracted from Debian's
+# linux-source-6.1 at build time and built through tests/fuzz/shim/
+# (sanitized like the rest).
 FUZZ_CC	?= clang-14
 FUZZ_TIME ?= 60
 FUZZ	:= $(BUILD)/fuzz
@@ -156,6 +155,17 @@ LZO_DIR	:= $(FUZZ)/lzo
 LZO_OBJ	:= $(LZO_DIR)/lzo1x_compress.o $(LZO_DIR)/lzo1x_decompress_safe.o
 LZ4_DIR	:= $(FUZZ)/lz4
 LZ4_OBJ	:= $(LZ4_DIR)/lz4_compress.o $(LZ4_DIR)/lz4_decompress.o
+ZSTD_DIR := $(FUZZ)/zstd
+ZSTD_SRC := xxhash zstd/zstd_compress_module zstd/zstd_decompress_module \
+	$(addprefix zstd/common/,debug entropy_common error_private fse_decompress \
+		zstd_common) \
+	$(addprefix zstd/compress/,fse_compress hist huf_compress zstd_compress \
+		zstd_compress_literals zstd_compress_sequences \
+		zstd_compress_superblock zstd_double_fast zstd_fast zstd_lazy \
+		zstd_ldm zstd_opt) \
+	$(addprefix zstd/decompress/,huf_decompress zstd_ddict zstd_decompress \
+		zstd_decompress_block)
+ZSTD_OBJ := $(addprefix $(ZSTD_DIR)/obj/,$(addsuffix .o,$(ZSTD_SRC)))
 FUZZ_SHIM := $(wildcard tests/fuzz/shim/*/*.h)
 FUZZ_DEPS := tests/fuzz/fuzz.h $(WIRE_DEPS)
 
@@ -193,12 +203,25 @@ $(LZ4_DIR)/%.o: $(LZ4_DIR)/lib/lz4/lz4defs.h $(FUZZ_SHIM)
 	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -fwrapv -Wall -Werror -std=gnu11 \
 		-Itests/fuzz/shim -I$(LZ4_DIR)/include -c -o $@ $(LZ4_DIR)/lib/lz4/$*.c
 
+$(ZSTD_DIR)/lib/xxhash.c:
+	@mkdir -p $(ZSTD_DIR)
+	tar -xJf $(SRC_TARBALL) -C $(ZSTD_DIR) --strip-components=1 \
+		linux-source-6.1/lib/zstd linux-source-6.1/lib/xxhash.c \
+		linux-source-6.1/include/linux/zstd.h linux-source-6.1/include/linux/zstd_lib.h \
+		linux-source-6.1/include/linux/zstd_errors.h linux-source-6.1/include/linux/xxhash.h
+	@touch $@
+
+$(ZSTD_DIR)/obj/%.o: $(ZSTD_DIR)/lib/xxhash.c $(FUZZ_SHIM)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -fwrapv -Wall -Werror -std=gnu11 \
+		-Itests/fuzz/shim -I$(ZSTD_DIR)/include -c -o $@ $(ZSTD_DIR)/lib/$*.c
+
 $(FUZZ)/fuzz_decode: tests/fuzz/fuzz_decode.c kmod/compress.c kmod/compress.h \
-		$(FUZZ_DEPS) $(FUZZ_SHIM) $(LZO_OBJ) $(LZ4_OBJ)
+		$(FUZZ_DEPS) $(FUZZ_SHIM) $(LZO_OBJ) $(LZ4_OBJ) $(ZSTD_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz/shim -I$(LZO_DIR)/include -I$(LZ4_DIR)/include \
-		-o $@ tests/fuzz/fuzz_decode.c kmod/compress.c $(WIRE_SRC) $(LZO_OBJ) \
-		$(LZ4_OBJ) -lzstd
+		-I$(ZSTD_DIR)/include -o $@ tests/fuzz/fuzz_decode.c kmod/compress.c \
+		$(WIRE_SRC) $(LZO_OBJ) $(LZ4_OBJ) $(ZSTD_OBJ)
 
 $(FUZZ)/fuzz_args: tests/fuzz/fuzz_args.c kmod/args.c kmod/args.h $(FUZZ_DEPS)
 	@mkdir -p $(@D)

@@ -16,8 +16,8 @@
  *     that is not smaller; checked and decoded back, it must be accepted
  *     and come back identical.
  * Every buffer is allocated at its exact size, so that AddressSanitizer
- * sees any access past it (in the kernel's LZO and LZ4, which are built
- * with it; libzstd is not).
+ * sees any access past it (in the kernel's LZO, LZ4 and zstd too, which
+ * are built with it).
  */
 #include "compress.h"
 #include "fuzz.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Userspace stand-in for <linux/kernel.h>, just enough for the kernel's
- * LZO and LZ4 sources in lib/lzo/ and lib/lz4/ (extracted from
- * linux-source-6.1 at build time) to build into the fuzzers, configured
- * as on x86-64.
+ * LZO, LZ4 and zstd sources in lib/lzo/, lib/lz4/ and lib/zstd/
+ * (extracted from linux-source-6.1 at build time) to build into the
+ * fuzzers, configured as on x86-64.
  */
 #ifndef MIG_SHIM_LINUX_KERNEL_H
 #define MIG_SHIM_LINUX_KERNEL_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace stand-in for <linux/module.h>: the kernel's lib/lzo/ and lib/lz4/ need no more. */
+/* Userspace stand-in for <linux/module.h>: the kernel's lib/ compressors need no more. */
 #ifndef MIG_SHIM_LINUX_MODULE_H
 #define MIG_SHIM_LINUX_MODULE_H
 
