@@ -6,7 +6,8 @@
 # not needed.)  The VM test (make check-vm): libvirt-daemon-system (libvirtd,
 # and the /etc, /var/lib, /var/log and /var/cache trees the test's hosts
 # bind their private copies over), its QEMU driver, virsh, and libvirt-dev
-# for migrate-dm's libvirt client.
+# for migrate-dm's libvirt client.  The bench's compressibility limit
+# (bench/climit.c): liblzo2-dev, libzstd-dev and liblz4-dev.
 set -euo pipefail
 
 BPO=/etc/apt/sources.list.d/dm-migrate-backports.list
@@ -48,6 +49,7 @@ apt-get install -y -qq --no-install-recommends \
 	liblzo2-dev liblz4-dev libzstd-dev \
 	drbd-utils qemu-utils nbd-client \
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev \
-	clang-14 libclang-rt-14-dev >/dev/null
+	clang-14 libclang-rt-14-dev \
+	liblzo2-dev libzstd-dev liblz4-dev >/dev/null
 
 echo "$SELF_SUM" > "$STAMP"
