@@ -25,10 +25,7 @@ for a in $(echo "${DMM_ARGS:-}" | tr , ' '); do
 	perf=*) PERF=${a#perf=} ;;	# profile the first PERF seconds of each run
 	esac
 done
-for m in dm_mod brd veth sch_tbf $(modinfo -F depends "$KO" | tr , ' '); do
-	modprobe "$m" 2>/dev/null
-done
-insmod "$KO" || { echo "cannot load $KO"; exit 1; }
+DMM_KO=$KO dmm_load dm_mod brd veth sch_tbf || exit 1
 rmmod brd 2>/dev/null
 modprobe brd rd_nr=2 rd_size=$((1024 * 1024))
 SZ=$(blockdev --getsz /dev/ram0)

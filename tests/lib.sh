@@ -105,9 +105,10 @@ sectors_of() { blockdev --getsz "$1"; }
 
 # dmm_load MODULE...: in a guest script (not tests/guest/run.sh, which
 # loads them for the tests), the kernel modules it needs and dm-migrate.ko
-# built for the guest's kernel, with what that depends on.
+# built for the guest's kernel (or DMM_KO, another build), with what that
+# depends on.
 dmm_load() {
-	local m ko=$REPO/build/$DMM_KVER/dm-migrate.ko
+	local m ko=${DMM_KO:-$REPO/build/$DMM_KVER/dm-migrate.ko}
 	for m in "$@" $(modinfo -F depends "$ko" | tr , ' '); do
 		[ -d "/sys/module/$m" ] || modprobe "$m" || echo "modprobe $m failed"
 	done

@@ -59,16 +59,7 @@ static void xsend(const void *p, size_t n)
 
 static int xrecv(void *p, size_t n)
 {
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = recv(fd, (char *)p + got, n - got, 0);
-
-		if (r <= 0)
-			return -1;
-		got += r;
-	}
-	return 0;
+	return peer_recv(fd, p, n);
 }
 
 static void msg(u8 type, u64 seq, const void *p, u32 n, const void *q, u32 m)
@@ -171,14 +162,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]\n");
 		return 2;
 	}
-	if (getaddrinfo(argv[1], argv[2], NULL, &ai))
+	ai = peer_args(argv, &ss, key, &klen, &g);
+	if (!ai)
 		return 2;
-	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-	klen = strlen(argv[3]) / 2;
-	for (i = 0; i < klen; i++)
-		sscanf(argv[3] + 2 * i, "%2hhx", &key[i]);
-	g.dev_sectors = strtoull(argv[4], NULL, 0);
-	g.chunk_sectors = strtoul(argv[5], NULL, 0);
 	mode = argv[6];
 
 	if (!strcmp(mode, "idle"))

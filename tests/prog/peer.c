@@ -1,9 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The sealing and the HMACs of protocol v3 for the test peers (peer.h). */
+/* The socket, the sealing and the HMACs of protocol v3 (peer.h). */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
 
 #include "peer.h"
+
+struct addrinfo *peer_args(char **argv, struct sockaddr_storage *ss, u8 *key,
+			   int *klen, struct mig_geom *g)
+{
+	struct addrinfo *ai;
+	int i;
+
+	if (getaddrinfo(argv[1], argv[2], NULL, &ai))
+		return NULL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*klen = strlen(argv[3]) / 2;
+	if (*klen > 64)
+		*klen = 64;
+	for (i = 0; i < *klen; i++)
+		sscanf(argv[3] + 2 * i, "%2hhx", &key[i]);
+	g->dev_sectors = strtoull(argv[4], NULL, 0);
+	g->chunk_sectors = strtoul(argv[5], NULL, 0);
+	return ai;
+}
+
+int peer_recv(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = recv(fd, (char *)p + got, n - got, 0);
+
+		if (r <= 0)
+			return -1;
+		got += r;
+	}
+	return 0;
+}
 
 int peer_aead(const u8 *key, int enc, u32 dir, u64 count,
 	      const struct dm_migrate_hdr *hdr, u8 *buf, int len, u8 *tag)
