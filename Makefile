@@ -61,7 +61,8 @@ $(KSFT)/kselftest.h:
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
-	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test $(BUILD)/tests/model_test \
+	$(BUILD)/tests/badpeer $(BUILD)/tests/olddest $(BUILD)/tests/ratectl_test \
+	$(BUILD)/tests/model_test $(BUILD)/tests/encsel_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
 	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test
@@ -80,6 +81,10 @@ $(BUILD)/tests/ratectl_test: tests/unit/ratectl_test.c kmod/ratectl.c kmod/ratec
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/ratectl_test.c kmod/ratectl.c
 
+$(BUILD)/tests/encsel_test: tests/unit/encsel_test.c kmod/encsel.c kmod/encsel.h kmod/wire.h kmod/portable.h \
+		tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/encsel_test.c kmod/encsel.c
 $(BUILD)/tests/model_test: tests/unit/model_test.c kmod/model.c kmod/model.h kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/model_test.c kmod/model.c kmod/ratectl.c -lm
@@ -92,10 +97,15 @@ $(BUILD)/tests/wire_test: tests/unit/wire_test.c $(WIRE_DEPS) $(KSFT)/kselftest.
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/wire_test.c $(WIRE_SRC)
 
-$(BUILD)/tests/badpeer: tests/prog/badpeer.c $(WIRE_DEPS)
+$(BUILD)/tests/badpeer: tests/prog/badpeer.c tests/prog/peer.c tests/prog/peer.h $(WIRE_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -Wno-deprecated-declarations -o $@ tests/prog/badpeer.c \
-		$(WIRE_SRC) -lcrypto
+		tests/prog/peer.c $(WIRE_SRC) -lcrypto -llz4 -lzstd
+
+$(BUILD)/tests/olddest: tests/prog/olddest.c tests/prog/peer.c tests/prog/peer.h $(WIRE_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Wno-deprecated-declarations -o $@ tests/prog/olddest.c \
+		tests/prog/peer.c $(WIRE_SRC) -lcrypto -llzo2 -llz4 -lzstd
 
 $(BUILD)/tests/nlbad: tests/prog/nlbad.c include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
@@ -135,17 +145,32 @@ $(BUILD)/tests/inflight: tests/prog/inflight.c tests/prog/dmmsg.h $(KSFT)/kselft
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/inflight.c -ldevmapper -lpthread
 
 # libFuzzer targets (tests/fuzz/), built with clang from the module's own
-# sources; the LZO they decode with is the kernel's lib/lzo/, extracted from
-# Debian's linux-source-6.1 at build time and built through tests/fuzz/shim/.
+# sources; the LZO, LZ4 and zstd they decode with are the kernel's lib/lzo/,
+# lib/lz4/ and lib/zstd/ (with lib/xxhash.c), extracted from Debian's
+# linux-source-6.1 at build time and built through tests/fuzz/shim/
+# (sanitized like the rest).
 FUZZ_CC	?= clang-14
 FUZZ_TIME ?= 60
 FUZZ	:= $(BUILD)/fuzz
-FUZZERS	:= fuzz_wire fuzz_lzo_decode fuzz_args
+FUZZERS	:= fuzz_wire fuzz_decode fuzz_args
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -Wall -Wextra -Werror \
 	-std=gnu11 -Itests/fuzz -Itests/unit -Ikmod -Iinclude
 LZO_DIR	:= $(FUZZ)/lzo
 LZO_OBJ	:= $(LZO_DIR)/lzo1x_compress.o $(LZO_DIR)/lzo1x_decompress_safe.o
+LZ4_DIR	:= $(FUZZ)/lz4
+LZ4_OBJ	:= $(LZ4_DIR)/lz4_compress.o $(LZ4_DIR)/lz4_decompress.o
+ZSTD_DIR := $(FUZZ)/zstd
+ZSTD_SRC := xxhash zstd/zstd_compress_module zstd/zstd_decompress_module \
+	$(addprefix zstd/common/,debug entropy_common error_private fse_decompress \
+		zstd_common) \
+	$(addprefix zstd/compress/,fse_compress hist huf_compress zstd_compress \
+		zstd_compress_literals zstd_compress_sequences \
+		zstd_compress_superblock zstd_double_fast zstd_fast zstd_lazy \
+		zstd_ldm zstd_opt) \
+	$(addprefix zstd/decompress/,huf_decompress zstd_ddict zstd_decompress \
+		zstd_decompress_block)
+ZSTD_OBJ := $(addprefix $(ZSTD_DIR)/obj/,$(addsuffix .o,$(ZSTD_SRC)))
 FUZZ_SHIM := $(wildcard tests/fuzz/shim/*/*.h)
 FUZZ_DEPS := tests/fuzz/fuzz.h $(WIRE_DEPS)
 
@@ -173,11 +198,35 @@ $(FUZZ)/fuzz_wire: tests/fuzz/fuzz_wire.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_wire.c $(WIRE_SRC)
 
-$(FUZZ)/fuzz_lzo_decode: tests/fuzz/fuzz_lzo_decode.c kmod/compress.c kmod/compress.h \
-		$(FUZZ_DEPS) $(FUZZ_SHIM) $(LZO_OBJ)
+$(LZ4_DIR)/lib/lz4/lz4defs.h:
+	@mkdir -p $(LZ4_DIR)
+	tar -xJf $(SRC_TARBALL) -C $(LZ4_DIR) --strip-components=1 \
+		linux-source-6.1/lib/lz4 linux-source-6.1/include/linux/lz4.h
+	@touch $@
+
+$(LZ4_DIR)/%.o: $(LZ4_DIR)/lib/lz4/lz4defs.h $(FUZZ_SHIM)
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -fwrapv -Wall -Werror -std=gnu11 \
+		-Itests/fuzz/shim -I$(LZ4_DIR)/include -c -o $@ $(LZ4_DIR)/lib/lz4/$*.c
+
+$(ZSTD_DIR)/lib/xxhash.c:
+	@mkdir -p $(ZSTD_DIR)
+	tar -xJf $(SRC_TARBALL) -C $(ZSTD_DIR) --strip-components=1 \
+		linux-source-6.1/lib/zstd linux-source-6.1/lib/xxhash.c \
+		linux-source-6.1/include/linux/zstd.h linux-source-6.1/include/linux/zstd_lib.h \
+		linux-source-6.1/include/linux/zstd_errors.h linux-source-6.1/include/linux/xxhash.h
+	@touch $@
+
+$(ZSTD_DIR)/obj/%.o: $(ZSTD_DIR)/lib/xxhash.c $(FUZZ_SHIM)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz/shim -I$(LZO_DIR)/include -o $@ \
-		tests/fuzz/fuzz_lzo_decode.c kmod/compress.c $(WIRE_SRC) $(LZO_OBJ)
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fno-strict-aliasing -fwrapv -Wall -Werror -std=gnu11 \
+		-Itests/fuzz/shim -I$(ZSTD_DIR)/include -c -o $@ $(ZSTD_DIR)/lib/$*.c
+
+$(FUZZ)/fuzz_decode: tests/fuzz/fuzz_decode.c kmod/compress.c kmod/compress.h \
+		$(FUZZ_DEPS) $(FUZZ_SHIM) $(LZO_OBJ) $(LZ4_OBJ) $(ZSTD_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz/shim -I$(LZO_DIR)/include -I$(LZ4_DIR)/include \
+		-I$(ZSTD_DIR)/include -o $@ tests/fuzz/fuzz_decode.c kmod/compress.c \
+		$(WIRE_SRC) $(LZO_OBJ) $(LZ4_OBJ) $(ZSTD_OBJ)
 
 $(FUZZ)/fuzz_args: tests/fuzz/fuzz_args.c kmod/args.c kmod/args.h $(FUZZ_DEPS)
 	@mkdir -p $(@D)

@@ -136,6 +136,11 @@ int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v)
 			return -ERANGE;
 		lim->auto_throttle = v;
 		break;
+	case MIG_LIM_ENCODING:
+		if (v >= __DM_MIGRATE_ENCODE_MAX)
+			return -ERANGE;
+		lim->encoding = v;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -155,7 +160,23 @@ static const struct {
 	{ "max_rounds", MIG_LIM_MAX_ROUNDS },
 	{ "pause_after_bulk", MIG_LIM_PAUSE_BULK },
 	{ "auto_throttle", MIG_LIM_AUTO_THROTTLE },
+	{ "encoding", MIG_LIM_ENCODING },
 };
+
+/* An encoding's name: its enum dm_migrate_encode value. */
+static int parse_encoding(const char *s, u64 *v)
+{
+	static const char * const names[] = DM_MIGRATE_ENCODE_NAMES;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)
 {
@@ -165,13 +186,15 @@ int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)
 	for (i = 0; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 
-		if (!eq || mig_parse_size(eq + 1, &v))
+		if (!eq)
 			return -EINVAL;
 		for (j = 0; j < ARRAY_SIZE(lim_names); j++)
 			if (strlen(lim_names[j].name) == (size_t)(eq - argv[i]) &&
 			    !strncmp(argv[i], lim_names[j].name, eq - argv[i]))
 				break;
 		if (j == ARRAY_SIZE(lim_names) ||
+		    (lim_names[j].bit == MIG_LIM_ENCODING ?
+		     parse_encoding(eq + 1, &v) : mig_parse_size(eq + 1, &v)) ||
 		    mig_lim_set(lim, lim_names[j].bit, v))
 			return -EINVAL;
 	}

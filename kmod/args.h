@@ -35,6 +35,7 @@ struct mig_limits {
 	u32 max_rounds;			/* or after this many dirty rounds */
 	bool pause_after_bulk;		/* pause once the bulk pass is over */
 	bool auto_throttle;		/* the model sets throttle (rounds.c) */
+	u8 encoding;			/* enum dm_migrate_encode */
 	u32 given;			/* MIG_LIM_* */
 };
 
@@ -46,6 +47,7 @@ struct mig_limits {
 #define MIG_LIM_PAUSE_BULK	BIT(5)
 #define MIG_LIM_CONVERGE_MS	BIT(6)
 #define MIG_LIM_AUTO_THROTTLE	BIT(7)
+#define MIG_LIM_ENCODING	BIT(8)
 
 /* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
 int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);
@@ -62,7 +64,10 @@ int mig_parse_key(const char *hex, struct mig_key *key);
  */
 int mig_parse_size(const char *s, u64 *out);
 
-/* option=value words of push and set into @lim (ctlmsg.c lists them). */
+/*
+ * option=value words of push and set into @lim (ctlmsg.c lists them):
+ * sizes, but encoding=lzo|lz4|zstd|raw|auto.
+ */
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim);
 
 /*

@@ -168,11 +168,12 @@ fail:
 }
 
 static void hello_init(struct dm_migrate_hello *h, const struct mig_geom *g,
-		       const struct mig_session *s)
+		       const struct mig_session *s, u32 encs)
 {
 	memset(h, 0, sizeof(*h));
 	h->dev_sectors = cpu_to_be64(g->dev_sectors);
 	h->chunk_sectors = cpu_to_be32(g->chunk_sectors);
+	h->flags = cpu_to_be32(encs);
 	get_random_bytes(h->nonce, sizeof(h->nonce));
 	if (s) {
 		memcpy(h->session, s->id, sizeof(h->session));
@@ -180,25 +181,49 @@ static void hello_init(struct dm_migrate_hello *h, const struct mig_geom *g,
 	}
 }
 
-/* Exchange HELLOs; @from_source: whose HELLO we receive. */
+/*
+ * Exchange HELLOs.  The source sends its HELLO and then reads the
+ * destination's; the destination reads the source's first, so that it
+ * names encodings in its flags only to a source that named some (the
+ * first sources of protocol v3 refuse any flags).  @from_source: whose
+ * HELLO we receive.
+ */
 static int exchange_hello(struct socket *sock, const struct mig_geom *g,
-			  const struct dm_migrate_hello *mine,
+			  struct dm_migrate_hello *mine,
 			  struct dm_migrate_hello *theirs, bool from_source,
 			  unsigned long deadline, char *err, size_t errlen)
 {
 	const char *why;
 	int r;
 
-	r = mig_send_msg(sock, DM_MIGRATE_MSG_HELLO, 0, mine, sizeof(*mine),
-			 NULL, 0) ?:
-	    recv_hs(sock, DM_MIGRATE_MSG_HELLO, theirs, sizeof(*theirs),
+	if (!from_source) {
+		r = mig_send_msg(sock, DM_MIGRATE_MSG_HELLO, 0, mine,
+				 sizeof(*mine), NULL, 0);
+		if (r)
+			return r;
+	}
+	r = recv_hs(sock, DM_MIGRATE_MSG_HELLO, theirs, sizeof(*theirs),
 		    deadline, err, errlen);
 	if (r)
 		return r;
+	if (from_source) {
+		if (!theirs->flags)
+			mine->flags = 0;
+		r = mig_send_msg(sock, DM_MIGRATE_MSG_HELLO, 0, mine,
+				 sizeof(*mine), NULL, 0);
+		if (r)
+			return r;
+	}
 	if (mig_wire_check_hello(theirs, from_source, g, &why)) {
 		snprintf(err, errlen, "handshake refused: %s", why);
 		mig_send_error(sock, DM_MIGRATE_ERR_GEOMETRY, why);
 		return -EINVAL;
+	}
+	/* A destination that did not answer our flags is one that refuses them. */
+	if (!from_source && mine->flags && !theirs->flags) {
+		snprintf(err, errlen,
+			 "the peer does not negotiate encodings (an older dm-migrate): connecting again with LZO");
+		return -EPROTONOSUPPORT;
 	}
 	return 0;
 }
@@ -243,7 +268,8 @@ static int hs_end(struct socket *sock, int r, char *err, size_t errlen)
 
 int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 			 const struct mig_key *key, const struct mig_session *s,
-			 u32 *verdict, u8 *stream_key, char *err, size_t errlen)
+			 u32 *encs, u32 *verdict, u8 *stream_key, char *err,
+			 size_t errlen)
 {
 	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
 	struct dm_migrate_hello hs, hd;
@@ -251,20 +277,22 @@ int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 	int r;
 
 	mig_sock_set_timeouts(sock, MIG_HS_TIMEOUT, MIG_HS_TIMEOUT);
-	hello_init(&hs, g, s);
+	hello_init(&hs, g, s, *encs);
 	r = exchange_hello(sock, g, &hs, &hd, false, deadline, err, errlen) ?:
 	    mig_mac(key, tag_source, &hs, &hd, NULL, a.mac) ?:
 	    mig_send_msg(sock, DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0) ?:
 	    recv_auth(sock, key, false, &hs, &hd, &a, deadline, err, errlen) ?:
 	    mig_mac(key, tag_stream, &hs, &hd, &a.verdict, stream_key);
-	if (!r)
+	if (!r) {
 		*verdict = be32_to_cpu(a.verdict);
+		*encs = mig_wire_hello_encs(&hd);
+	}
 	memzero_explicit(&a, sizeof(a));
 	return hs_end(sock, r, err, errlen);
 }
 
 int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
-		       const struct mig_key *key, mig_decide_fn decide,
+		       const struct mig_key *key, u32 *encs, mig_decide_fn decide,
 		       void *arg, u8 *stream_key, char *err, size_t errlen)
 {
 	unsigned long deadline = jiffies + MIG_HS_TIMEOUT;
@@ -275,11 +303,13 @@ int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
 	int r, verdict = 0;
 
 	mig_sock_set_timeouts(sock, MIG_HS_TIMEOUT, MIG_HS_TIMEOUT);
-	hello_init(&hd, g, NULL);
+	hello_init(&hd, g, NULL, *encs);
 	r = exchange_hello(sock, g, &hd, &hs, true, deadline, err, errlen) ?:
 	    recv_auth(sock, key, true, &hs, &hd, &a, deadline, err, errlen);
 	if (r)
 		goto out;
+	/* What we told this source we decode. */
+	*encs = mig_wire_hello_encs(&hd);
 
 	/* The source proved the key: now the session it names counts. */
 	memcpy(s.id, hs.session, sizeof(s.id));

@@ -16,24 +16,30 @@ struct mig_session {
 /*
  * Source side: authenticate, name @s, and learn the destination's
  * verdict (enum dm_migrate_verdict) and the connection's stream key
- * (a DM_MIGRATE_MAC_LEN-byte buffer; the caller wipes it).  0 or a negative
- * errno with a sentence in @err: -EACCES wrong key, -EINVAL geometry,
- * -ETIMEDOUT silent peer, -EPERM the peer owns the volume of another
- * session.
+ * (a DM_MIGRATE_MAC_LEN-byte buffer; the caller wipes it).  *@encs: the
+ * HELLO flags to send (the encodings we decode; 0 for a destination that
+ * does not negotiate them), then the encodings the destination decodes.
+ * 0 or a negative errno with a sentence in @err: -EACCES wrong key,
+ * -EINVAL geometry, -ETIMEDOUT silent peer, -EPERM the peer owns the
+ * volume of another session, -EPROTONOSUPPORT the destination does not
+ * negotiate encodings (connect again with *@encs 0).
  */
 int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 			 const struct mig_key *key, const struct mig_session *s,
-			 u32 *verdict, u8 *stream_key, char *err, size_t errlen);
+			 u32 *encs, u32 *verdict, u8 *stream_key, char *err,
+			 size_t errlen);
 
 /*
  * Destination side: once the source proved the key, @decide gets the
  * session it names and returns the verdict to send, or a negative errno
- * to refuse it (with the ERROR code to send in *@code).  Returns the
+ * to refuse it (with the ERROR code to send in *@code).  *@encs: the
+ * encodings we decode, then those this connection may carry (only the
+ * ones every peer decodes for a source that named none).  Returns the
  * verdict sent (and the stream key, as above), or a negative errno.
  */
 typedef int (*mig_decide_fn)(void *arg, const struct mig_session *s, u32 *code);
 int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
-		       const struct mig_key *key, mig_decide_fn decide,
+		       const struct mig_key *key, u32 *encs, mig_decide_fn decide,
 		       void *arg, u8 *stream_key, char *err, size_t errlen);
 
 /*

@@ -15,9 +15,10 @@
  * handoff returns once the handoff is decided (the mode is "handoff");
  * status shows "handed_off" when the peer confirmed.
  *
- * Options: rate=B, throttle=B (bytes per second), converge_below=B,
+ * Options: rate=B, throttle=B (bytes per second), auto_throttle=0|1,
+ * converge_below=B,
  * max_bytes=B (sizes with an optional K/M/G/T suffix), converge_ms=N,
- * max_rounds=N, pause_after_bulk=0|1.
+ * max_rounds=N, pause_after_bulk=0|1, encoding=lzo|lz4|zstd|raw|auto.
  */
 #include <linux/nsproxy.h>
 

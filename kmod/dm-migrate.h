@@ -55,6 +55,8 @@ struct mig_stats {
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
 	atomic_t round;			/* source: 0 is the bulk pass; the push thread's */
+	/* chunks sent / applied, per enum dm_migrate_encoding */
+	atomic64_t enc_chunks[__DM_MIGRATE_ENC_MAX];
 	atomic_t converge_why;		/* source: enum dm_migrate_converge_reason */
 };
 
@@ -207,6 +209,12 @@ struct mig_status {
 	char peer[64];			/* push's peer, or listened on */
 	char source[64];		/* receiver: the source served last, or "-" */
 	char last_error[96];
+	/* push: how chunks are encoded (encsel.h) */
+	bool has_encoding;
+	u8 encoding;			/* enum dm_migrate_encode: the choice */
+	u8 encoding_used;		/* enum dm_migrate_encoding */
+	u32 peer_encodings;		/* DM_MIGRATE_HELLO_ENC() bits; 0: unknown */
+	char encoding_why[192];
 };
 
 /* The device's dm name, for log lines (refreshed by mig_dev_name()). */
@@ -217,6 +225,10 @@ static inline const char *mig_name(struct mig_dev *dev)
 
 static inline void mig_stats_reset(struct mig_stats *st)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(st->enc_chunks); i++)
+		atomic64_set(&st->enc_chunks[i], 0);
 	atomic64_set(&st->bytes_read, 0);
 	atomic64_set(&st->bytes_wire, 0);
 	atomic64_set(&st->chunks, 0);

@@ -50,6 +50,7 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_PAUSE_AFTER_BULK]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_AUTO_THROTTLE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[DM_MIGRATE_A_ENCODING]		= NLA_POLICY_MAX(NLA_U8, __DM_MIGRATE_ENCODE_MAX - 1),
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
 };
@@ -118,6 +119,7 @@ static const struct {
 	{ DM_MIGRATE_A_MAX_ROUNDS, MIG_LIM_MAX_ROUNDS },
 	{ DM_MIGRATE_A_PAUSE_AFTER_BULK, MIG_LIM_PAUSE_BULK },
 	{ DM_MIGRATE_A_AUTO_THROTTLE, MIG_LIM_AUTO_THROTTLE },
+	{ DM_MIGRATE_A_ENCODING, MIG_LIM_ENCODING },
 };
 
 /* The limit attributes of a request; @given is 0 when there are none. */
@@ -265,6 +267,20 @@ static int put_u64(struct sk_buff *skb, int attr, u64 v)
 	return nla_put_u64_64bit(skb, attr, v, DM_MIGRATE_A_PAD);
 }
 
+/* How a push encodes (its choice, the encoding in use and why). */
+static int fill_encoding(struct sk_buff *skb, const struct mig_status *ss)
+{
+	if (!ss->has_encoding)
+		return 0;
+	if (nla_put_u8(skb, DM_MIGRATE_A_ENCODING, ss->encoding) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_ENCODING_USED, ss->encoding_used) ||
+	    nla_put_string(skb, DM_MIGRATE_A_ENCODING_WHY, ss->encoding_why) ||
+	    (ss->peer_encodings &&
+	     nla_put_u32(skb, DM_MIGRATE_A_PEER_ENCODINGS, ss->peer_encodings)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * A source's convergence: why it converged, and the model's prediction
  * (ETA_MS: absent in pre-copy until the model has one, 0 after it).
@@ -287,6 +303,26 @@ static int fill_converge(struct sk_buff *skb, struct mig_dev *dev,
 	    put_u64(skb, DM_MIGRATE_A_PREDICT_FINAL, p->final_chunks * chunk) ||
 	    nla_put_u8(skb, DM_MIGRATE_A_PREDICT_REASON, p->reason))
 		return -EMSGSIZE;
+	return 0;
+}
+
+/* Chunks per encoding, those used so far. */
+static int fill_enc_chunks(struct sk_buff *skb, struct mig_stats *st)
+{
+	struct nlattr *nest = nla_nest_start(skb, DM_MIGRATE_A_ENC_CHUNKS);
+	unsigned int i;
+	u64 n;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(st->enc_chunks); i++) {
+		n = atomic64_read(&st->enc_chunks[i]);
+		if (n && nla_put_u64_64bit(skb, i + 1, n, DM_MIGRATE_A_UNSPEC)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
 	return 0;
 }
 
@@ -374,7 +410,8 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 		return -EMSGSIZE;
 
 	mig_ctl_snapshot(dev, &ss);
-	r = fill_engine(skb, dev, &ss) ?: fill_handoff(skb, &ss);
+	r = fill_engine(skb, dev, &ss) ?: fill_handoff(skb, &ss) ?:
+	    fill_encoding(skb, &ss) ?: fill_enc_chunks(skb, st);
 	if (r ||
 	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, name) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||

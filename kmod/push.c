@@ -181,7 +181,8 @@ static int push_connect(struct mig_push *push)
 	struct mig_dev *dev = push->dev;
 	struct socket *sock;
 	char err[96] = "";
-	u32 verdict;
+	u32 verdict, encs;
+	bool old_peer;
 	int r;
 
 	r = mig_sock_open(push->net, &push->addr, &sock);
@@ -207,11 +208,21 @@ static int push_connect(struct mig_push *push)
 		goto fail;
 	}
 	push->session.generation++;
+	/* Flags, unless refused just now: a peer may be upgraded meanwhile. */
+	old_peer = push->plain_hello;
+	push->plain_hello = false;
+	encs = old_peer ? 0 : MIG_ENC_KNOWN;
 	r = mig_handshake_source(sock, &push->geom, &push->key, &push->session,
-				 &verdict, stream_key, err, sizeof(err));
+				 &encs, &verdict, stream_key, err, sizeof(err));
 	if (!r)
 		r = mig_seal_rekey(push->seal, stream_key, true);
 	memzero_explicit(stream_key, sizeof(stream_key));
+	if (r == -EPROTONOSUPPORT) {
+		/* It refuses our HELLO's flags: connect again without. */
+		DMINFO("%s: %s: %s", mig_name(dev), push->addr.text, err);
+		push->plain_hello = true;
+		goto fail;
+	}
 	if (r) {
 		mig_set_error(dev, r, "%s", err);
 		DMERR_LIMIT("%s: %s: %s", mig_name(dev), push->addr.text, err);
@@ -234,6 +245,10 @@ static int push_connect(struct mig_push *push)
 	push->handoff_acked = false;
 	push->tcp_una = mig_sock_bytes_acked(sock);
 	push->connected_at = jiffies;
+	spin_lock(&push->enc_lock);
+	mig_encsel_set_peer(&push->enc, encs, old_peer);
+	spin_unlock(&push->enc_lock);
+	mig_push_window_reset(push);
 	/* Authenticated: writeback may depend on this socket now. */
 	mig_sock_memalloc(sock, true);
 	push->memalloc = true;
@@ -473,6 +488,9 @@ static int push_thread(void *arg)
 		}
 		if (!push->sock) {
 			r = push_connect(push);
+			/* An older peer: again at once, without flags. */
+			if (r == -EPROTONOSUPPORT)
+				continue;
 			if (r < 0 && !push_give_up(push, r)) {
 				wait_event_interruptible_timeout(push->wait,
 								 kthread_should_stop(),
@@ -550,6 +568,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	push->dev = dev;
 	push->run = run;
 	spin_lock_init(&push->lock);
+	spin_lock_init(&push->enc_lock);
 	mutex_init(&push->sock_lock);
 	init_waitqueue_head(&push->wait);
 	INIT_LIST_HEAD(&push->free_slots);
@@ -600,7 +619,7 @@ static int push_mem_alloc(struct mig_push *push, const char **why)
 		slot->enc = vmalloc((size_t)push->run * mig_lzo_worst(chunk_bytes));
 		slot->msgs = kvcalloc(push->run, sizeof(*slot->msgs), GFP_KERNEL);
 		if (!slot->data || !slot->enc || !slot->msgs ||
-		    mig_codec_init(&slot->codec))
+		    mig_codec_init(&slot->codec, chunk_bytes))
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}
@@ -644,6 +663,13 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
 	if (lim->given & MIG_LIM_PAUSE_BULK)
 		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
+	spin_lock(&push->enc_lock);
+	if (lim->given & MIG_LIM_ENCODING)
+		mig_encsel_set_choice(&push->enc, lim->encoding);
+	/* Auto measures the link again under the new rate. */
+	if (lim->given & MIG_LIM_RATE)
+		mig_encsel_link_changed(&push->enc);
+	spin_unlock(&push->enc_lock);
 	/*
 	 * The throttle keeps its own rate: the I/O path reads it there.  A
 	 * rate given turns auto_throttle off, also when auto_throttle=1
@@ -714,9 +740,12 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	r = push_mem_alloc(push, why);
 	if (r)
 		return r;
+	mig_encsel_init(&push->enc, DM_MIGRATE_ENCODE_LZO,
+			min_t(unsigned int, num_online_cpus(), MIG_SLOTS));
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
 	push->pace.vtime_ns = 0;
+	push->plain_hello = false;
 	push->bdev = dev->bdev;
 	push->addr = s->addr;
 	push->key = s->key;
@@ -964,6 +993,13 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->failed = READ_ONCE(push->failed);
 	st->connected = READ_ONCE(push->connected);
 	st->paused = !st->failed && push_paused(push);
+	spin_lock(&push->enc_lock);
+	st->has_encoding = true;
+	st->encoding = push->enc.choice;
+	st->encoding_used = mig_encsel_used(&push->enc);
+	st->peer_encodings = st->connected ? push->enc.peer : 0;
+	mig_encsel_explain(&push->enc, st->encoding_why, sizeof(st->encoding_why));
+	spin_unlock(&push->enc_lock);
 	if (!st->failed && (st->mode == DM_MIGRATE_MODE_BULK ||
 			    st->mode == DM_MIGRATE_MODE_DIRTY))
 		st->predicted = mig_round_predict(push, st, &st->predict);

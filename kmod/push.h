@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "chunkio.h"
 #include "compress.h"
+#include "encsel.h"
 #include "engine.h"
 #include "ratectl.h"
 #include "seal.h"
@@ -35,7 +36,8 @@
 struct mig_msg {
 	struct dm_migrate_chunk c;
 	u64 first, last;		/* chunks it carries */
-	u32 enc_off, enc_len;		/* its data in the slot's enc buffer */
+	const void *data;		/* in the slot's enc or data buffer */
+	u32 enc_len;			/* bytes at @data */
 };
 
 /*
@@ -119,6 +121,13 @@ struct mig_push {
 	struct bio_set bs;		/* local clones of mirrored writes */
 	/* Chunks read or mirrored and not yet on the wire: never re-read. */
 	struct mig_bitmap busy;
+	/*
+	 * How the slots' workers encode chunks (sender.c): the choice, what
+	 * the peer decodes, the figures auto chooses by.  enc_lock is the
+	 * innermost lock (status takes it under dev->lock).
+	 */
+	spinlock_t enc_lock;		/* protects @enc */
+	struct mig_encsel enc;
 
 	/* lock protects everything down to the counters. */
 	spinlock_t lock;
@@ -171,6 +180,9 @@ struct mig_push {
 	 */
 	bool round_disturbed;
 	struct mig_pace pace;		/* the network rate limit */
+	bool plain_hello;		/* the peer refused HELLO flags: next without */
+	/* The sender's window for the link's drain rate (mig_encsel_link()). */
+	u64 win_start_ns, win_wait_ns, win_bytes;
 
 	/* Requests, under lock; written only under ctl_lock too (read there). */
 	bool mirror_requested;
@@ -235,6 +247,7 @@ int mig_push_pump(struct mig_push *push);
 void mig_push_handed_off(struct mig_push *push);
 void mig_slot_work(struct work_struct *work);
 void mig_slot_putback(struct mig_push *push, struct mig_slot *slot);
+void mig_push_window_reset(struct mig_push *push);
 
 /* rounds.c: pre-copy rounds (thread) */
 bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n);

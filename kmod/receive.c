@@ -41,9 +41,10 @@
  * What an ACK means
  * -----------------
  * Every message is received whole and its seal opened (seal.c), then
- * checked in full (wire.c) and, for data, decoded and CRC-checked into a
- * private buffer before a byte of it is written, so a bad or altered
- * message writes nothing.  ACK(seq) is sent only after everything up
+ * checked in full (wire.c: a chunk only in an encoding negotiated on its
+ * connection) and, for data, decoded (no decoder writes past the chunk)
+ * and CRC-checked into a private buffer before a byte of it is written,
+ * so a bad or altered message writes nothing.  ACK(seq) is sent only after everything up
  * to seq was written and the volume flushed: it means durable.  ACKs are
  * batched: one flush covers every message that had arrived by then (at
  * most ACK_BATCH messages or ACK_DELAY between ACKs).
@@ -97,6 +98,8 @@ struct mig_recv {
 	struct bio_set bs;
 	struct mig_seal *seal;		/* of the connection served */
 	void *data;			/* decoded chunk, vmalloc */
+	struct mig_decoder dec;		/* the serving thread's decoders */
+	u32 encs;			/* the connection served may carry these */
 
 	struct mutex lock;		/* protects the fields below */
 	wait_queue_head_t wait;		/* rv->thread waits for rv->next */
@@ -107,6 +110,7 @@ struct mig_recv {
 	struct mig_pending *next_p;	/* its handshake, until complete */
 	bool next_ready;		/* its handshake is complete */
 	u8 next_key[DM_MIGRATE_MAC_LEN];	/* its stream key, once ready */
+	u32 next_encs;			/* its encodings, once ready */
 	struct socket *sock;		/* being served */
 	bool stopping;			/* also READ_ONCE by the thread */
 	bool has_session;
@@ -213,7 +217,7 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 	int r;
 
 	memcpy(&c, payload, sizeof(c));
-	if (mig_wire_check_chunk(&c, enc_len, &rv->geom, &why))
+	if (mig_wire_check_chunk(&c, enc_len, &rv->geom, rv->encs, &why))
 		return proto_error(rv, sock, why);
 	sector = be64_to_cpu(c.index) * rv->geom.chunk_sectors;
 
@@ -227,14 +231,17 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 			return io_error(rv, sock, r);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.chunks);
 		atomic64_add(be32_to_cpu(c.count), &dev->stats.zero_chunks);
+		atomic64_add(be32_to_cpu(c.count), &dev->stats.enc_chunks[c.encoding]);
 		return WROTE;
 	}
-	if (mig_decode_chunk(&c, enc, enc_len, rv->data, &why))
+	if (mig_decode_chunk(&rv->dec, &c, enc, enc_len, rv->data, &why))
 		return proto_error(rv, sock, why);
 	r = vol_write(rv, sector, be32_to_cpu(c.data_len));
 	if (r)
 		return io_error(rv, sock, r);
+	/* Counted once written: a chunk refused or not written is not. */
 	atomic64_inc(&dev->stats.chunks);
+	atomic64_inc(&dev->stats.enc_chunks[c.encoding]);
 	return WROTE;
 }
 
@@ -442,6 +449,7 @@ static int serve_thread(void *arg)
 			rv->next = NULL;
 			rv->next_ready = false;
 			rv->sock = sock;
+			rv->encs = rv->next_encs;
 			mig_sock_peer_text(sock, rv->source, sizeof(rv->source));
 			memcpy(key, rv->next_key, sizeof(key));
 			memzero_explicit(rv->next_key, sizeof(rv->next_key));
@@ -563,11 +571,12 @@ static void hs_work(struct work_struct *work)
 	struct hs_ctx ctx = { .rv = rv, .p = p };
 	unsigned int noio = memalloc_noio_save();
 	u8 key[DM_MIGRATE_MAC_LEN];
+	u32 encs = MIG_ENC_KNOWN;	/* we decode every one */
 	char err[96] = "";
 	int r;
 
-	r = mig_handshake_dest(p->sock, &rv->geom, &rv->key, decide, &ctx,
-			       key, err, sizeof(err));
+	r = mig_handshake_dest(p->sock, &rv->geom, &rv->key, &encs, decide,
+			       &ctx, key, err, sizeof(err));
 
 	mutex_lock(&rv->lock);
 	if (!p->handed && !list_empty(&p->list)) {
@@ -582,6 +591,7 @@ static void hs_work(struct work_struct *work)
 			rv->next = NULL;
 		} else {
 			memcpy(rv->next_key, key, sizeof(key));
+			rv->next_encs = encs;
 			WRITE_ONCE(rv->next_ready, true);
 		}
 		p->handed = r >= 0;
@@ -704,6 +714,7 @@ static void recv_free(struct mig_recv *rv)
 	bioset_exit(&rv->bs);
 	mig_seal_free(rv->seal);
 	vfree(rv->data);
+	mig_decoder_destroy(&rv->dec);
 	if (rv->net)
 		put_net(rv->net);
 	memzero_explicit(&rv->key, sizeof(rv->key));
@@ -753,7 +764,7 @@ static int mig_recv_start(struct mig_dev *dev, const struct mig_start *s,
 	r = -ENOMEM;
 	rv->data = vmalloc(mig_geom_chunk_bytes(&rv->geom));
 	rv->hs_wq = alloc_workqueue("dm-migrate-hs", WQ_UNBOUND, MIG_MAX_PENDING);
-	if (!rv->data || !rv->hs_wq ||
+	if (!rv->data || !rv->hs_wq || mig_decoder_init(&rv->dec) ||
 	    bioset_init(&rv->bs, 4, 0, BIOSET_NEED_BVECS))
 		goto fail;
 	rv->net = get_net(s->net);

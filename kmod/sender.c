@@ -25,39 +25,78 @@
 
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
 
+/*
+ * Encode the chunk at @data into @m: ZERO; else what the push's choice
+ * says for it (encsel.h: a compressor, or none while chunks do not
+ * compress), into @buf if that makes it smaller; else RAW, sent from
+ * @data itself.  The times go to the choice's figures.
+ */
+static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
+			 const void *data, u32 len, void *buf, struct mig_msg *m)
+{
+	u64 t0 = ktime_get_ns(), t1, t2;
+	struct mig_pick pick;
+	u32 clen = len;
+
+	if (mig_chunk_zero(data, len)) {
+		m->c.encoding = DM_MIGRATE_ENC_ZERO;
+		m->enc_len = 0;
+		return;
+	}
+	m->c.crc32c = cpu_to_be32(mig_crc32c(data, len));
+	t1 = ktime_get_ns();
+	spin_lock(&push->enc_lock);
+	pick = mig_encsel_pick(&push->enc, len, t1);
+	spin_unlock(&push->enc_lock);
+	if (pick.enc != DM_MIGRATE_ENC_RAW)
+		clen = mig_compress(codec, pick.enc, data, len, buf);
+	t2 = ktime_get_ns();
+	spin_lock(&push->enc_lock);
+	mig_encsel_done(&push->enc, pick, len, clen, t1 - t0, t2 - t1, t2);
+	spin_unlock(&push->enc_lock);
+	if (clen < len) {
+		m->c.encoding = pick.enc;
+		m->data = buf;
+		m->enc_len = clen;
+	} else {
+		m->c.encoding = DM_MIGRATE_ENC_RAW;
+		m->data = data;
+		m->enc_len = len;
+	}
+}
+
 /* Encode the slot's chunks into messages; zero chunks merge into runs. */
 static void encode_run(struct mig_push *push, struct mig_slot *slot)
 {
 	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
-	struct mig_msg *m = NULL;
+	struct mig_msg *m = NULL, *prev;
 
 	slot->nmsgs = 0;
 	slot->sent = 0;
 	for (i = 0; i < slot->nchunks; i++) {
 		u64 index = slot->index + i;
-		u32 len = mig_chunk_len(&push->geom, index), enc_len, crc;
-		u8 enc;
+		u32 len = mig_chunk_len(&push->geom, index);
 
-		mig_encode_chunk(&slot->codec, slot->data + (size_t)i * chunk, len,
-				 slot->enc + off, &enc_len, &enc, &crc);
-		if (enc == DM_MIGRATE_ENC_ZERO && m &&
-		    m->c.encoding == DM_MIGRATE_ENC_ZERO) {
-			m->last = index;
-			be32_add_cpu(&m->c.count, 1);
+		prev = m;
+		m = &slot->msgs[slot->nmsgs];
+		memset(&m->c, 0, sizeof(m->c));
+		encode_chunk(push, &slot->codec, slot->data + (size_t)i * chunk,
+			     len, slot->enc + off, m);
+		if (m->c.encoding == DM_MIGRATE_ENC_ZERO && prev &&
+		    prev->c.encoding == DM_MIGRATE_ENC_ZERO) {
+			prev->last = index;
+			be32_add_cpu(&prev->c.count, 1);
+			m = prev;
 			continue;
 		}
-		m = &slot->msgs[slot->nmsgs++];
-		memset(&m->c, 0, sizeof(m->c));
+		slot->nmsgs++;
 		m->c.index = cpu_to_be64(index);
 		m->c.count = cpu_to_be32(1);
 		m->c.data_len = cpu_to_be32(len);
-		m->c.crc32c = cpu_to_be32(crc);
-		m->c.encoding = enc;
 		m->first = index;
 		m->last = index;
-		m->enc_off = off;
-		m->enc_len = enc_len;
-		off += enc_len;
+		if (m->c.encoding != DM_MIGRATE_ENC_RAW)
+			off += m->enc_len;
 	}
 }
 
@@ -144,11 +183,37 @@ static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
 	return 0;
 }
 
-/* Send the messages of a ready slot; on error, slot->sent says how far. */
+/*
+ * Whether the peer decodes what is left of @slot: one encoded before a
+ * reconnection (read while the link was down) may use an encoding the
+ * new peer does not.
+ */
+static bool slot_decodable(struct mig_push *push, struct mig_slot *slot)
+{
+	bool ok = true;
+	u32 i;
+
+	spin_lock(&push->enc_lock);
+	for (i = slot->sent; i < slot->nmsgs && ok; i++)
+		ok = mig_encsel_decodes(&push->enc, slot->msgs[i].c.encoding);
+	spin_unlock(&push->enc_lock);
+	return ok;
+}
+
+/*
+ * Send the messages of a ready slot; on error, slot->sent says how far.
+ * One the peer cannot decode is not sent: its chunks are dirty again and
+ * read anew.
+ */
 static int send_slot(struct mig_push *push, struct mig_slot *slot)
 {
 	struct mig_dev *dev = push->dev;
 
+	if (!slot_decodable(push, slot)) {
+		mig_slot_putback(push, slot);
+		slot->sent = slot->nmsgs;
+		return 0;
+	}
 	while (slot->sent < slot->nmsgs) {
 		struct mig_msg *m = &slot->msgs[slot->sent];
 		struct mig_unacked u = { .first = m->first, .last = m->last };
@@ -165,13 +230,14 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 			return -EOVERFLOW;
 		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
 				  seq, &m->c, sizeof(m->c),
-				  slot->enc + m->enc_off, m->enc_len);
+				  m->data, m->enc_len);
 		if (r)
 			return r;
 		push_unbusy(push, m->first, m->last);
 		slot->sent++;
 		atomic64_add(bytes, &dev->stats.bytes_wire);
 		atomic64_add(count, &dev->stats.chunks);
+		atomic64_add(count, &dev->stats.enc_chunks[m->c.encoding]);
 		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
 			atomic64_add(count, &dev->stats.zero_chunks);
 	}
@@ -390,12 +456,44 @@ void mig_push_handed_off(struct mig_push *push)
 	memzero_explicit(&push->key, sizeof(push->key));
 }
 
+/*
+ * The sender's window (thread), for auto's choice: what went on the wire
+ * in MIG_LINK_WINDOW_NS, and for how long the sender was held by what is
+ * after it (sealing, pacing, the socket, the peer's ACKs): the whole
+ * window but the time it waited for chunks being read and encoded
+ * (starved: what is before it is the bottleneck) or for anything at all
+ * (idle).  The link, so to speak, drains the bytes in that time.
+ */
+#define MIG_LINK_WINDOW_NS	(250 * NSEC_PER_MSEC)
+
+void mig_push_window_reset(struct mig_push *push)
+{
+	push->win_start_ns = ktime_get_ns();
+	push->win_wait_ns = 0;
+	push->win_bytes = atomic64_read(&push->dev->stats.bytes_wire);
+}
+
+static void window_end(struct mig_push *push)
+{
+	u64 now = ktime_get_ns(), wall = now - push->win_start_ns;
+	u64 bytes = atomic64_read(&push->dev->stats.bytes_wire) - push->win_bytes;
+
+	if (wall < MIG_LINK_WINDOW_NS)
+		return;
+	spin_lock(&push->enc_lock);
+	mig_encsel_link(&push->enc, bytes, wall - min(push->win_wait_ns, wall),
+			wall, now);
+	spin_unlock(&push->enc_lock);
+	mig_push_window_reset(push);
+}
+
 /* One pass of the sender: returns an error when the connection broke. */
 int mig_push_pump(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
 	struct mig_slot *slot;
-	bool round_done;
+	bool round_done, waiting;
+	u64 t;
 	u64 index;
 	u32 n;
 	int r;
@@ -429,6 +527,7 @@ int mig_push_pump(struct mig_push *push)
 		if (r)
 			return r;
 	}
+	window_end(push);
 	if (push->read_errors >= MIG_MAX_FAILURES &&
 	    mig_mode(dev) != DM_MIGRATE_MODE_HANDOFF)
 		return -EIO;
@@ -473,6 +572,12 @@ int mig_push_pump(struct mig_push *push)
 
 	if (round_done)
 		mig_round_end(push);
+	/* Not held by the link: nothing ready to send (window_end()). */
+	spin_lock_irq(&push->lock);
+	waiting = (list_empty(&push->ready_slots) || push_paused(push)) &&
+		  list_empty(&push->mirror_q);
+	spin_unlock_irq(&push->lock);
+	t = ktime_get_ns();
 	if (!wait_event_interruptible_timeout(push->wait, work_ready(push),
 					      MIG_POLL)) {
 		/* Time passed: chunks that were busy may be pickable now. */
@@ -480,6 +585,8 @@ int mig_push_pump(struct mig_push *push)
 		push->scan_blocked = false;
 		spin_unlock_irq(&push->lock);
 	}
+	if (waiting)
+		push->win_wait_ns += ktime_get_ns() - t;
 	/* An ACK of HANDOFF counts even if the link closed right after it. */
 	if (READ_ONCE(push->handoff_acked))
 		return 0;

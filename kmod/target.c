@@ -40,6 +40,7 @@
 #include "frontend.h"
 
 static const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
+static const char * const enc_names[] = DM_MIGRATE_ENC_NAMES;
 
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
@@ -389,7 +390,8 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 			else
 				DMEMIT(" -");
 		}
-		DMEMIT(" %s", ss.last_error[0] ? ss.last_error : "-");
+		DMEMIT(" %s %s", ss.has_encoding ? enc_names[ss.encoding_used] : "-",
+		       ss.last_error[0] ? ss.last_error : "-");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);

@@ -88,8 +88,6 @@ int mig_wire_check_hello(const struct dm_migrate_hello *hello, bool from_source,
 	static const u8 none[DM_MIGRATE_SESSION_LEN];
 	u64 gen = be64_to_cpu(hello->generation);
 
-	if (hello->flags)
-		return bad(why, "HELLO with reserved flags set");
 	if (from_source && (!gen || !memcmp(hello->session, none, sizeof(none))))
 		return bad(why, "HELLO names no session");
 	if (!from_source && (gen || memcmp(hello->session, none, sizeof(none))))
@@ -124,7 +122,7 @@ void mig_wire_sanitize(char *text, size_t size)
 }
 
 int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
-			 const struct mig_geom *g, const char **why)
+			 const struct mig_geom *g, u32 encs, const char **why)
 {
 	u64 index = be64_to_cpu(c->index);
 	u32 count = be32_to_cpu(c->count);
@@ -140,6 +138,10 @@ int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
 	/* For a run, data_len describes its first chunk. */
 	if (data_len != mig_chunk_len(g, index))
 		return bad(why, "chunk length does not match the chunk");
+	if (c->encoding >= __DM_MIGRATE_ENC_MAX)
+		return bad(why, "unknown chunk encoding");
+	if (!(encs & DM_MIGRATE_HELLO_ENC(c->encoding)))
+		return bad(why, "chunk encoding not negotiated on this connection");
 
 	switch (c->encoding) {
 	case DM_MIGRATE_ENC_RAW:
@@ -155,7 +157,10 @@ int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
 			return bad(why, "zero chunk with data");
 		return 0;
 	default:
-		return bad(why, "unknown chunk encoding");
+		/* LZ4, ZSTD: sent only when smaller than the data. */
+		if (!enc_len || enc_len >= data_len)
+			return bad(why, "compressed chunk of impossible length");
+		return 0;
 	}
 }
 

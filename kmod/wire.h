@@ -29,6 +29,9 @@ static inline u32 mig_geom_chunk_bytes(const struct mig_geom *g)
 /* Uncompressed length of chunk @index (the last one may be partial). */
 u32 mig_chunk_len(const struct mig_geom *g, u64 index);
 
+/* Every encoding of enum dm_migrate_encoding, as HELLO flags. */
+#define MIG_ENC_KNOWN	(DM_MIGRATE_HELLO_ENC(__DM_MIGRATE_ENC_MAX) - 1)
+
 /* Worst-case lzo1x_1 output for @len input bytes (as <linux/lzo.h>). */
 static inline u32 mig_lzo_worst(u32 len)
 {
@@ -56,9 +59,19 @@ int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
 /*
  * Check a HELLO payload against our own geometry.  @from_source: a
  * source's HELLO names a session and a generation, a destination's none.
+ * Its flags may be anything (mig_wire_hello_encs() reads them).
  */
 int mig_wire_check_hello(const struct dm_migrate_hello *hello, bool from_source,
 			 const struct mig_geom *g, const char **why);
+
+/*
+ * The encodings a peer decodes, from its HELLO: those its flags name that
+ * we know, and the ones every peer decodes.
+ */
+static inline u32 mig_wire_hello_encs(const struct dm_migrate_hello *hello)
+{
+	return (be32_to_cpu(hello->flags) & MIG_ENC_KNOWN) | DM_MIGRATE_ENC_BASE;
+}
 
 /* Check an AUTH payload's fields (not its MAC). */
 int mig_wire_check_auth(const struct dm_migrate_auth *auth, bool from_source,
@@ -73,11 +86,12 @@ void mig_wire_sanitize(char *text, size_t size);
 /*
  * Check a CHUNK message: @c and the @enc_len encoded bytes that follow it.
  * Checks the index and count bounds, data_len against the chunk's real
- * length, the encoding and the encoded length (the data itself is checked
- * after decoding, by CRC).
+ * length, the encoding (one of @encs, DM_MIGRATE_HELLO_ENC() bits: those
+ * negotiated on the connection) and the encoded length (the data itself
+ * is checked after decoding, by CRC).
  */
 int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
-			 const struct mig_geom *g, const char **why);
+			 const struct mig_geom *g, u32 encs, const char **why);
 
 /* Check a WRITE message and the @data_len bytes that follow it. */
 int mig_wire_check_write(const struct dm_migrate_write *w, u32 data_len,

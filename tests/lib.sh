@@ -6,6 +6,7 @@ TAP_N=0
 TAP_FAILED=0
 REPO=${DMM_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=$REPO/build/tests
+MDM=$REPO/build/migrate-dm
 export DM_DISABLE_UDEV=1
 
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
@@ -104,9 +105,10 @@ sectors_of() { blockdev --getsz "$1"; }
 
 # dmm_load MODULE...: in a guest script (not tests/guest/run.sh, which
 # loads them for the tests), the kernel modules it needs and dm-migrate.ko
-# built for the guest's kernel, with what that depends on.
+# built for the guest's kernel (or DMM_KO, another build), with what that
+# depends on.
 dmm_load() {
-	local m ko=$REPO/build/$DMM_KVER/dm-migrate.ko
+	local m ko=${DMM_KO:-$REPO/build/$DMM_KVER/dm-migrate.ko}
 	for m in "$@" $(modinfo -F depends "$ko" | tr , ' '); do
 		[ -d "/sys/module/$m" ] || modprobe "$m" || echo "modprobe $m failed"
 	done
@@ -208,3 +210,8 @@ handoff_wait() {
 }
 
 dev_sha() { dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1; }
+
+# json DEV EXPR: EXPR (Python, over s) of `migrate-dm status DEV --json`.
+json() {
+	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
+}

@@ -13,7 +13,7 @@ enum opt_id {
 	O_JSON = 'j', O_HELP = 'h', O_TO = 256, O_LISTEN, O_KEY_FILE,
 	O_KEY_DESC, O_RATE, O_THROTTLE, O_MAX_ROUNDS, O_CONVERGE_BELOW,
 	O_MAX_BYTES, O_NO_WAIT, O_WAIT, O_INTERVAL, O_UNTIL, O_TIMEOUT,
-	O_COUNT, O_NO_RESUME, O_FORCE, O_PAUSE_AFTER_BULK,
+	O_COUNT, O_NO_RESUME, O_FORCE, O_PAUSE_AFTER_BULK, O_ENCODING,
 	/* VM commands (vm.h). */
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
 	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
@@ -33,6 +33,7 @@ struct opts {
 	uint64_t max_downtime_ms;	/* 0: libvirt's default */
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds, converge_ms;
+	int encoding;			/* enum dm_migrate_encode, or -1 */
 	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
 	double wait_s, interval_s, timeout_s;
 	int until;			/* phase, or -1 */

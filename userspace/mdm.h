@@ -78,6 +78,12 @@ struct mdm_status {
 		int64_t total, suspend, drain, confirm, flush;
 	} handoff_us;
 	char last_error[128];
+	/* Source: the encoding asked (-1: none shown), used, and why. */
+	int encoding, encoding_used;
+	uint32_t peer_encodings;	/* DM_MIGRATE_HELLO_ENC() bits; 0: unknown */
+	char encoding_why[192];
+	/* Chunks sent or applied per enum dm_migrate_encoding. */
+	uint64_t enc_chunks[__DM_MIGRATE_ENC_MAX];
 };
 
 #endif /* MIGRATE_DM_H */

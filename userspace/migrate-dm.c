@@ -44,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "no-resume", no_argument, NULL, O_NO_RESUME },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "pause-after-bulk", no_argument, NULL, O_PAUSE_AFTER_BULK },
+	{ "encoding", required_argument, NULL, O_ENCODING },
 	{ "from", required_argument, NULL, O_FROM },
 	{ "peer", required_argument, NULL, O_PEER },
 	{ "volume-dir", required_argument, NULL, O_VOLUME_DIR },
@@ -96,15 +97,18 @@ static const struct cmd cmds[] = {
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
 	  "        [--rate R] [--throttle R | --auto-throttle]\n"
 	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-bytes SIZE] [--pause-after-bulk] [--wait S | --no-wait]",
+	  "        [--max-bytes SIZE] [--pause-after-bulk] [--encoding E]\n"
+	  "        [--wait S | --no-wait]",
 	  "Start pushing DEV to a receiver; waits until the peer accepted us.\n"
 	  "Converged once the dirty rest can be sent within --converge-time (1s), or\n"
 	  "when rounds stop shrinking it; --converge-below SIZE replaces that rule.\n"
 	  "--auto-throttle: hold the guest's writes to what converges in a few rounds.\n"
-	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).",
+	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).\n"
+	  "--encoding lzo (default), lz4, zstd, raw, or auto: picked from the\n"
+	  "measured speed of each and of the link ('status' says which and why).",
 	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
 	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES,
-	    O_PAUSE_AFTER_BULK, O_WAIT, O_NO_WAIT } },
+	    O_PAUSE_AFTER_BULK, O_ENCODING, O_WAIT, O_NO_WAIT } },
 	{ "receive", cmd_receive, true,
 	  "DEV --listen ADDR:PORT (--key-file F | --key-desc logon:DESC)",
 	  "Listen for a source on a device created with the 'receive' feature.",
@@ -112,12 +116,12 @@ static const struct cmd cmds[] = {
 	{ "limit", cmd_limit, true,
 	  "DEV [--rate R] [--throttle R | --auto-throttle]\n"
 	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-bytes SIZE] [--pause-after-bulk]",
+	  "        [--max-bytes SIZE] [--pause-after-bulk] [--encoding E]",
 	  "Change the limits of a running push (--rate none lifts the rate limit;\n"
 	  "--converge-time brings the time rule back after --converge-below;\n"
 	  "--throttle turns --auto-throttle off).",
 	  { O_RATE, O_THROTTLE, O_AUTO_THROTTLE, O_CONVERGE_BELOW, O_CONVERGE_TIME,
-	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK } },
+	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_ENCODING } },
 	{ "pause", cmd_pause, true, "DEV", "Stop sending chunks (not while mirroring).", { 0 } },
 	{ "resume", cmd_resume, true, "DEV", "Send chunks again after a pause.", { 0 } },
 	{ "mirror", cmd_mirror, true, "DEV [--wait S | --no-wait]",
@@ -145,16 +149,16 @@ static const struct cmd cmds[] = {
 	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
 	  "        [--rate R] [--throttle R | --auto-throttle]\n"
 	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-downtime MS] [--migrate-uri URI] [--persist] [--undefine-source]\n"
-	  "        [--json]",
+	  "        [--encoding E] [--max-downtime MS] [--migrate-uri URI] [--persist]\n"
+	  "        [--undefine-source] [--json]",
 	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
 	  "Pushes every disk to the receivers 'prepare' made at ADDR (PORT+i),\n"
 	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
 	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
 	  "aborts it until the RAM has moved.",
 	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
-	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST,
-	    O_UNDEFINE_SOURCE, O_JSON, O_MIGRATE_URI } },
+	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_ENCODING, O_MAX_DOWNTIME,
+	    O_PERSIST, O_UNDEFINE_SOURCE, O_JSON, O_MIGRATE_URI } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -268,6 +272,12 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_FORCE: o->force = true; return 0;
 	case O_PAUSE_AFTER_BULK: o->pause_after_bulk = true; return 0;
 	case O_AUTO_THROTTLE: o->auto_throttle = true; return 0;
+	case O_ENCODING:
+		o->encoding = mdm_encoding_by_name(arg);
+		if (o->encoding < 0)
+			return usage_error(c, "unknown encoding '%s' (lzo, lz4, zstd, raw, auto)",
+					   arg);
+		return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;
@@ -308,7 +318,8 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128 };
+	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128,
+			  .encoding = -1 };
 	const struct cmd *c = NULL;
 	struct stat sb;
 	size_t i;

@@ -109,6 +109,22 @@ static int get_u8(struct nlattr *a)
 	return a ? nla_get_u8(a) : 0;
 }
 
+/* Nested u64s, attribute type encoding + 1. */
+static void decode_enc_chunks(struct nlattr *nest, struct mdm_status *st)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+
+		if (type >= 1 && type <= __DM_MIGRATE_ENC_MAX && nla_len(a) == 8)
+			st->enc_chunks[type - 1] = nla_get_u64(a);
+	}
+}
+
 static void decode(struct nlattr **tb, struct mdm_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -152,6 +168,11 @@ static void decode(struct nlattr **tb, struct mdm_status *st)
 	st->connections = get_u32(tb[DM_MIGRATE_A_CONNECTIONS]);
 	st->protocol_errors = get_u32(tb[DM_MIGRATE_A_PROTOCOL_ERRORS]);
 	st->error_code = get_u32(tb[DM_MIGRATE_A_ERROR_CODE]);
+	st->encoding = tb[DM_MIGRATE_A_ENCODING] ? get_u8(tb[DM_MIGRATE_A_ENCODING]) : -1;
+	st->encoding_used = get_u8(tb[DM_MIGRATE_A_ENCODING_USED]);
+	st->peer_encodings = get_u32(tb[DM_MIGRATE_A_PEER_ENCODINGS]);
+	copy_str(st->encoding_why, sizeof(st->encoding_why), tb[DM_MIGRATE_A_ENCODING_WHY]);
+	decode_enc_chunks(tb[DM_MIGRATE_A_ENC_CHUNKS], st);
 	st->handoff_us.total = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_US]);
 	st->handoff_us.suspend = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_SUSPEND_US]);
 	st->handoff_us.drain = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_DRAIN_US]);

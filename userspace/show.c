@@ -8,6 +8,8 @@
 #include "units.h"
 
 static const char *const phases[] = DM_MIGRATE_MODE_NAMES;
+static const char *const encodes[] = DM_MIGRATE_ENCODE_NAMES;
+static const char *const encodings[] = DM_MIGRATE_ENC_NAMES;
 
 static const char *const roles[] = {
 	[DM_MIGRATE_ROLE_NONE] = "none",
@@ -73,14 +75,40 @@ const char *mdm_event_name(int event)
 	return NAME_OF(events, event);
 }
 
-int mdm_phase_by_name(const char *name)
+/* The index of @name in @tab of @n names, or -1. */
+static int index_of(const char *const *tab, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
-		if (!strcmp(name, phases[i]))
+	for (i = 0; i < n; i++)
+		if (tab[i] && !strcmp(name, tab[i]))
 			return (int)i;
 	return -1;
+}
+
+int mdm_phase_by_name(const char *name)
+{
+	return index_of(phases, sizeof(phases) / sizeof(phases[0]), name);
+}
+
+int mdm_encoding_by_name(const char *name)
+{
+	return index_of(encodes, sizeof(encodes) / sizeof(encodes[0]), name);
+}
+
+/* "120 lzo, 40 raw, 12 zero": the chunks of each encoding used. */
+static void enc_chunks_text(const struct mdm_status *st, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX && n < len; i++)
+		if (st->enc_chunks[i])
+			n += (size_t)snprintf(buf + n, len - n, "%s%llu %s", n ? ", " : "",
+					      (unsigned long long)st->enc_chunks[i],
+					      NAME_OF(encodings, (int)i));
+	if (!buf[0])
+		snprintf(buf, len, "none yet");
 }
 
 bool mdm_is_dest(const struct mdm_status *st)
@@ -156,7 +184,7 @@ static void show_handoff(FILE *f, const struct mdm_status *st)
  */
 static void show_dest(FILE *f, const struct mdm_status *st)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[160];
 
 	if (st->role == DM_MIGRATE_ROLE_NONE)
 		fprintf(f, "  receiver   none: 'migrate-dm receive %s --listen ADDR:PORT' starts one\n",
@@ -179,6 +207,8 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 	if (st->phase == DM_MIGRATE_MODE_TRACKING)
 		fprintf(f, "  tracking   %llu chunk%s written here since the handoff\n",
 			(unsigned long long)st->dirty, st->dirty == 1 ? "" : "s");
+	enc_chunks_text(st, c, sizeof(c));
+	fprintf(f, "  encodings  chunks applied: %s\n", c);
 	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
@@ -211,7 +241,7 @@ static void show_converge(FILE *f, const struct mdm_status *st)
 
 void mdm_show_status(FILE *f, const struct mdm_status *st)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[160];
 
 	fprintf(f, "%s (%u:%u): %s, %s%s\n", st->name, st->major, st->minor,
 		mdm_role_name(st->role), mdm_phase_name(st->phase),
@@ -242,6 +272,11 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 	show_converge(f, st);
 	fprintf(f, "  window     peak %u of 1024 unacknowledged; %u connection%s dropped for no ACK\n",
 		st->window_peak, st->ack_timeouts, st->ack_timeouts == 1 ? "" : "s");
+	if (st->encoding >= 0) {
+		enc_chunks_text(st, e, sizeof(e));
+		fprintf(f, "  encoding   %s asked, %s\n             chunks: %s\n",
+			NAME_OF(encodes, st->encoding), st->encoding_why, e);
+	}
 	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
@@ -256,6 +291,40 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+/* "chunks_by_encoding": {"lzo": 120, "raw": 40, ...}, those used. */
+static void enc_chunks_json(json_object *o, const struct mdm_status *st)
+{
+	json_object *e = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		if (st->enc_chunks[i])
+			add_u64(e, NAME_OF(encodings, (int)i), st->enc_chunks[i]);
+	json_object_object_add(o, "chunks_by_encoding", e);
+}
+
+/* A push's encoding: asked, used, why, what the peer decodes. */
+static void encoding_json(json_object *o, const struct mdm_status *st)
+{
+	json_object *p;
+	size_t i;
+
+	if (st->encoding < 0)
+		return;
+	add_str(o, "encoding", NAME_OF(encodes, st->encoding));
+	add_str(o, "encoding_used", NAME_OF(encodings, st->encoding_used));
+	add_str(o, "encoding_why", st->encoding_why);
+	if (!st->peer_encodings) {
+		json_object_object_add(o, "peer_encodings", NULL);
+		return;
+	}
+	p = json_object_new_array();
+	for (i = 0; i < __DM_MIGRATE_ENC_MAX; i++)
+		if (st->peer_encodings & DM_MIGRATE_HELLO_ENC(i))
+			json_object_array_add(p, json_object_new_string(NAME_OF(encodings, (int)i)));
+	json_object_object_add(o, "peer_encodings", p);
 }
 
 /* A value that may be unknown (< 0): null then. */
@@ -300,6 +369,7 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_opt(o, "handoff_us", st->handoff_us.total);
 	add_opt(o, "handoff_flush_us", st->handoff_us.flush);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+	enc_chunks_json(o, st);
 }
 
 json_object *mdm_status_json(const struct mdm_status *st)
@@ -348,6 +418,8 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_opt(o, "handoff_drain_us", st->handoff_us.drain);
 	add_opt(o, "handoff_confirm_us", st->handoff_us.confirm);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
+	encoding_json(o, st);
+	enc_chunks_json(o, st);
 	return o;
 }
 

@@ -20,6 +20,8 @@ bool mdm_is_dest(const struct mdm_status *st);
 const char *mdm_dest_conn_text(int conn);
 /* Phase by name (status words), or -1. */
 int mdm_phase_by_name(const char *name);
+/* enum dm_migrate_encode by name (lzo, lz4, zstd, raw, auto), or -1. */
+int mdm_encoding_by_name(const char *name);
 
 void mdm_show_status(FILE *f, const struct mdm_status *st);
 void mdm_show_status_json(FILE *f, const struct mdm_status *st);

@@ -121,8 +121,9 @@ static void limits(char *s)
 {
 	static const char * const names[] = {
 		"rate", "throttle", "converge_below", "max_bytes", "max_rounds",
-		"pause_after_bulk", "converge_ms", "auto_throttle",
+		"pause_after_bulk", "converge_ms", "auto_throttle", "encoding",
 	};
+	static const char * const encodings[] = DM_MIGRATE_ENCODE_NAMES;
 	u64 want[ARRAY_SIZE(names)] = { 0 }, v;
 	struct mig_limits lim = { 0 };
 	unsigned int argc = 0, i, given = 0;
@@ -143,6 +144,16 @@ static void limits(char *s)
 			    !strncmp(argv[i], names[j], eq - argv[i]))
 				break;
 		FUZZ_CHECK(j < ARRAY_SIZE(names));
+		if (j == 8) {
+			/* encoding=: one of the names, nothing else. */
+			for (v = 0; v < ARRAY_SIZE(encodings); v++)
+				if (!strcmp(eq + 1, encodings[v]))
+					break;
+			FUZZ_CHECK(v < ARRAY_SIZE(encodings));
+			want[j] = v;
+			given |= 1U << j;
+			continue;
+		}
 		FUZZ_CHECK(!mig_parse_size(eq + 1, &v));
 		FUZZ_CHECK(j != 4 || v <= 0xffffffffULL);	/* u32 */
 		FUZZ_CHECK(j != 5 || v <= 1);			/* a flag */
@@ -155,7 +166,8 @@ static void limits(char *s)
 	FUZZ_CHECK(lim.rate == want[0] && lim.throttle == want[1] &&
 		   lim.converge_bytes == want[2] && lim.max_bytes == want[3] &&
 		   lim.max_rounds == want[4] && lim.pause_after_bulk == want[5] &&
-		   lim.converge_ms == want[6] && lim.auto_throttle == want[7]);
+		   lim.converge_ms == want[6] && lim.auto_throttle == want[7] &&
+		   lim.encoding == want[8]);
 }
 
 static void chunk_size(const char *s)

@@ -10,6 +10,8 @@
  *   mode & 8: authenticated (header checks); from the source (HELLO, AUTH)
  *   mode & 16: the header limit push.c and auth.c use (an ERROR's size)
  *             rather than the receiver's mig_wire_max_payload()
+ *   mode & 32: CHUNKs on a connection that negotiated every encoding,
+ *             else only those every peer decodes (a source that named none)
  */
 #include "fuzz.h"
 
@@ -55,7 +57,7 @@ static void hdr_accepted(const struct dm_migrate_hdr *h, bool authed, u32 max)
 
 /* An accepted CHUNK stays inside the volume and the receiver's buffers. */
 static void chunk_accepted(const struct dm_migrate_chunk *c, u32 enc_len,
-			   const struct mig_geom *g)
+			   const struct mig_geom *g, u32 encs)
 {
 	u64 n = mig_geom_chunks(g), index = be64_to_cpu(c->index);
 	u32 count = be32_to_cpu(c->count), data_len = be32_to_cpu(c->data_len);
@@ -67,6 +69,9 @@ static void chunk_accepted(const struct dm_migrate_chunk *c, u32 enc_len,
 	FUZZ_CHECK(index * g->chunk_sectors + (data_len >> 9) <= g->dev_sectors);
 	/* receive.c: the encoded bytes fit its buffer, the data its other. */
 	FUZZ_CHECK(enc_len <= mig_wire_max_payload(g) - sizeof(*c));
+	/* Only what the connection negotiated. */
+	FUZZ_CHECK(c->encoding < __DM_MIGRATE_ENC_MAX &&
+		   (encs & DM_MIGRATE_HELLO_ENC(c->encoding)));
 	switch (c->encoding) {
 	case DM_MIGRATE_ENC_RAW:
 		FUZZ_CHECK(count == 1 && enc_len == data_len);
@@ -85,6 +90,11 @@ static void chunk_accepted(const struct dm_migrate_chunk *c, u32 enc_len,
 		FUZZ_CHECK(start < end && end - start <= (u64)count * g->chunk_sectors);
 		break;
 	}
+	case DM_MIGRATE_ENC_LZ4:
+	case DM_MIGRATE_ENC_ZSTD:
+		/* Sent only when smaller: the decoders' input is bounded. */
+		FUZZ_CHECK(count == 1 && enc_len && enc_len < data_len);
+		break;
 	default:
 		FUZZ_CHECK(!"unknown encoding accepted");
 	}
@@ -118,7 +128,9 @@ static void hello(struct fuzz_in *in, bool from_source, const struct mig_geom *g
 		return;
 	}
 	gen = be64_to_cpu(h.generation);
-	FUZZ_CHECK(!h.flags);
+	/* Any flags: the peer's encodings are ours and the base ones at most. */
+	FUZZ_CHECK((mig_wire_hello_encs(&h) & ~MIG_ENC_KNOWN) == 0 &&
+		   (mig_wire_hello_encs(&h) & DM_MIGRATE_ENC_BASE) == DM_MIGRATE_ENC_BASE);
 	FUZZ_CHECK(be64_to_cpu(h.dev_sectors) == g->dev_sectors &&
 		   be32_to_cpu(h.chunk_sectors) == g->chunk_sectors);
 	if (from_source)
@@ -159,7 +171,7 @@ static void sanitize(struct fuzz_in *in)
 }
 
 /* A header, then the CHUNK or WRITE it announces, as receive.c does. */
-static void receive(struct fuzz_in *in, const struct mig_geom *g)
+static void receive(struct fuzz_in *in, const struct mig_geom *g, u32 encs)
 {
 	u32 max = mig_wire_max_payload(g), len;
 	struct dm_migrate_hdr h;
@@ -174,8 +186,8 @@ static void receive(struct fuzz_in *in, const struct mig_geom *g)
 		struct dm_migrate_chunk c;
 
 		fuzz_take(in, &c, sizeof(c));
-		if (!mig_wire_check_chunk(&c, len - sizeof(c), g, &why))
-			chunk_accepted(&c, len - sizeof(c), g);
+		if (!mig_wire_check_chunk(&c, len - sizeof(c), g, encs, &why))
+			chunk_accepted(&c, len - sizeof(c), g, encs);
 	} else if (h.type == DM_MIGRATE_MSG_WRITE) {
 		struct dm_migrate_write w;
 
@@ -196,6 +208,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	const char *why = NULL;
 	u32 max = mode & 16 ? sizeof(struct dm_migrate_error) :
 		  mig_wire_max_payload(&g);
+	u32 encs = mode & 32 ? MIG_ENC_KNOWN : DM_MIGRATE_ENC_BASE;
 
 	switch (mode & 7) {
 	case 0: {
@@ -217,8 +230,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 		fuzz_take(&in, &c, sizeof(c));
 		enc_len = fuzz_u64(&in) & 0xffffffff;
-		if (!mig_wire_check_chunk(&c, enc_len, &g, &why))
-			chunk_accepted(&c, enc_len, &g);
+		if (!mig_wire_check_chunk(&c, enc_len, &g, encs, &why))
+			chunk_accepted(&c, enc_len, &g, encs);
 		else
 			FUZZ_CHECK(why && *why);
 		break;
@@ -242,7 +255,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		sanitize(&in);
 		break;
 	default:
-		receive(&in, &g);
+		receive(&in, &g, encs);
 	}
 	return 0;
 }

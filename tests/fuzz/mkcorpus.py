@@ -6,6 +6,7 @@ A handful of small valid inputs per target, in the input layouts the
 targets' header comments describe.  Run it again after changing a layout;
 the files it writes are committed.
 """
+import ctypes
 import os
 import struct
 import sys
@@ -14,7 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 MAGIC = 0x444D4D47
 HELLO, AUTH, CHUNK, WRITE, FLUSH, HANDOFF, ACK, ERROR = range(1, 9)
-RAW, LZO, ZERO = range(3)
+RAW, LZO, ZERO, LZ4, ZSTD = range(5)
+ENC_ALL = 0x1F                            # HELLO flags: decodes all five
 
 
 def crc32c(data):
@@ -57,6 +59,24 @@ def lzo_run(lit, total):
     return out + bytes([0x11, 0, 0])    # end of stream
 
 
+def lz4_block(data):
+    """An LZ4 block (not a frame), by the system's liblz4."""
+    lib = ctypes.CDLL("liblz4.so.1")
+    out = ctypes.create_string_buffer(len(data) + len(data) // 255 + 16)
+    n = lib.LZ4_compress_default(data, out, len(data), len(out))
+    return out.raw[:n]
+
+
+def zstd_frame(data):
+    """A zstd frame, level 1, by the system's libzstd."""
+    lib = ctypes.CDLL("libzstd.so.1")
+    lib.ZSTD_compress.restype = ctypes.c_size_t
+    out = ctypes.create_string_buffer(len(data) + 1024)
+    n = lib.ZSTD_compress(out, ctypes.c_size_t(len(out)), data,
+                          ctypes.c_size_t(len(data)), 1)
+    return out.raw[:n]
+
+
 def wire():
     dev = (1 << 21) + 3                  # 1 GiB + 3 sectors: partial last chunk
     g = geom(4, dev)                     # 64 KiB chunks
@@ -69,6 +89,10 @@ def wire():
         "hello-dest": bytes([1]) + g + struct.pack(">QII32x16xQ", dev, 128, 0, 0),
         "hello-source": bytes([1 | 8]) + g +
         struct.pack(">QII32x16sQ", dev, 128, 0, b"session-id-0001!", 1),
+        "hello-source-encodings": bytes([1 | 8]) + g +
+        struct.pack(">QII32x16sQ", dev, 128, ENC_ALL, b"session-id-0001!", 1),
+        "hello-dest-encodings": bytes([1]) + g +
+        struct.pack(">QII32x16xQ", dev, 128, ENC_ALL, 0),
         "auth-source": bytes([4 | 8]) + g + bytes(32) + struct.pack(">II", 0, 0),
         "auth-dest-owner": bytes([4]) + g + bytes(32) + struct.pack(">II", 2, 0),
         "error-text": bytes([5]) + g + bytes([40]) + b"destination volume I/O error\x01\xff",
@@ -78,6 +102,12 @@ def wire():
         struct.pack("<Q", 100),
         "chunk-zero-run": bytes([2]) + g + chunk(n - 3, 3, 65536, 0, ZERO) +
         struct.pack("<Q", 0),
+        "chunk-lz4": bytes([2 | 32]) + g + chunk(5, 1, 65536, 1, LZ4) +
+        struct.pack("<Q", 30000),
+        "chunk-zstd-unnegotiated": bytes([2]) + g + chunk(5, 1, 65536, 1, ZSTD) +
+        struct.pack("<Q", 30000),
+        "recv-chunk-zstd": bytes([6 | 32]) + g + hdr(CHUNK, 24 + 1000, 1) +
+        chunk(1, 1, 65536, 1, ZSTD),
         "write": bytes([3]) + g + write(8, 4096, 1, 1) + struct.pack("<Q", 4096),
         "recv-chunk": bytes([4]) + g + hdr(CHUNK, 24 + 65536, 1) +
         chunk(1, 1, 65536, 1, RAW),
@@ -87,13 +117,14 @@ def wire():
     return seeds
 
 
-def lzo_decode():
+def decode():
     g8 = geom(0, 8)                      # one 4 KiB chunk
     g11 = geom(0, 11)                    # and a partial one of 1.5 KiB
     raw = bytes((i * 7 + i // 256) & 0xFF for i in range(4096))
     run = b"A" * 4096
     pattern = b"dm-migrate seed!" * 256
     tail = bytes(range(256)) * 6
+    text = (b"the quick brown fox jumps over the lazy dog " * 93)[:4096]
     return {
         "raw": bytes([0]) + g8 + chunk(0, 1, 4096, crc32c(raw), RAW) + raw,
         "lzo-run": bytes([0]) + g8 + chunk(0, 1, 4096, crc32c(run), LZO) +
@@ -102,10 +133,21 @@ def lzo_decode():
         chunk(0, 1, 4096, crc32c(pattern), LZO) + lzo_run(pattern[:16], 4096),
         "raw-last": bytes([0]) + g11 + chunk(1, 1, 1536, crc32c(tail), RAW) + tail,
         "zero": bytes([0]) + g11 + chunk(0, 2, 4096, 0, ZERO),
+        "lz4-pattern": bytes([2]) + g8 + chunk(0, 1, 4096, crc32c(pattern), LZ4) +
+        lz4_block(pattern),
+        "zstd-text": bytes([2]) + g8 + chunk(0, 1, 4096, crc32c(text), ZSTD) +
+        zstd_frame(text),
+        "zstd-unnegotiated": bytes([0]) + g8 +
+        chunk(0, 1, 4096, crc32c(text), ZSTD) + zstd_frame(text),
         "rt-zero": bytes([1]) + bytes(4096),
-        "rt-text": bytes([1]) + (b"the quick brown fox jumps over the lazy dog " * 93)[:4096],
+        "rt-text": bytes([1]) + text,
+        "rt-text-lz4": bytes([3]) + text,
+        "rt-text-zstd": bytes([5]) + text,
+        "rt-text-raw": bytes([7]) + text,
         "rt-bytes": bytes([1]) + raw,
+        "rt-bytes-zstd": bytes([5]) + raw,
         "rt-short": bytes([1]) + b"dm-migrate",
+        "rt-short-lz4": bytes([3]) + b"dm-migrate",
     }
 
 
@@ -125,6 +167,7 @@ def args():
         "size-bare-suffix": b"\x02M",
         "size-wraps": b"\x0232E",
         "limits": b"\x03rate=100M throttle=50M converge_below=16M max_bytes=1G max_rounds=30 pause_after_bulk=1",
+        "limits-encoding": b"\x03rate=100M encoding=zstd max_rounds=3 encoding=auto",
         "limits-converge-ms": b"\x03converge_ms=1500 max_rounds=10 auto_throttle=1",
         "chunk-size-128": b"\x04128",
         "chunk-size-max": b"\x0416384",
@@ -134,7 +177,7 @@ def args():
 
 
 def main():
-    for target, seeds in (("fuzz_wire", wire()), ("fuzz_lzo_decode", lzo_decode()),
+    for target, seeds in (("fuzz_wire", wire()), ("fuzz_decode", decode()),
                           ("fuzz_args", args())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)

@@ -17,6 +17,6 @@ mkdir -p "$corpus"
 cp "$REPO/tests/fuzz/corpus/$name/"* "$corpus/"
 opts=()
 # RAW chunks of 4 KiB and their headers; LZO streams that expand a lot.
-[ "$name" = fuzz_lzo_decode ] && opts+=(-max_len=16384)
+[ "$name" = fuzz_decode ] && opts+=(-max_len=16384)
 exec "$F/$name" -max_total_time="$secs" -timeout=30 -print_final_stats=1 \
 	-artifact_prefix="$F/$name-" "${opts[@]}" "$@" "$corpus"

@@ -29,7 +29,6 @@
 
 tap_plan 4
 trap dm_cleanup EXIT
-MDM=$REPO/build/migrate-dm
 SEED=${NLRAND_SEED:-}
 [ -z "$SEED" ] && [ -f "$REPO/build/nlrand-seed" ] && read -r SEED < "$REPO/build/nlrand-seed"
 SEED=${SEED:-$((RANDOM << 15 | RANDOM))}

@@ -12,10 +12,6 @@
 . "$(dirname "$0")/../lib.sh"
 
 tap_plan 20
-MDM=$REPO/build/migrate-dm
-json() {
-	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
-}
 net_setup
 migration_pair 32 16
 printf '%s' "$KEY" > /tmp/key

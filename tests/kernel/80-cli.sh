@@ -8,7 +8,6 @@
 # runs through the migration; both volumes are compared at the end.
 . "$(dirname "$0")/../lib.sh"
 
-MDM=$REPO/build/migrate-dm
 tap_plan 47
 net_setup
 migration_pair 96
@@ -22,11 +21,6 @@ dmsetup create mt_src --table "0 $sz migrate $src 128"
 dmsetup create mt_dst --table "0 $sz migrate $dst 128 1 receive"
 dmsetup create mt_lin --table "0 $(sectors_of "$other") linear $other 0"
 
-
-# json DEV EXPR: evaluate a Python expression over the status object s.
-json() {
-	"$MDM" status "$1" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)"
-}
 
 # --- operator errors --------------------------------------------------
 expect_rc "unknown option: usage error" 2 "unknown option '--frobnicate'" \

@@ -13,7 +13,6 @@
 # migration of a QEMU VM is the VM harness's (make check-vm).
 . "$(dirname "$0")/../lib.sh"
 
-MDM=$REPO/build/migrate-dm
 tap_plan 21
 net_setup
 umask 077

@@ -11,6 +11,10 @@
  * Usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]
  * MODE: garbage wrongkey size preauth oversize badcrc badlzo badindex
  *       badlen seq good nosession errtext
+ *       badlz4, badzstd: a corrupt LZ4 block or zstd frame, the encodings
+ *       negotiated (HELLO flags); lz4bomb, zstdbomb: a valid one of more
+ *       than the chunk's data; unnegotiated: a zstd chunk on a connection
+ *       whose HELLO named no encodings
  *       tamper: a good chunk with one byte of its sealed payload flipped
  *       replay: a good chunk; then, on a new connection, the same sealed
  *       bytes again (its seq is right there, its seal is not)
@@ -18,13 +22,13 @@
  *       (prints "idle N" once they are all connected)
  */
 #include <arpa/inet.h>
+#include <lz4.h>
 #include <netdb.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zstd.h>
 
-#include "wire.h"
+#include "peer.h"
 
 static int fd;
 static struct dm_migrate_hello theirs_skip;
@@ -39,31 +43,10 @@ static size_t last_len;
 static u8 saved[sizeof(last)];		/* replay: from the first connection */
 static size_t saved_len;
 
-/*
- * AES-128-GCM in place over @len bytes at @buf, @hdr the associated
- * data; encrypting writes the tag to @tag, decrypting checks it.
- */
 static int aead(int enc, u32 dir, u64 count, const struct dm_migrate_hdr *hdr,
 		u8 *buf, int len, u8 *tag)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	u8 iv[12];
-	int n, ok;
-
-	*(__be32 *)iv = cpu_to_be32(dir);
-	*(__be64 *)(iv + 4) = cpu_to_be64(count);
-	ok = EVP_CipherInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL, enc) &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) &&
-	     EVP_CipherInit_ex(ctx, NULL, NULL, skey, iv, enc) &&
-	     (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-					 DM_MIGRATE_TAG_LEN, tag)) &&
-	     EVP_CipherUpdate(ctx, NULL, &n, (const u8 *)hdr, sizeof(*hdr)) &&
-	     (!len || EVP_CipherUpdate(ctx, buf, &n, buf, len)) &&
-	     EVP_CipherFinal_ex(ctx, buf + len, &n) > 0 &&
-	     (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
-					  DM_MIGRATE_TAG_LEN, tag));
-	EVP_CIPHER_CTX_free(ctx);
-	return ok ? 0 : -1;
+	return peer_aead(skey, enc, dir, count, hdr, buf, len, tag);
 }
 
 static void xsend(const void *p, size_t n)
@@ -76,16 +59,7 @@ static void xsend(const void *p, size_t n)
 
 static int xrecv(void *p, size_t n)
 {
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = recv(fd, (char *)p + got, n - got, 0);
-
-		if (r <= 0)
-			return -1;
-		got += r;
-	}
-	return 0;
+	return peer_recv(fd, p, n);
 }
 
 static void msg(u8 type, u64 seq, const void *p, u32 n, const void *q, u32 m)
@@ -152,27 +126,6 @@ static const char *answer(void)
 	return "unexpected";
 }
 
-/* HMAC(key, tag | source HELLO | destination HELLO [| verdict]), v3. */
-static void mac(const u8 *key, int klen, const char *tag,
-		const struct dm_migrate_hello *hs,
-		const struct dm_migrate_hello *hd, const __be32 *verdict,
-		u8 *out)
-{
-	u8 buf[512];
-	size_t n = strlen(tag);
-	unsigned int olen = 32;
-
-	memcpy(buf, tag, n);
-	memcpy(buf + n, hs, sizeof(*hs));
-	memcpy(buf + n + sizeof(*hs), hd, sizeof(*hd));
-	n += 2 * sizeof(*hs);
-	if (verdict) {
-		memcpy(buf + n, verdict, sizeof(*verdict));
-		n += sizeof(*verdict);
-	}
-	HMAC(EVP_sha256(), key, klen, buf, n, out, &olen);
-}
-
 /* Hold N silent connections open until killed. */
 static int idle(struct sockaddr_storage *ss, socklen_t len, int n)
 {
@@ -209,14 +162,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: badpeer ADDR PORT HEXKEY DEV_SECTORS CHUNK_SECTORS MODE [ARG]\n");
 		return 2;
 	}
-	if (getaddrinfo(argv[1], argv[2], NULL, &ai))
+	ai = peer_args(argv, &ss, key, &klen, &g);
+	if (!ai)
 		return 2;
-	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-	klen = strlen(argv[3]) / 2;
-	for (i = 0; i < klen; i++)
-		sscanf(argv[3] + 2 * i, "%2hhx", &key[i]);
-	g.dev_sectors = strtoull(argv[4], NULL, 0);
-	g.chunk_sectors = strtoul(argv[5], NULL, 0);
 	mode = argv[6];
 
 	if (!strcmp(mode, "idle"))
@@ -245,6 +193,9 @@ again:
 		mine.session[i] = rand() | 1;
 	if (strcmp(mode, "nosession"))
 		mine.generation = cpu_to_be64(saved_len ? 2 : 1);
+	/* We decode every encoding: the destination then says what it does. */
+	if (strcmp(mode, "unnegotiated"))
+		mine.flags = cpu_to_be32(MIG_ENC_KNOWN);
 	msg(DM_MIGRATE_MSG_HELLO, 0, &mine, sizeof(mine), NULL, 0);
 	if (xrecv(&h, sizeof(h)) || h.type != DM_MIGRATE_MSG_HELLO ||
 	    xrecv(&theirs, sizeof(theirs))) {
@@ -268,7 +219,7 @@ again:
 	}
 	if (!strcmp(mode, "wrongkey"))
 		key[0] ^= 1;
-	mac(key, klen, "dm-migrate-v3 source", &mine, &theirs, NULL, a.mac);
+	peer_mac(key, klen, "dm-migrate-v3 source", &mine, &theirs, NULL, a.mac);
 	msg(DM_MIGRATE_MSG_AUTH, 0, &a, sizeof(a), NULL, 0);
 	if (!strcmp(mode, "wrongkey"))
 		return strcmp(answer(), "error");
@@ -276,7 +227,7 @@ again:
 		printf("no AUTH\n");
 		return 1;
 	}
-	mac(key, klen, "dm-migrate-v3 stream", &mine, &theirs, &a.verdict, skey);
+	peer_mac(key, klen, "dm-migrate-v3 stream", &mine, &theirs, &a.verdict, skey);
 	sealed = 1;
 
 	/* Authenticated: one chunk, valid or broken as MODE says. */
@@ -302,6 +253,30 @@ again:
 	} else if (!strcmp(mode, "badlzo")) {
 		c.encoding = DM_MIGRATE_ENC_LZO;
 		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, 100);
+	} else if (!strcmp(mode, "badlz4") || !strcmp(mode, "badzstd") ||
+		   !strcmp(mode, "unnegotiated")) {
+		c.encoding = strcmp(mode, "badlz4") ? DM_MIGRATE_ENC_ZSTD : DM_MIGRATE_ENC_LZ4;
+		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, 100);
+	} else if (!strcmp(mode, "lz4bomb") || !strcmp(mode, "zstdbomb")) {
+		/* Zeroes of twice the chunk: small, but too much once decoded. */
+		static u8 zero[16 << 20], bomb[1 << 20];
+		int n;
+
+		memset(data, 0, len);
+		c.crc32c = cpu_to_be32(mig_crc32c(data, len));
+		if (!strcmp(mode, "lz4bomb")) {
+			c.encoding = DM_MIGRATE_ENC_LZ4;
+			n = LZ4_compress_default((char *)zero, (char *)bomb, 2 * len,
+						 sizeof(bomb));
+		} else {
+			c.encoding = DM_MIGRATE_ENC_ZSTD;
+			n = (int)ZSTD_compress(bomb, sizeof(bomb), zero, 2 * len, 1);
+		}
+		if (n <= 0 || (u32)n >= len) {
+			fprintf(stderr, "cannot make the %s\n", mode);
+			return 2;
+		}
+		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), bomb, n);
 	} else if (!strcmp(mode, "badindex")) {
 		c.index = cpu_to_be64(mig_geom_chunks(&g));
 		msg(DM_MIGRATE_MSG_CHUNK, 1, &c, sizeof(c), data, len);

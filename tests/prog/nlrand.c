@@ -422,7 +422,22 @@ static size_t gen_name(char *s, size_t n)
 /* The key the keyring holds as user:nlrand and logon:nlrand:key. */
 static const unsigned char nlrand_key[32] = "dm-migrate nlrand test key 0123";
 
-enum kind { K_U8, K_U32, K_U64, K_FLAG, K_STR, K_BIN };
+enum kind { K_U8, K_U32, K_U64, K_FLAG, K_STR, K_NEST_U64, K_BIN };
+
+/* @len bytes at @p: attributes of types 1 to @max, each a u64. */
+static bool nest_u64_ok(const unsigned char *p, int len, unsigned int max)
+{
+	struct nlattr a;
+
+	while (len >= (int)sizeof(a)) {
+		memcpy(&a, p, sizeof(a));
+		if (a.nla_len != sizeof(a) + 8 || !a.nla_type || a.nla_type > max)
+			return false;
+		p += NLA_ALIGN(a.nla_len);
+		len -= NLA_ALIGN(a.nla_len);
+	}
+	return !len;
+}
 
 static enum kind kind_of(unsigned int type)
 {
@@ -430,14 +445,15 @@ static enum kind kind_of(unsigned int type)
 	case DM_MIGRATE_A_ROLE: case DM_MIGRATE_A_PHASE: case DM_MIGRATE_A_CONN_STATE:
 	case DM_MIGRATE_A_EVENT: case DM_MIGRATE_A_PAUSE_AFTER_BULK:
 	case DM_MIGRATE_A_CONVERGE_REASON: case DM_MIGRATE_A_PREDICT_REASON:
-	case DM_MIGRATE_A_AUTO_THROTTLE:
+	case DM_MIGRATE_A_AUTO_THROTTLE: case DM_MIGRATE_A_ENCODING:
+	case DM_MIGRATE_A_ENCODING_USED:
 		return K_U8;
 	case DM_MIGRATE_A_DEV_MAJOR: case DM_MIGRATE_A_DEV_MINOR: case DM_MIGRATE_A_MAX_ROUNDS:
 	case DM_MIGRATE_A_ROUND: case DM_MIGRATE_A_CHUNK_BYTES: case DM_MIGRATE_A_WIRE_PERMILLE:
 	case DM_MIGRATE_A_CONNECTIONS: case DM_MIGRATE_A_PROTOCOL_ERRORS:
 	case DM_MIGRATE_A_ERROR_CODE: case DM_MIGRATE_A_WINDOW_PEAK:
 	case DM_MIGRATE_A_ACK_TIMEOUTS: case DM_MIGRATE_A_CONVERGE_MS:
-	case DM_MIGRATE_A_PREDICT_ROUNDS:
+	case DM_MIGRATE_A_PREDICT_ROUNDS: case DM_MIGRATE_A_PEER_ENCODINGS:
 		return K_U32;
 	case DM_MIGRATE_A_RATE_LIMIT: case DM_MIGRATE_A_WRITE_THROTTLE:
 	case DM_MIGRATE_A_CONVERGE_BELOW: case DM_MIGRATE_A_MAX_BYTES:
@@ -454,7 +470,10 @@ static enum kind kind_of(unsigned int type)
 		return K_FLAG;
 	case DM_MIGRATE_A_DEV_NAME: case DM_MIGRATE_A_PEER: case DM_MIGRATE_A_KEY_DESC:
 	case DM_MIGRATE_A_LAST_ERROR: case DM_MIGRATE_A_SOURCE_ADDR:
+	case DM_MIGRATE_A_ENCODING_WHY:
 		return K_STR;
+	case DM_MIGRATE_A_ENC_CHUNKS:
+		return K_NEST_U64;
 	default:
 		return K_BIN;	/* KEY, PAD, UNSPEC and unknown types */
 	}
@@ -946,7 +965,9 @@ static const char *check_attrs(const struct nlattr *a, int rem, bool event)
 			     (!p[0] || p[0] >= __DM_MIGRATE_EV_MAX)) ||
 			    ((t == DM_MIGRATE_A_CONVERGE_REASON ||
 			      t == DM_MIGRATE_A_PREDICT_REASON) && p[0] >= __DM_MIGRATE_CONV_MAX) ||
-			    (t == DM_MIGRATE_A_AUTO_THROTTLE && p[0] > 1))
+			    (t == DM_MIGRATE_A_AUTO_THROTTLE && p[0] > 1) ||
+			    (t == DM_MIGRATE_A_ENCODING && p[0] >= __DM_MIGRATE_ENCODE_MAX) ||
+			    (t == DM_MIGRATE_A_ENCODING_USED && p[0] >= __DM_MIGRATE_ENC_MAX))
 				return "enum attribute out of range";
 			break;
 		case K_U32:
@@ -966,6 +987,10 @@ static const char *check_attrs(const struct nlattr *a, int rem, bool event)
 		case K_FLAG:
 			if (len)
 				return "flag attribute with a payload";
+			break;
+		case K_NEST_U64:
+			if (!nest_u64_ok(p, len, __DM_MIGRATE_ENC_MAX))
+				return "nested attribute not a list of u64 by encoding";
 			break;
 		case K_STR:
 			if (len < 1 || memchr(p, '\0', (size_t)len) != p + len - 1)

@@ -8,6 +8,9 @@
 #include "wire.h"
 #include "kselftest.h"
 
+/* Every encoding, as a connection that negotiated them accepts. */
+#define ALL	MIG_ENC_KNOWN
+
 /* 1 GiB + 3 sectors at 64 KiB chunks: the last chunk is partial. */
 static const struct mig_geom g = { .dev_sectors = (1 << 21) + 3, .chunk_sectors = 128 };
 
@@ -70,31 +73,68 @@ static void test_chunk(void)
 	ksft_test_result(n == 16385 && mig_chunk_len(&g, n - 1) == 3 * 512,
 			 "geometry: %llu chunks, last is partial\n", (unsigned long long)n);
 	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_RAW);
-	ksft_test_result(!mig_wire_check_chunk(&c, 65536, &g, &why), "raw chunk accepted\n");
-	ksft_test_result(mig_wire_check_chunk(&c, 65535, &g, &why) != 0,
+	ksft_test_result(!mig_wire_check_chunk(&c, 65536, &g, ALL, &why), "raw chunk accepted\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 65535, &g, ALL, &why) != 0,
 			 "raw chunk with short data refused\n");
 	c = chunk(n - 1, 1, 1536, DM_MIGRATE_ENC_RAW);
-	ksft_test_result(!mig_wire_check_chunk(&c, 1536, &g, &why), "partial last chunk accepted\n");
+	ksft_test_result(!mig_wire_check_chunk(&c, 1536, &g, ALL, &why), "partial last chunk accepted\n");
 	c = chunk(n - 1, 1, 65536, DM_MIGRATE_ENC_RAW);
-	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0,
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, ALL, &why) != 0,
 			 "last chunk with a full length refused\n");
 	c = chunk(n, 1, 65536, DM_MIGRATE_ENC_RAW);
-	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0, "index past the end refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, ALL, &why) != 0, "index past the end refused\n");
 	c = chunk(n - 2, 3, 65536, DM_MIGRATE_ENC_ZERO);
-	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, &why) != 0, "zero run past the end refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, ALL, &why) != 0, "zero run past the end refused\n");
 	c = chunk(5, UINT32_MAX, 65536, DM_MIGRATE_ENC_ZERO);
-	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, &why) != 0, "huge zero run refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 0, &g, ALL, &why) != 0, "huge zero run refused\n");
 	c = chunk(n - 3, 3, 65536, DM_MIGRATE_ENC_ZERO);
-	ksft_test_result(!mig_wire_check_chunk(&c, 0, &g, &why), "zero run to the end accepted\n");
+	ksft_test_result(!mig_wire_check_chunk(&c, 0, &g, ALL, &why), "zero run to the end accepted\n");
 	c = chunk(0, 2, 65536, DM_MIGRATE_ENC_RAW);
-	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, &why) != 0, "raw run refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 65536, &g, ALL, &why) != 0, "raw run refused\n");
 	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_LZO);
-	ksft_test_result(mig_wire_check_chunk(&c, mig_lzo_worst(65536) + 1, &g, &why) != 0,
+	ksft_test_result(mig_wire_check_chunk(&c, mig_lzo_worst(65536) + 1, &g, ALL, &why) != 0,
 			 "LZO longer than the worst case refused\n");
 	c = chunk(0, 1, 65536, 7);
-	ksft_test_result(mig_wire_check_chunk(&c, 10, &g, &why) != 0, "unknown encoding refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 10, &g, ALL, &why) != 0, "unknown encoding refused\n");
 	c = chunk(0, 1, 65536, DM_MIGRATE_ENC_ZERO);
-	ksft_test_result(mig_wire_check_chunk(&c, 1, &g, &why) != 0, "zero chunk with data refused\n");
+	ksft_test_result(mig_wire_check_chunk(&c, 1, &g, ALL, &why) != 0, "zero chunk with data refused\n");
+}
+
+/* LZ4 and zstd chunks: smaller than their data, only where negotiated. */
+static void test_encodings(void)
+{
+	struct dm_migrate_hello h = {};
+	struct dm_migrate_chunk c;
+	const char *why = "";
+	u8 e;
+
+	for (e = DM_MIGRATE_ENC_LZ4; e <= DM_MIGRATE_ENC_ZSTD; e++) {
+		c = chunk(0, 1, 65536, e);
+		ksft_test_result(!mig_wire_check_chunk(&c, 65535, &g, ALL, &why) &&
+				 !mig_wire_check_chunk(&c, 1, &g, ALL, &why) &&
+				 mig_wire_check_chunk(&c, 65536, &g, ALL, &why) &&
+				 mig_wire_check_chunk(&c, 0, &g, ALL, &why),
+				 "encoding %u: 1 to data_len - 1 bytes\n", e);
+		ksft_test_result(mig_wire_check_chunk(&c, 100, &g, DM_MIGRATE_ENC_BASE, &why) &&
+				 strstr(why, "not negotiated"),
+				 "encoding %u refused where not negotiated (%s)\n", e, why);
+	}
+	c = chunk(0, 2, 65536, DM_MIGRATE_ENC_LZ4);
+	ksft_test_result(mig_wire_check_chunk(&c, 100, &g, ALL, &why) != 0,
+			 "LZ4 run refused\n");
+	c = chunk(0, 1, 65536, __DM_MIGRATE_ENC_MAX);
+	ksft_test_result(mig_wire_check_chunk(&c, 100, &g, U32_MAX, &why) &&
+			 !strcmp(why, "unknown chunk encoding"),
+			 "an encoding we do not know refused, whatever was negotiated\n");
+	ksft_test_result(mig_wire_hello_encs(&h) == DM_MIGRATE_ENC_BASE,
+			 "HELLO without flags: the base encodings\n");
+	h.flags = cpu_to_be32(0xffffffff);
+	ksft_test_result(mig_wire_hello_encs(&h) == MIG_ENC_KNOWN,
+			 "HELLO flags: unknown bits ignored (%#x)\n", mig_wire_hello_encs(&h));
+	h.flags = cpu_to_be32(DM_MIGRATE_HELLO_ENC(DM_MIGRATE_ENC_ZSTD));
+	ksft_test_result(mig_wire_hello_encs(&h) ==
+			 (DM_MIGRATE_ENC_BASE | DM_MIGRATE_HELLO_ENC(DM_MIGRATE_ENC_ZSTD)),
+			 "HELLO flags: zstd and the base ones\n");
 }
 
 static void test_write(void)
@@ -125,18 +165,20 @@ static void test_mutations(void)
 
 	srand(7);
 	for (i = 0; i < 2000000; i++) {
-		struct dm_migrate_chunk c = chunk(rand() % n, 1, 65536, rand() % 3);
+		struct dm_migrate_chunk c = chunk(rand() % n, 1, 65536,
+						  rand() % __DM_MIGRATE_ENC_MAX);
 		u32 enc = rand() % 70000, flips = 1 + rand() % 4;
 		const char *why;
 
 		while (flips--)
 			((u8 *)&c)[rand() % sizeof(c)] ^= 1 << (rand() % 8);
-		if (mig_wire_check_chunk(&c, enc, &g, &why))
+		if (mig_wire_check_chunk(&c, enc, &g, ALL, &why))
 			continue;
 		accepted++;
 		if (be64_to_cpu(c.index) + be32_to_cpu(c.count) > n ||
 		    be32_to_cpu(c.data_len) > 65536 ||
-		    (c.encoding == DM_MIGRATE_ENC_RAW && enc != be32_to_cpu(c.data_len)))
+		    (c.encoding == DM_MIGRATE_ENC_RAW && enc != be32_to_cpu(c.data_len)) ||
+		    (c.encoding >= DM_MIGRATE_ENC_LZ4 && enc >= be32_to_cpu(c.data_len)))
 			bad++;
 	}
 	ksft_test_result(!bad, "2M mutated chunk headers: %lu accepted, %lu out of bounds\n",
@@ -185,9 +227,10 @@ static void test_v2(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 13 + 6 + 1 + 7);
+	ksft_set_plan(10 + 13 + 4 + 5 + 6 + 1 + 7);
 	test_hdr();
 	test_chunk();
+	test_encodings();
 	test_write();
 	test_mutations();
 	test_v2();

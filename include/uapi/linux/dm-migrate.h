@@ -76,18 +76,20 @@ enum dm_migrate_mode {
  * on a message; any violation is a protocol error: the connection is
  * closed and nothing from that message is written.
  *
- * Handshake: each side sends HELLO: its geometry and a random nonce; the
- * source's also names the migration (a random session id chosen when the
- * push starts) and the connection's generation (1, 2, 3... within the
- * session).  The source then sends AUTH, the HMAC-SHA256 under the
- * pre-shared key of ("dm-migrate-v3 source" | source HELLO | destination
- * HELLO).  The destination checks it, decides its verdict on the session
- * (enum dm_migrate_verdict) and answers with its own AUTH: the verdict and
- * the HMAC of ("dm-migrate-v3 dest" | source HELLO | destination HELLO |
- * verdict).  A side that cannot verify the other's AUTH, or whose geometry
- * differs, sends ERROR (code only is trusted before authentication) and
- * closes.  Nothing but HELLO, AUTH and ERROR is accepted before both AUTHs
- * have been verified; each side gives the handshake a few seconds.
+ * Handshake: each side sends HELLO: its geometry, a random nonce and the
+ * encodings it decodes (flags); the source's also names the migration (a
+ * random session id chosen when the push starts) and the connection's
+ * generation (1, 2, 3... within the session).  The source sends its HELLO
+ * first; the destination answers with its own.  The source then sends
+ * AUTH, the HMAC-SHA256 under the pre-shared key of ("dm-migrate-v3
+ * source" | source HELLO | destination HELLO).  The destination checks it,
+ * decides its verdict on the session (enum dm_migrate_verdict) and answers
+ * with its own AUTH: the verdict and the HMAC of ("dm-migrate-v3 dest" |
+ * source HELLO | destination HELLO | verdict).  A side that cannot verify
+ * the other's AUTH, or whose geometry differs, sends ERROR (code only is
+ * trusted before authentication) and closes.  Nothing but HELLO, AUTH and
+ * ERROR is accepted before both AUTHs have been verified; each side gives
+ * the handshake a few seconds.
  *
  * Sealed stream: every message after the two AUTHs, in both directions,
  * is sealed with AES-128-GCM (NIST SP 800-38D) under the connection's
@@ -153,10 +155,22 @@ struct dm_migrate_hdr {
 	__be64 seq;		/* see "Data" above; 0 in the handshake */
 };
 
+/*
+ * HELLO flags: the chunk encodings the sender of the HELLO can decode
+ * (bit N: encoding N), and features (none yet; a receiver ignores bits it
+ * does not know).  0 is a peer that does not negotiate encodings (the
+ * first dm-migrate of protocol v3, which refuses any other value): it
+ * decodes RAW, LZO and ZERO, as every peer does.  A destination sends
+ * flags only in answer to a source's HELLO that has some: it reads that
+ * HELLO before it sends its own (docs/wire-protocol.rst, "Encodings").
+ */
+#define DM_MIGRATE_HELLO_ENCODINGS	0xffffU	/* the encodings' bits */
+#define DM_MIGRATE_HELLO_ENC(enc)	(1U << (enc))
+
 struct dm_migrate_hello {
 	__be64 dev_sectors;	/* size of the volume, 512-byte sectors */
 	__be32 chunk_sectors;	/* chunk size, sectors */
-	__be32 flags;		/* 0; reserved */
+	__be32 flags;		/* DM_MIGRATE_HELLO_ENC() bits; see above */
 	__u8 nonce[DM_MIGRATE_NONCE_LEN];
 	/* Source: the migration's random id; destination: zeroes. */
 	__u8 session[DM_MIGRATE_SESSION_LEN];
@@ -189,13 +203,34 @@ struct dm_migrate_auth {
 	__be32 pad;		/* 0 */
 };
 
-/* Chunk encodings. */
+/*
+ * Chunk encodings.  RAW, LZO and ZERO every peer decodes; LZ4 and ZSTD
+ * only a destination whose HELLO says so.  A compressed chunk is sent only
+ * when it is smaller than its data: LZ4 and ZSTD data is 1 to data_len - 1
+ * bytes long.
+ */
 enum dm_migrate_encoding {
 	DM_MIGRATE_ENC_RAW = 0,	/* data_len bytes as they are */
 	DM_MIGRATE_ENC_LZO,	/* lzo1x_1 stream of data_len bytes */
 	DM_MIGRATE_ENC_ZERO,	/* no data: count chunks of zeroes */
+	DM_MIGRATE_ENC_LZ4,	/* an LZ4 block of data_len bytes */
+	DM_MIGRATE_ENC_ZSTD,	/* a zstd frame of data_len bytes */
 	__DM_MIGRATE_ENC_MAX,
 };
+
+/* The encodings' names (status), as an initializer indexed by encoding. */
+#define DM_MIGRATE_ENC_NAMES {			\
+	[DM_MIGRATE_ENC_RAW] = "raw",		\
+	[DM_MIGRATE_ENC_LZO] = "lzo",		\
+	[DM_MIGRATE_ENC_ZERO] = "zero",		\
+	[DM_MIGRATE_ENC_LZ4] = "lz4",		\
+	[DM_MIGRATE_ENC_ZSTD] = "zstd",		\
+}
+
+/* What every peer decodes. */
+#define DM_MIGRATE_ENC_BASE	(DM_MIGRATE_HELLO_ENC(DM_MIGRATE_ENC_RAW) | \
+				 DM_MIGRATE_HELLO_ENC(DM_MIGRATE_ENC_LZO) | \
+				 DM_MIGRATE_HELLO_ENC(DM_MIGRATE_ENC_ZERO))
 
 /*
  * CHUNK: chunks index .. index + count - 1.  count > 1 only for ENC_ZERO.
@@ -291,8 +326,9 @@ enum dm_migrate_cmd {
 	DM_MIGRATE_CMD_RECEIVE,
 	/*
 	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, AUTO_THROTTLE,
-	 * CONVERGE_BELOW, CONVERGE_MS, MAX_ROUNDS, MAX_BYTES or
-	 * PAUSE_AFTER_BULK of a running push; absent ones keep their value.
+	 * CONVERGE_BELOW, CONVERGE_MS, MAX_ROUNDS, MAX_BYTES,
+	 * PAUSE_AFTER_BULK or ENCODING of a running push; absent ones keep
+	 * their value.
 	 */
 	DM_MIGRATE_CMD_SET_LIMITS,
 	/* PAUSE/RESUME: stop and restart sending chunks (not while mirroring). */
@@ -320,6 +356,32 @@ enum dm_migrate_cmd {
 };
 
 #define DM_MIGRATE_CMD_MAX (__DM_MIGRATE_CMD_MAX - 1)
+
+/*
+ * How a push encodes chunks (DM_MIGRATE_A_ENCODING; the push option
+ * encoding=NAME).  LZO is the default.  LZ4 and ZSTD fall back to LZO when
+ * the destination cannot decode them; RAW compresses nothing; AUTO picks
+ * among RAW, LZO, LZ4 and ZSTD, as far as the destination decodes them,
+ * from the measured speed of each and the link's (docs/dm-migrate.rst).
+ * Whatever the choice, zero chunks are sent as ZERO, and a chunk that does
+ * not get smaller is sent RAW.
+ */
+enum dm_migrate_encode {
+	DM_MIGRATE_ENCODE_LZO = 0,
+	DM_MIGRATE_ENCODE_LZ4,
+	DM_MIGRATE_ENCODE_ZSTD,
+	DM_MIGRATE_ENCODE_RAW,
+	DM_MIGRATE_ENCODE_AUTO,
+	__DM_MIGRATE_ENCODE_MAX,
+};
+
+#define DM_MIGRATE_ENCODE_NAMES {		\
+	[DM_MIGRATE_ENCODE_LZO] = "lzo",	\
+	[DM_MIGRATE_ENCODE_LZ4] = "lz4",	\
+	[DM_MIGRATE_ENCODE_ZSTD] = "zstd",	\
+	[DM_MIGRATE_ENCODE_RAW] = "raw",	\
+	[DM_MIGRATE_ENCODE_AUTO] = "auto",	\
+}
 
 /* Role of a device (DM_MIGRATE_A_ROLE). */
 enum dm_migrate_role {
@@ -461,6 +523,18 @@ enum dm_migrate_attr {
 	 * of a source: it (u8) and its WRITE_THROTTLE now (u64; 0: off).
 	 */
 	DM_MIGRATE_A_AUTO_THROTTLE,
+	/* Added in version 3 of the module. */
+	DM_MIGRATE_A_ENCODING,		/* u8: enum dm_migrate_encode (push, SET_LIMITS, status) */
+	/* Status of a push: u8, enum dm_migrate_encoding chosen for the next chunks */
+	DM_MIGRATE_A_ENCODING_USED,
+	DM_MIGRATE_A_ENCODING_WHY,	/* string: why that one */
+	/* u32: DM_MIGRATE_HELLO_ENC() bits the peer decodes (push, connected) */
+	DM_MIGRATE_A_PEER_ENCODINGS,
+	/*
+	 * Nested: chunks sent (source) or applied (destination) per encoding,
+	 * a u64 attribute of type encoding + 1 for each encoding used so far
+	 */
+	DM_MIGRATE_A_ENC_CHUNKS,
 	__DM_MIGRATE_A_MAX,
 };
 

@@ -17,30 +17,27 @@
 	do { struct { __typeof__(*(p)) x; } __attribute__((packed)) *__u = \
 		(void *)(p); __u->x = (v); } while (0)
 
-static inline uint16_t get_unaligned_le16(const void *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
+/* get_unaligned_le16() and put_unaligned_le16(), ... be64 (byte-swapped). */
+#define MIG_SHIM_UNALIGNED(bits, end, swap)					\
+static inline uint##bits##_t get_unaligned_##end##bits(const void *p)		\
+{										\
+	uint##bits##_t v;							\
+										\
+	memcpy(&v, p, sizeof(v));						\
+	return swap(v);								\
+}										\
+										\
+static inline void put_unaligned_##end##bits(uint##bits##_t v, void *p)		\
+{										\
+	v = swap(v);								\
+	memcpy(p, &v, sizeof(v));						\
 }
 
-static inline uint32_t get_unaligned_le32(const void *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void put_unaligned_le16(uint16_t v, void *p)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void put_unaligned_le32(uint32_t v, void *p)
-{
-	memcpy(p, &v, sizeof(v));
-}
+#define MIG_SHIM_SAME(v)	(v)
+MIG_SHIM_UNALIGNED(16, le, MIG_SHIM_SAME)
+MIG_SHIM_UNALIGNED(32, le, MIG_SHIM_SAME)
+MIG_SHIM_UNALIGNED(64, le, MIG_SHIM_SAME)
+MIG_SHIM_UNALIGNED(32, be, __builtin_bswap32)
+MIG_SHIM_UNALIGNED(64, be, __builtin_bswap64)
 
 #endif /* MIG_SHIM_ASM_UNALIGNED_H */
