@@ -1,4 +1,5 @@
 #!/bin/bash
+# dmm-cost: 250
 # dmm-timeout: 1200
 # Chunk encodings and their negotiation.
 #  1. A volume of random, text and zero thirds migrates, a writer running,
@@ -18,7 +19,7 @@
 
 tap_plan 38
 net_setup
-migration_pair 32 8
+migration_pair 16 8
 printf '%s' "$KEY" > /tmp/key
 trap 'kill $FIO $OLD 2>/dev/null; dm_cleanup; net_cleanup' EXIT
 
