@@ -1,5 +1,6 @@
 #!/bin/bash
 # dmm-cost: 183
+# dmm-timeout: 1200
 # Live migration end to end: a 128 MiB volume with mixed content is pushed
 # from netns "src" to netns "dst" while a writer runs through bulk, dirty
 # rounds, convergence and mirroring; after handoff the two volumes are
