@@ -134,6 +134,13 @@ static void auto_throttle(struct mig_push *push, const struct mig_round_end *e,
 	struct mig_rates r;
 
 	mig_est_sample(dev, e->dirty, &r);
+	/*
+	 * No chunk writes measured lifts the throttle (the model) only if
+	 * the guest wrote no bytes either, measured: rewrites of chunks
+	 * already dirty, or an estimator not yet primed, read as 0 too.
+	 */
+	if (!r.writes && (r.written || !READ_ONCE(dev->est.written.primed)))
+		return;
 	in.write_rate = r.writes;
 	if (!mig_auto_throttle(&in, r.written, &rate) ||
 	    (old && rate && max(old, rate) - min(old, rate) < old / 8))
