@@ -158,10 +158,11 @@ if [ "$DEBUG" = 1 ]; then
 	wait
 	report_guest debug
 else
-	# A full run splits each kernel's tests over DMM_SHARDS guests (2).
+	# DMM_SHARDS=N splits each kernel's tests of a full run over N
+	# guests (docs/testing.rst: not the default).
 	parts=("$ONLY")
-	if [ -z "$ONLY" ] && [ "${DMM_SHARDS:-2}" -gt 1 ]; then
-		mapfile -t parts < <(shard_tests "${DMM_SHARDS:-2}")
+	if [ -z "$ONLY" ] && [ "${DMM_SHARDS:-1}" -gt 1 ]; then
+		mapfile -t parts < <(shard_tests "$DMM_SHARDS")
 	fi
 	labels=
 	for v in ${DMM_KVERS:-$(tests/kernels.sh)}; do
@@ -171,7 +172,7 @@ else
 			i=$((i + 1))
 			label=$v
 			[ ${#parts[@]} -gt 1 ] && label=$v-part$i
-			boot_guest "$label" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 2400 "$p"
+			boot_guest "$label" "/boot/vmlinuz-$v" "$BUILD/initrd-$v.gz" "$v" 3600 "$p"
 			labels="$labels $label"
 		done
 	done
