@@ -323,9 +323,10 @@ static int send_mreq(struct mig_push *push, struct mig_mreq *mreq)
 	 * reference before we are done with the earlier pieces' data.
 	 */
 	atomic_inc(&mreq->pending);
+	/* A FLUSH has no payload; each WRITE piece its header and data. */
 	seq = mig_window_add(push, pieces,
-			     pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
-			     mreq->len, &last);
+			     mreq->len ? pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
+					 mreq->len : mig_sealed_len(0), &last);
 	if (!seq) {
 		mig_mreq_put(mreq, false);
 		r = -EOVERFLOW;
@@ -394,6 +395,12 @@ void mig_push_handed_off(struct mig_push *push)
 
 	if (!mig_transition(dev, MIG_T_HANDED_OFF))
 		return;
+	/*
+	 * The peer holds every chunk: HANDOFF went only once all was sent,
+	 * and it applied all that before HANDOFF.  What a lost ACK of the
+	 * last messages marked dirty again (push_disconnect()) is not.
+	 */
+	mig_bitmap_clear_range(dev->bm, 0, push->nchunks - 1);
 	WRITE_ONCE(push->ho_done, now);
 	DMINFO("%s: handed off to %s in %llu us; local writes now fail",
 	       mig_name(dev), push->addr.text,
