@@ -45,10 +45,11 @@
  *
  * Handoff
  * -------
- * mig_push_handoff() only decides: the mode becomes HANDOFF (writes and
- * resume refused), and the thread drains, sends HANDOFF and waits for its
- * ACK, across reconnects (a lost ACK is answered by the verdict OWNER of
- * the next handshake).  Nothing but that ACK or that verdict ends the
+ * push_handoff() only decides: the mode becomes HANDOFF (writes and
+ * resume refused), and the thread sends what is still dirty, HANDOFF
+ * right behind it (sender.c, all_sent()) and waits for its ACK, across
+ * reconnects (a lost ACK is answered by the verdict OWNER of the next
+ * handshake).  Nothing but that ACK or that verdict ends the
  * mode, except the operator's "abort force".
  *
  * Memory

@@ -10,8 +10,8 @@
  * (a run of zero chunks becomes one message).  It is the only sender on
  * the socket.  Every message takes its ring entry (window.c) before it
  * is sent; admission checks the room first, so the ring never wraps.
- * Then the pass acts on the phase (mirror requested, handoff drained or
- * acknowledged), ends the round when it is over and sleeps until
+ * Then the pass acts on the phase (mirror requested, all sent for the
+ * handoff, or its ACK in), ends the round when it is over and sleeps until
  * work_ready() says there is something to do.
  *
  * Locks: push->lock (a spinlock, also taken from bio completion) for the
@@ -244,11 +244,23 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 	return 0;
 }
 
-static bool drained(struct mig_push *push)
+/*
+ * Under push->lock: every chunk and write is on the wire (nothing dirty,
+ * read, queued or busy) and HANDOFF fits in the ring.  HANDOFF may then
+ * go at once, without waiting for the ACKs of what is in flight: the
+ * destination applies messages in order and acknowledges HANDOFF only
+ * after its flush, so that one ACK covers everything before it.  Should
+ * the link go first, push_disconnect() marks what was not acknowledged
+ * dirty again and HANDOFF follows it on the next connection (unless that
+ * one learns the verdict OWNER).  Waiting for the ACKs instead cost a
+ * round trip and a flush of the destination more whenever chunks were
+ * left to send at the decision.
+ */
+static bool all_sent(struct mig_push *push)
 {
 	return !mig_bitmap_dirty(push->dev->bm) && !push->reading &&
 	       list_empty(&push->ready_slots) && list_empty(&push->mirror_q) &&
-	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
+	       !mig_bitmap_dirty(&push->busy) && ring_room(push, 1);
 }
 
 /*
@@ -302,13 +314,13 @@ static bool work_ready(struct mig_push *push)
 	r = mirror_head(push, 0) || ready_slot(push) || free_slot(push) ||
 	    push->handoff_acked || mig_round_over(push) ||
 	    (mode == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
-	     drained(push)) ||
+	     all_sent(push)) ||
 	    (push->mirror_requested && mig_mode_precopy(mode));
 	spin_unlock_irq(&push->lock);
 	return r;
 }
 
-/* Everything is on the peer: send HANDOFF; its ACK ends the mode. */
+/* Everything is on the wire: send HANDOFF; its ACK ends the mode. */
 static int send_handoff(struct mig_push *push)
 {
 	struct mig_unacked u = { .first = 1, .handoff = true };
@@ -320,7 +332,7 @@ static int send_handoff(struct mig_push *push)
 	push->handoff_ever_sent = true;
 	if (!READ_ONCE(push->ho_sent))
 		WRITE_ONCE(push->ho_sent, ktime_get_ns());
-	DMINFO("%s: drained; asking %s to take the volume over",
+	DMINFO("%s: everything sent; asking %s to take the volume over",
 	       mig_name(push->dev), push->addr.text);
 	return mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_HANDOFF,
 			     seq, NULL, 0, NULL, 0);
@@ -377,9 +389,10 @@ static int send_mreq(struct mig_push *push, struct mig_mreq *mreq)
 	 * reference before we are done with the earlier pieces' data.
 	 */
 	atomic_inc(&mreq->pending);
+	/* A FLUSH has no payload; each WRITE piece its header and data. */
 	seq = mig_window_add(push, pieces,
-			     pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
-			     mreq->len, &last);
+			     mreq->len ? pieces * mig_sealed_len(sizeof(struct dm_migrate_write)) +
+					 mreq->len : mig_sealed_len(0), &last);
 	if (!seq) {
 		mig_mreq_put(mreq, false);
 		r = -EOVERFLOW;
@@ -448,6 +461,12 @@ void mig_push_handed_off(struct mig_push *push)
 
 	if (!mig_transition(dev, MIG_T_HANDED_OFF))
 		return;
+	/*
+	 * The peer holds every chunk: HANDOFF went only once all was sent,
+	 * and it applied all that before HANDOFF.  What a lost ACK of the
+	 * last messages marked dirty again (push_disconnect()) is not.
+	 */
+	mig_bitmap_clear_range(dev->bm, 0, push->nchunks - 1);
 	WRITE_ONCE(push->ho_done, now);
 	DMINFO("%s: handed off to %s in %llu us; local writes now fail",
 	       mig_name(dev), push->addr.text,
@@ -564,7 +583,7 @@ int mig_push_pump(struct mig_push *push)
 		return 0;
 	}
 	if (mig_mode(dev) == DM_MIGRATE_MODE_HANDOFF && !push->handoff_sent &&
-	    drained(push)) {
+	    all_sent(push)) {
 		spin_unlock_irq(&push->lock);
 		return send_handoff(push);
 	}

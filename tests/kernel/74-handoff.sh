@@ -40,15 +40,16 @@ dmsetup suspend mt_src
 HO=$!
 sleep 1
 check "handoff: pending while the destination stalls" test "$(mode_of mt_src)" = handoff
+# Answered while the handoff is still pending (it cannot end before the
+# destination's disk is back): nothing global waits for it.  A count, not
+# a time: migrate-dm alone takes seconds on a loaded TCG guest.
 t0=$(date +%s%N)
-"$MDM" status mt_other > /dev/null
-on_src "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key --no-wait > /dev/null
+timeout 60 "$MDM" status mt_other > /dev/null &&
+	on_src timeout 60 "$MDM" push mt_other --to $DST_IP:7799 --key-file /tmp/key --no-wait > /dev/null
+r=$?
 ms=$(since "$t0")
-# Two runs of migrate-dm: 0.1-0.3 s idle, 1.6 s seen with two TCG guests on
-# two cores; blocked behind the pending handoff they would wait until the
-# destination's disk is back (never, here).
-check "handoff: another device's status and push (netlink) answer in $ms ms" \
-	test "$ms" -lt $((5000 * SLOW))
+check "handoff: another device's status and push (netlink) answer while it is pending ($ms ms)" \
+	test "$r $(mode_of mt_src)" = "0 handoff"
 "$MDM" abort mt_other > /dev/null
 check "handoff: resume refused while pending" sh -c "! dmsetup resume mt_src"
 check "handoff: plain abort refused while pending" sh -c "! dmsetup message mt_src 0 abort"

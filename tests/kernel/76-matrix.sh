@@ -67,7 +67,7 @@ lap() {
 
 # st DEV: DEV's status words in ST (as dmsetup prints them): 3 mode,
 # 5 dirty/total, 7 link, 10 bytes_wire, 11 chunks, 14 connections,
-# 17... last_error.
+# 22... last_error.
 st() {
 	ST=()
 	ctl status "$1" || return 1
@@ -211,8 +211,9 @@ reach_mirroring() {
 }
 # The handoff is decided and pending: the source suspended, its last dirty
 # chunks (a 2 MiB write) on the way to a destination whose disk stalls, so
-# HANDOFF is not sent yet.  HANDOFF_SENT=1: nothing was left to send, the
-# destination stalls at HANDOFF's flush.
+# HANDOFF, which goes right behind them, is not applied yet (nor sent, as
+# long as TCP's buffers hold the source back).  HANDOFF_SENT=1: nothing
+# was left to send, the destination stalls at HANDOFF's flush.
 reach_handoff() {
 	reach_mirroring && writing && c writer wstop && WRITES=$REPLY || return 1
 	if [ "$HANDOFF_SENT" = 1 ]; then
@@ -229,7 +230,7 @@ reach_handoff() {
 		{ mode_is handoff || fail "not pending after handoff"; } || return 1
 	[ "$HANDOFF_SENT" = 1 ] || return 0
 	local n=60
-	until since_mark | grep -q 'mt_src: drained; asking'; do
+	until since_mark | grep -q 'mt_src: everything sent; asking'; do
 		n=$((n - 1))
 		[ $n -gt 0 ] || fail "HANDOFF was not sent" || return 1
 		nap 0.25
