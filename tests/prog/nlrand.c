@@ -946,7 +946,10 @@ static const char *check_attrs(const struct nlattr *a, int rem, bool event)
 
 		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
 			return "attribute length out of the message";
-		if (a->nla_type & ~NLA_TYPE_MASK)
+		/* nla_nest_start() marks a nest NLA_F_NESTED: only a nest. */
+		if ((a->nla_type & ~NLA_TYPE_MASK) &&
+		    ((a->nla_type & ~NLA_TYPE_MASK) != NLA_F_NESTED ||
+		     kind_of(t) != K_NEST_U64))
 			return "attribute with flags";
 		if (t == DM_MIGRATE_A_KEY || t == DM_MIGRATE_A_KEY_DESC)
 			return "a key in a reply";
