@@ -35,7 +35,9 @@ bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n)
 {
 	u64 first, last, i;
 
-	while (mig_bitmap_next_range(push->dev->bm, push->cursor, &first, &last)) {
+	/* A run's end is looked for no further than a slot takes. */
+	while (mig_bitmap_next_range(push->dev->bm, push->cursor, push->run,
+				     &first, &last)) {
 		for (i = first; i <= last; i++) {
 			push->cursor = i + 1;
 			if (!claim(push, i))

@@ -32,8 +32,15 @@ typedef struct { int64_t counter; } atomic64_t;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
+/*
+ * Reads of atomic_long_t words, counted: tests/unit/bitmap_test.c checks
+ * how many words a bitmap walk reads.  Weak: one counter per program.
+ */
+__attribute__((weak)) unsigned long mig_user_word_reads;
+
 static inline long atomic_long_read(const atomic_long_t *v)
 {
+	__atomic_fetch_add(&mig_user_word_reads, 1, __ATOMIC_RELAXED);
 	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
 }
 
