@@ -182,7 +182,7 @@ static bool drained(struct mig_push *push)
 {
 	return !mig_bitmap_dirty(push->dev->bm) && !push->reading &&
 	       list_empty(&push->ready_slots) && list_empty(&push->mirror_q) &&
-	       !ring_used(push) && !mig_bitmap_dirty(&push->busy);
+	       !ring_used(push) && xa_empty(&push->busy);
 }
 
 /*
