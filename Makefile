@@ -10,7 +10,9 @@
 #                      libvirt hosts inside one 6.1 guest (tests/vmtests/)
 #   make check-debug   the same on a debug kernel (KASAN, lockdep, kmemleak...)
 #   make bench         benchmarks against dm-linear and peers, in a guest
-#   make demo          the README's quick start on a throwaway guest
+#   make demo          the README's quick start on a throwaway guest: a running
+#                      VM live-migrated between two libvirt hosts
+#   make demo-disk     the same for one volume, with the single-device commands
 #   make install       install module (for KVER) and tools
 #   make lint          checkpatch --strict and sparse on the kernel code; no
 #                      dependency cycles between the userspace objects
@@ -32,7 +34,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests check check-vm check-debug bench demo install \
+.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo demo-disk install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -59,10 +61,10 @@ $(KSFT)/kselftest.h:
 
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
-	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test \
+	$(BUILD)/tests/badpeer $(BUILD)/tests/ratectl_test $(BUILD)/tests/model_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
-	$(BUILD)/tests/vmxml_test
+	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test
 
 tests: $(TEST_PROGS)
 
@@ -77,6 +79,10 @@ $(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h
 $(BUILD)/tests/ratectl_test: tests/unit/ratectl_test.c kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/ratectl_test.c kmod/ratectl.c
+
+$(BUILD)/tests/model_test: tests/unit/model_test.c kmod/model.c kmod/model.h kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/model_test.c kmod/model.c kmod/ratectl.c -lm
 
 WIRE_SRC := kmod/wire.c tests/unit/crc32c_user.c
 WIRE_DEPS := $(WIRE_SRC) kmod/wire.h kmod/portable.h tests/unit/portable_user.h \
@@ -216,6 +222,28 @@ $(BUILD)/tests/vmxml_test: tests/unit/vmxml_test.c userspace/vmxml.c userspace/e
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -I$(KSFT) $(NL_CFLAGS) $(VIRT_CFLAGS) -o $@ \
 		tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(VIRT_LIBS)
 
+# The bench's offline pieces: the compressibility limit of a volume's
+# content (bench/climit.c), and an ext4 image of a lived-in root's /usr,
+# built once on this machine (bench/mkimage-fs.sh) for the guest to copy.
+CLIMIT_SRC := bench/climit_rule.c bench/climit_codecs.c
+CLIMIT_DEPS := $(CLIMIT_SRC) bench/climit.h include/uapi/linux/dm-migrate.h
+CLIMIT_LIBS := -llzo2 -llz4 -lzstd
+
+bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img
+
+$(BUILD)/bench/climit: bench/climit.c $(CLIMIT_DEPS) userspace/units.c userspace/units.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -o $@ bench/climit.c $(CLIMIT_SRC) \
+		userspace/units.c $(CLIMIT_LIBS) -lm
+
+$(BUILD)/bench/fs.img: bench/mkimage-fs.sh
+	bench/mkimage-fs.sh $@
+
+$(BUILD)/tests/climit_test: tests/unit/climit_test.c $(CLIMIT_DEPS) $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iinclude/uapi -Ibench -I$(KSFT) -o $@ tests/unit/climit_test.c \
+		$(CLIMIT_SRC) $(CLIMIT_LIBS)
+
 deps:
 	tests/deps.sh
 
@@ -239,13 +267,19 @@ check-debug: deps
 	# of the sealed stream run here through 65-badpeer's tamper and replay.
 	tests/run.sh --debug --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
+# Its section vm migrates check-vm's saved VM (bench/vm.sh).
 bench: deps
-	$(MAKE) modules tools tests
+	$(MAKE) modules tools tests bench-tools $(BUILD)/vm/vm1.save
 	bench/run.sh
 
+# The VM demo runs on the harness of check-vm, with its saved VM.
 demo: deps
+	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
+	tests/demo.sh vm
+
+demo-disk: deps
 	$(MAKE) modules tools tests
-	tests/demo.sh
+	tests/demo.sh disk
 
 lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)

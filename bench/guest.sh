@@ -9,9 +9,15 @@
 #             initial sync, side by side: seconds, bytes on the wire,
 #             effective rate / link rate.
 #   converge  convergence under guest writes at 10, 50 and 90 % of the link
-#             rate: time to converge, wire bytes / volume size, the guest's
-#             write throughput and latency during pre-copy and mirroring.
-# and narrow the bulk section with contents=A+B and tools=A+B, e.g.
+#             rate: time to converge, rounds, why, wire bytes / volume size,
+#             the model's error on the time to converge when 10, 50 and 90 %
+#             of it had passed, the guest's write throughput and latency
+#             during pre-copy and mirroring.
+# and narrow the bulk section with contents=A+B and tools=A+B, the
+# convergence section with loads=10+50 and limits=default+old+auto (the
+# push's stop conditions: the defaults, the converge_below=16M
+# max_rounds=10 this section used before the time budget, or the defaults
+# with auto_throttle=1), e.g.
 #   BENCH_ARGS=bulk,contents=incompressible,tools=dm-migrate+qemu-mirror
 export DM_DISABLE_UDEV=1
 REPO=$DMM_REPO
@@ -23,10 +29,14 @@ LINK_MBIT=${LINK_MBIT:-200}
 SECTIONS=
 CONTENTS="incompressible zero-heavy image-like"
 TOOLS="dm-migrate qemu-mirror drbd"
+LOADS="10 50 90"
+LIMITS="default"
 for a in $(echo "${DMM_ARGS:-tracking,bulk,converge}" | tr , ' '); do
 	case "$a" in
 	contents=*) CONTENTS=$(echo "${a#contents=}" | tr + ' ') ;;
 	tools=*) TOOLS=$(echo "${a#tools=}" | tr + ' ') ;;
+	loads=*) LOADS=$(echo "${a#loads=}" | tr + ' ') ;;
+	limits=*) LIMITS=$(echo "${a#limits=}" | tr + ' ') ;;
 	*) SECTIONS="$SECTIONS $a" ;;
 	esac
 done
@@ -194,16 +204,41 @@ fio_bg() {
 	awk -F';' '{ printf "%s %.0f\n", $48, $81 }' > "$3" &
 }
 
+# model_error T0 T1: the model's error on the time pre-copy ended (T1),
+# from the status lines in /tmp/pred ("time json"), when 10, 50 and 90 % of
+# it had passed: predicted minus actual, in % of the time it took.
+model_error() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+t0, t1 = float(sys.argv[1]), float(sys.argv[2])
+preds = []
+for l in open('/tmp/pred'):
+    t, _, s = l.strip().partition(' ')
+    p = json.loads(s).get('prediction') if s.startswith('{') else None
+    if p:
+        preds.append((float(t), float(t) + p['eta_ms'] / 1000))
+out = []
+for f in (0.1, 0.5, 0.9):
+    at = t0 + f * (t1 - t0)
+    near = min(preds, key=lambda x: abs(x[0] - at)) if preds else None
+    out.append('%+.0f%%' % (100 * (near[1] - t1) / (t1 - t0)) if near else '-')
+print(' '.join(out))
+PY
+}
+
 bench_converge() {
-	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 secs tx0 wire rounds
+	local link_kb=$((LINK_MBIT * 1000 / 8)) pct key t0 t1 secs tx0 wire rounds why err lim opts
 	net_setup
 	on_src tc qdisc add dev veth-s root tbf rate ${LINK_MBIT}mbit burst 256kb latency 100ms
 	fill image-like
 	echo "# convergence under load: 1 GiB image-like volume, ${LINK_MBIT} Mbit/s link,"
-	echo "# guest random 4 KiB writes at a share of the link rate (max_rounds=10)"
-	printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' load conv_s rounds wire/dev \
-		bulk_KiB/s bulk_lat_us mirror_KiB/s mirror_lat_us
-	for pct in 10 50 90; do
+	echo "# guest random 4 KiB writes at a share of the link rate; limits: the push's"
+	echo "# defaults, old: converge_below=16M max_rounds=10, auto: auto_throttle=1;"
+	echo "# model: its error on the time to converge at 10, 50, 90 % of it"
+	printf '%-6s %-8s %8s %7s %-12s %10s %-16s %14s %14s %14s %14s\n' load limits conv_s \
+		rounds why wire/dev model bulk_KiB/s bulk_lat_us mirror_KiB/s mirror_lat_us
+	for pct in $LOADS; do
+	for lim in $LIMITS; do
 		blkdiscard /dev/ram1 2>/dev/null
 		key=$(new_key)
 		dmsetup create b_dst --table "0 $SZ migrate /dev/ram1 128 1 receive"
@@ -212,10 +247,24 @@ bench_converge() {
 		tx0=$(tx_bytes)
 		fio_bg /dev/mapper/b_src $((link_kb * pct / 100)) /tmp/fio.pre
 		t0=$(date +%s.%N)
-		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" converge_below=16M max_rounds=10
-		until [ "$(mode_of b_src)" = converged ]; do sleep 0.2; done
-		secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+		case $lim in
+		old) opts="converge_below=16M max_rounds=10" ;;
+		auto) opts="auto_throttle=1" ;;
+		*) opts= ;;
+		esac
+		# shellcheck disable=SC2086
+		on_src dmsetup message b_src 0 push $DST_IP:7801 "$key" $opts
+		: > /tmp/pred
+		until [ "$(mode_of b_src)" = converged ]; do
+			echo "$(date +%s.%N) $(build/migrate-dm status b_src --json)" >> /tmp/pred
+			sleep 0.5
+		done
+		t1=$(date +%s.%N)
+		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 		rounds=$(status_field b_src 4)
+		why=$(build/migrate-dm status b_src --json |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["converge_reason"])')
+		err=$(model_error "$t0" "$t1")
 		pkill -INT -x fio; wait
 		dmsetup message b_src 0 mirror
 		wait_mode b_src mirroring 30 >/dev/null
@@ -227,10 +276,12 @@ bench_converge() {
 		wait_mode b_src handed_off 120 >/dev/null
 		wire=$(($(tx_bytes) - tx0))
 		dmsetup resume b_src
-		printf '%-6s %8s %7s %10s %14s %14s %14s %14s\n' "$pct%" "$secs" "$rounds" \
-			"$(ratio "$wire" 1073741824)" $(cat /tmp/fio.pre) $(cat /tmp/fio.mirror)
+		printf '%-6s %-8s %8s %7s %-12s %10s %-16s %14s %14s %14s %14s\n' "$pct%" "$lim" \
+			"$secs" "$rounds" "$why" "$(ratio "$wire" 1073741824)" "${err// //}" \
+			$(cat /tmp/fio.pre) $(cat /tmp/fio.mirror)
 		dmsetup remove b_src
 		dmsetup remove b_dst
+	done
 	done
 	net_cleanup
 }

@@ -121,10 +121,20 @@ int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v)
 			return -ERANGE;
 		lim->max_rounds = v;
 		break;
+	case MIG_LIM_CONVERGE_MS:
+		if (v > U32_MAX)
+			return -ERANGE;
+		lim->converge_ms = v;
+		break;
 	case MIG_LIM_PAUSE_BULK:
 		if (v > 1)
 			return -ERANGE;
 		lim->pause_after_bulk = v;
+		break;
+	case MIG_LIM_AUTO_THROTTLE:
+		if (v > 1)
+			return -ERANGE;
+		lim->auto_throttle = v;
 		break;
 	default:
 		return -EINVAL;
@@ -140,9 +150,11 @@ static const struct {
 	{ "rate", MIG_LIM_RATE },
 	{ "throttle", MIG_LIM_THROTTLE },
 	{ "converge_below", MIG_LIM_CONVERGE },
+	{ "converge_ms", MIG_LIM_CONVERGE_MS },
 	{ "max_bytes", MIG_LIM_MAX_BYTES },
 	{ "max_rounds", MIG_LIM_MAX_ROUNDS },
 	{ "pause_after_bulk", MIG_LIM_PAUSE_BULK },
+	{ "auto_throttle", MIG_LIM_AUTO_THROTTLE },
 };
 
 int mig_parse_limits(unsigned int argc, char **argv, struct mig_limits *lim)

@@ -25,10 +25,16 @@ struct mig_key {
 struct mig_limits {
 	u64 rate;			/* wire bytes/s; 0: unlimited */
 	u64 throttle;			/* guest write bytes/s; 0: none */
-	u64 converge_bytes;		/* converged at or under this */
+	/*
+	 * Converged at or under this, when given: it replaces the rule of
+	 * converge_ms (model.h) until a converge_ms is given.
+	 */
+	u64 converge_bytes;
+	u32 converge_ms;		/* or when the rest is sent within this */
 	u64 max_bytes;			/* or after this many wire bytes */
 	u32 max_rounds;			/* or after this many dirty rounds */
 	bool pause_after_bulk;		/* pause once the bulk pass is over */
+	bool auto_throttle;		/* the model sets throttle (rounds.c) */
 	u32 given;			/* MIG_LIM_* */
 };
 
@@ -38,6 +44,8 @@ struct mig_limits {
 #define MIG_LIM_MAX_BYTES	BIT(3)
 #define MIG_LIM_MAX_ROUNDS	BIT(4)
 #define MIG_LIM_PAUSE_BULK	BIT(5)
+#define MIG_LIM_CONVERGE_MS	BIT(6)
+#define MIG_LIM_AUTO_THROTTLE	BIT(7)
 
 /* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
 int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);

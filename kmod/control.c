@@ -119,6 +119,7 @@ void mig_ctl_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->mode = mig_mode(dev);
 	st->dirty = mig_bitmap_dirty(dev->bm);
 	st->total = dev->bm->nbits;
+	mig_est_sample(dev, st->dirty, &st->rates);
 	/*
 	 * The push's counters stay after it stopped; a receiver's role,
 	 * address and connection win over a push's.

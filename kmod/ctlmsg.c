@@ -16,8 +16,8 @@
  * status shows "handed_off" when the peer confirmed.
  *
  * Options: rate=B, throttle=B (bytes per second), converge_below=B,
- * max_bytes=B (sizes with an optional K/M/G/T suffix), max_rounds=N,
- * pause_after_bulk=0|1.
+ * max_bytes=B (sizes with an optional K/M/G/T suffix), converge_ms=N,
+ * max_rounds=N, pause_after_bulk=0|1.
  */
 #include <linux/nsproxy.h>
 

@@ -30,6 +30,8 @@
 
 #include "args.h"
 #include "bitmap.h"
+#include "estimate.h"
+#include "model.h"
 #include "ratectl.h"
 #include "throttle.h"
 #include "transport.h"
@@ -49,9 +51,11 @@ struct mig_stats {
 	atomic64_t zero_chunks;		/* of those, announced as zero */
 	atomic64_t writes;		/* mirrored writes sent / applied */
 	atomic64_t dirtied;		/* chunks guest writes made dirty */
+	atomic64_t written;		/* bytes of guest writes (not zeroes) */
 	atomic_t connections;		/* connections established */
 	atomic_t protocol_errors;	/* connections closed for bad input */
 	atomic_t round;			/* source: 0 is the bulk pass; the push thread's */
+	atomic_t converge_why;		/* source: enum dm_migrate_converge_reason */
 };
 
 /* What starts an engine: push to @addr, or listen on it. */
@@ -62,12 +66,16 @@ struct mig_start {
 	struct net *net;		/* the requester's; not referenced */
 };
 
-/* Recent rates for status and the convergence estimate (ratectl.h). */
+/* Recent rates for status and the pre-copy model (estimate.h). */
 struct mig_estimator {
-	spinlock_t lock;		/* protects the three rates */
+	spinlock_t lock;		/* protects the rest */
 	struct mig_rate net;		/* wire bytes */
 	struct mig_rate send;		/* volume bytes sent */
 	struct mig_rate dirty;		/* volume bytes the guest dirtied */
+	struct mig_rate write_rate;	/* the guest's chunk writes */
+	struct mig_rate written;	/* the guest's write bytes */
+	u64 writes;			/* estimated chunk writes so far */
+	u64 dirtied, clean;		/* stats.dirtied, clean chunks: last sample */
 };
 
 struct mig_dev {
@@ -101,6 +109,12 @@ struct mig_dev {
 	 * between the two.
 	 */
 	bool suspended;
+	/*
+	 * The last suspend's start and length (ktime ns), for the handoff's
+	 * timing: set by presuspend and postsuspend (dm serialises them),
+	 * read under ctl_lock.
+	 */
+	u64 suspend_start, suspend_ns;
 	/*
 	 * Loaded grown tables not resumed yet: raised and checked under
 	 * ctl_lock; lowered without it by the destructor (which may run
@@ -154,6 +168,23 @@ struct mig_io {
 enum mig_engine { MIG_ENGINE_NONE, MIG_ENGINE_PUSH, MIG_ENGINE_RECV };
 
 /*
+ * The parts of the last handoff's timing (struct mig_status), in the
+ * order status shows them.  Source: TOTAL from the decision to the
+ * peer's confirmation, in two parts: DRAIN until HANDOFF is sent, CONFIRM
+ * until it is confirmed; SUSPEND is the length of the device's suspend
+ * before the decision.  Destination: TOTAL from applying HANDOFF to
+ * sending its ACK, and of that FLUSH, the volume's flush.
+ */
+enum mig_ho {
+	MIG_HO_TOTAL,
+	MIG_HO_SUSPEND,
+	MIG_HO_DRAIN,
+	MIG_HO_CONFIRM,
+	MIG_HO_FLUSH,
+	MIG_HO_NR
+};
+
+/*
  * What status shows of a device, for both front-ends: filled by
  * mig_ctl_snapshot() (control.c) and the engines' snapshot functions.
  * The counters of struct mig_stats are read from the device directly.
@@ -169,7 +200,10 @@ struct mig_status {
 	unsigned int round;		/* push */
 	unsigned int window_peak;	/* push: its ring's peak occupancy */
 	unsigned int ack_timeouts;	/* push: connections dropped for it */
-	u64 converge_bytes;		/* push */
+	u64 handoff_ns[MIG_HO_NR];	/* 0 where not measured (yet) */
+	struct mig_rates rates;		/* recent rates (estimate.h) */
+	bool predicted;			/* push in pre-copy: @predict holds */
+	struct mig_model_out predict;	/* its end, by the model (model.h) */
 	char peer[64];			/* push's peer, or listened on */
 	char source[64];		/* receiver: the source served last, or "-" */
 	char last_error[96];
@@ -189,9 +223,11 @@ static inline void mig_stats_reset(struct mig_stats *st)
 	atomic64_set(&st->zero_chunks, 0);
 	atomic64_set(&st->writes, 0);
 	atomic64_set(&st->dirtied, 0);
+	atomic64_set(&st->written, 0);
 	atomic_set(&st->connections, 0);
 	atomic_set(&st->protocol_errors, 0);
 	atomic_set(&st->round, 0);
+	atomic_set(&st->converge_why, 0);
 }
 
 static inline enum dm_migrate_mode mig_mode(struct mig_dev *dev)

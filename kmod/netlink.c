@@ -13,7 +13,6 @@
 #include <linux/capability.h>
 #include <linux/kdev_t.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <net/genetlink.h>
 
 #include "auth.h"
@@ -47,8 +46,10 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_RATE_LIMIT]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_WRITE_THROTTLE]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_CONVERGE_BELOW]	= { .type = NLA_U64 },
+	[DM_MIGRATE_A_CONVERGE_MS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_PAUSE_AFTER_BULK]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[DM_MIGRATE_A_AUTO_THROTTLE]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
 };
@@ -112,9 +113,11 @@ static const struct {
 	{ DM_MIGRATE_A_RATE_LIMIT, MIG_LIM_RATE },
 	{ DM_MIGRATE_A_WRITE_THROTTLE, MIG_LIM_THROTTLE },
 	{ DM_MIGRATE_A_CONVERGE_BELOW, MIG_LIM_CONVERGE },
+	{ DM_MIGRATE_A_CONVERGE_MS, MIG_LIM_CONVERGE_MS },
 	{ DM_MIGRATE_A_MAX_BYTES, MIG_LIM_MAX_BYTES },
 	{ DM_MIGRATE_A_MAX_ROUNDS, MIG_LIM_MAX_ROUNDS },
 	{ DM_MIGRATE_A_PAUSE_AFTER_BULK, MIG_LIM_PAUSE_BULK },
+	{ DM_MIGRATE_A_AUTO_THROTTLE, MIG_LIM_AUTO_THROTTLE },
 };
 
 /* The limit attributes of a request; @given is 0 when there are none. */
@@ -257,46 +260,43 @@ out:
 	return r;
 }
 
-/* A clock for the rate estimator, in ms, never 0. */
-static u64 now_ms(void)
-{
-	return div_u64(ktime_get_ns(), NSEC_PER_MSEC) + 1;
-}
-
-struct nl_rates {
-	u64 net, send, dirty;
-};
-
-static void sample_rates(struct mig_dev *dev, struct nl_rates *out)
-{
-	struct mig_stats *st = &dev->stats;
-	u64 chunk = 512ULL << dev->chunk_shift, t = now_ms();
-	struct mig_estimator *est = &dev->est;
-
-	spin_lock(&est->lock);
-	mig_rate_update(&est->net, t, atomic64_read(&st->bytes_wire));
-	mig_rate_update(&est->send, t, atomic64_read(&st->chunks) * chunk);
-	mig_rate_update(&est->dirty, t, atomic64_read(&st->dirtied) * chunk);
-	out->net = est->net.rate;
-	out->send = est->send.rate;
-	out->dirty = est->dirty.rate;
-	spin_unlock(&est->lock);
-}
-
 static int put_u64(struct sk_buff *skb, int attr, u64 v)
 {
 	return nla_put_u64_64bit(skb, attr, v, DM_MIGRATE_A_PAD);
 }
 
-/* Engine-side status: role, connection, peer, rates and estimate. */
+/*
+ * A source's convergence: why it converged, and the model's prediction
+ * (ETA_MS: absent in pre-copy until the model has one, 0 after it).
+ */
+static int fill_converge(struct sk_buff *skb, struct mig_dev *dev,
+			 const struct mig_status *ss)
+{
+	u8 why = atomic_read(&dev->stats.converge_why);
+	const struct mig_model_out *p = &ss->predict;
+	u64 chunk = 512ULL << dev->chunk_shift;
+
+	if (why && nla_put_u8(skb, DM_MIGRATE_A_CONVERGE_REASON, why))
+		return -EMSGSIZE;
+	if (!ss->predicted)
+		return ss->mode == DM_MIGRATE_MODE_BULK || ss->mode == DM_MIGRATE_MODE_DIRTY ?
+		       0 : put_u64(skb, DM_MIGRATE_A_ETA_MS, 0);
+	if (put_u64(skb, DM_MIGRATE_A_ETA_MS, p->ms) ||
+	    nla_put_u32(skb, DM_MIGRATE_A_PREDICT_ROUNDS, p->round) ||
+	    put_u64(skb, DM_MIGRATE_A_PREDICT_WIRE, p->wire_bytes) ||
+	    put_u64(skb, DM_MIGRATE_A_PREDICT_FINAL, p->final_chunks * chunk) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_PREDICT_REASON, p->reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Engine-side status: role, connection, peer, rates and prediction. */
 static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 		       const struct mig_status *ss)
 {
-	u64 chunk = 512ULL << dev->chunk_shift, eta;
 	u8 role = DM_MIGRATE_ROLE_NONE, conn = DM_MIGRATE_CONN_NONE;
 	bool handed_off = ss->mode == DM_MIGRATE_MODE_HANDED_OFF;
 	const char *peer = NULL;
-	struct nl_rates rates;
 
 	if (ss->engine == MIG_ENGINE_RECV) {
 		role = DM_MIGRATE_ROLE_DEST;
@@ -314,24 +314,44 @@ static int fill_engine(struct sk_buff *skb, struct mig_dev *dev,
 		       ss->connected ? DM_MIGRATE_CONN_CONNECTED :
 		       DM_MIGRATE_CONN_CONNECTING;
 	}
-	sample_rates(dev, &rates);
 	if (nla_put_u8(skb, DM_MIGRATE_A_ROLE, role) ||
 	    nla_put_u8(skb, DM_MIGRATE_A_CONN_STATE, conn) ||
 	    (peer && nla_put_string(skb, DM_MIGRATE_A_PEER, peer)) ||
 	    (ss->paused && nla_put_flag(skb, DM_MIGRATE_A_PAUSED)) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_ROUND,
 			role == DM_MIGRATE_ROLE_SOURCE ? ss->round : 0) ||
-	    put_u64(skb, DM_MIGRATE_A_NET_RATE, rates.net) ||
-	    put_u64(skb, DM_MIGRATE_A_SEND_RATE, rates.send) ||
-	    put_u64(skb, DM_MIGRATE_A_DIRTY_RATE, rates.dirty))
+	    put_u64(skb, DM_MIGRATE_A_NET_RATE, ss->rates.net) ||
+	    put_u64(skb, DM_MIGRATE_A_SEND_RATE, ss->rates.send) ||
+	    put_u64(skb, DM_MIGRATE_A_DIRTY_RATE, ss->rates.dirty))
 		return -EMSGSIZE;
-	if (role != DM_MIGRATE_ROLE_SOURCE)
+	if (role == DM_MIGRATE_ROLE_DEST)
 		return 0;
-	eta = mig_mode_precopy(ss->mode) && ss->mode != DM_MIGRATE_MODE_CONVERGED ?
-	      mig_eta_ms(ss->dirty * chunk, ss->converge_bytes,
-			 rates.send, rates.dirty) : 0;
-	if (eta != MIG_ETA_UNKNOWN && put_u64(skb, DM_MIGRATE_A_ETA_MS, eta))
+	/* The guest write throttle is the device's: also with no push. */
+	if (nla_put_u8(skb, DM_MIGRATE_A_AUTO_THROTTLE, READ_ONCE(dev->throttle.automatic)) ||
+	    put_u64(skb, DM_MIGRATE_A_WRITE_THROTTLE, READ_ONCE(dev->throttle.rate)))
 		return -EMSGSIZE;
+	return role == DM_MIGRATE_ROLE_SOURCE ? fill_converge(skb, dev, ss) : 0;
+}
+
+/* The attribute of each part of the handoff's timing. */
+static const u16 nl_handoff_attrs[MIG_HO_NR] = {
+	[MIG_HO_TOTAL]		= DM_MIGRATE_A_HANDOFF_US,
+	[MIG_HO_SUSPEND]	= DM_MIGRATE_A_HANDOFF_SUSPEND_US,
+	[MIG_HO_DRAIN]		= DM_MIGRATE_A_HANDOFF_DRAIN_US,
+	[MIG_HO_CONFIRM]	= DM_MIGRATE_A_HANDOFF_CONFIRM_US,
+	[MIG_HO_FLUSH]		= DM_MIGRATE_A_HANDOFF_FLUSH_US,
+};
+
+/* The parts of the handoff's timing that were measured, in us. */
+static int fill_handoff(struct sk_buff *skb, const struct mig_status *ss)
+{
+	unsigned int i;
+
+	for (i = 0; i < MIG_HO_NR; i++)
+		if (ss->handoff_ns[i] &&
+		    put_u64(skb, nl_handoff_attrs[i],
+			    div_u64(ss->handoff_ns[i], NSEC_PER_USEC)))
+			return -EMSGSIZE;
 	return 0;
 }
 
@@ -354,7 +374,7 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 		return -EMSGSIZE;
 
 	mig_ctl_snapshot(dev, &ss);
-	r = fill_engine(skb, dev, &ss);
+	r = fill_engine(skb, dev, &ss) ?: fill_handoff(skb, &ss);
 	if (r ||
 	    nla_put_string(skb, DM_MIGRATE_A_DEV_NAME, name) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_DEV_MAJOR, MAJOR(dev->devt)) ||
@@ -472,6 +492,11 @@ static void nl_event(struct mig_dev *dev, enum dm_migrate_event ev, int err)
 	    nla_put_u32(skb, DM_MIGRATE_A_ROUND, atomic_read(&dev->stats.round)) ||
 	    put_u64(skb, DM_MIGRATE_A_CHUNKS_DIRTY, mig_bitmap_dirty(dev->bm)) ||
 	    (err && nla_put_u32(skb, DM_MIGRATE_A_ERROR_CODE, -err)) ||
+	    (ev == DM_MIGRATE_EV_CONVERGED &&
+	     nla_put_u8(skb, DM_MIGRATE_A_CONVERGE_REASON,
+			atomic_read(&dev->stats.converge_why))) ||
+	    (ev == DM_MIGRATE_EV_THROTTLE &&
+	     put_u64(skb, DM_MIGRATE_A_WRITE_THROTTLE, READ_ONCE(dev->throttle.rate))) ||
 	    (ev == DM_MIGRATE_EV_ERROR && text[0] &&
 	     nla_put_string(skb, DM_MIGRATE_A_LAST_ERROR, text))) {
 		nlmsg_free(skb);

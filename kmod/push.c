@@ -112,6 +112,13 @@ static void push_close_sock(struct mig_push *push)
 	mig_seal_wipe(push->seal);
 }
 
+/* Mirroring, handoff, stop: auto_throttle lifts what it set, at once. */
+static void lift_auto_throttle(struct mig_dev *dev)
+{
+	if (mig_throttle_auto_rate(&dev->throttle, 0))
+		mig_round_throttled(dev);
+}
+
 /* The peer lost our session after HANDOFF went out: never ours again. */
 static int lost_after_handoff(struct mig_dev *dev)
 {
@@ -313,6 +320,9 @@ static void push_disconnect(struct mig_push *push, int err)
 		if (!push->dev->last_error[0])
 			mig_set_error(push->dev, err, "connection lost: error %d", err);
 	}
+	/* No throttle holds the guest while nothing is migrated. */
+	WRITE_ONCE(push->round_disturbed, true);
+	lift_auto_throttle(push->dev);
 	mig_dev_event(push->dev);
 	mig_event(push->dev, DM_MIGRATE_EV_DISCONNECTED, err);
 }
@@ -345,6 +355,7 @@ static bool push_give_up(struct mig_push *push, int err)
 	DMERR("%s: push to %s stopped: %s failed (error %d)", mig_name(dev),
 	      push->addr.text, what, err);
 	WRITE_ONCE(push->failed, true);
+	lift_auto_throttle(dev);
 	mig_throttle_set_rate(&dev->throttle, 0);
 	return true;
 }
@@ -598,24 +609,50 @@ fail:
 	return -ENOMEM;
 }
 
+/* (Re)start the handoff's clock: nothing sent or confirmed yet. */
+static void push_handoff_clock(struct mig_push *push, u64 suspend_ns,
+			       u64 decided)
+{
+	WRITE_ONCE(push->ho_sent, 0);
+	WRITE_ONCE(push->ho_done, 0);
+	WRITE_ONCE(push->ho_suspend, suspend_ns);
+	WRITE_ONCE(push->ho_decided, decided);
+}
+
 /* Apply the limits @lim gives (under ctl_lock). */
 static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 {
 	struct mig_dev *dev = push->dev;
+	u32 given = push->lim.given;
 
 	if (lim->given & MIG_LIM_RATE)
 		WRITE_ONCE(push->lim.rate, lim->rate);	/* rate_wait() sees it */
-	if (lim->given & MIG_LIM_CONVERGE)
+	/* converge_ms brings its rule back; converge_bytes (also given) wins. */
+	if (lim->given & MIG_LIM_CONVERGE_MS) {
+		WRITE_ONCE(push->lim.converge_ms, lim->converge_ms);
+		given &= ~MIG_LIM_CONVERGE;
+	}
+	if (lim->given & MIG_LIM_CONVERGE) {
 		WRITE_ONCE(push->lim.converge_bytes, lim->converge_bytes);
+		given |= MIG_LIM_CONVERGE;
+	}
+	WRITE_ONCE(push->lim.given, given);
 	if (lim->given & MIG_LIM_MAX_BYTES)
 		WRITE_ONCE(push->lim.max_bytes, lim->max_bytes);
 	if (lim->given & MIG_LIM_MAX_ROUNDS)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
 	if (lim->given & MIG_LIM_PAUSE_BULK)
 		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
-	/* The throttle keeps its own rate: the I/O path reads it there. */
+	/*
+	 * The throttle keeps its own rate: the I/O path reads it there.  A
+	 * rate given turns auto_throttle off; auto_throttle=1 takes over
+	 * from it.
+	 */
 	if (lim->given & MIG_LIM_THROTTLE)
 		mig_throttle_set_rate(&dev->throttle, lim->throttle);
+	if ((lim->given & MIG_LIM_AUTO_THROTTLE) &&
+	    mig_throttle_set_auto(&dev->throttle, lim->auto_throttle))
+		mig_round_throttled(dev);
 }
 
 /* Stop the thread; what was not acknowledged is dirty again. */
@@ -637,6 +674,7 @@ static void push_stop(struct mig_push *push)
 	put_net(push->net);
 	push->net = NULL;
 	memzero_explicit(&push->key, sizeof(push->key));
+	lift_auto_throttle(push->dev);
 	mig_throttle_set_rate(&push->dev->throttle, 0);
 }
 
@@ -644,8 +682,10 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 		      const char **why)
 {
 	const char *name = mig_name(dev);
+	/* Every limit but converge_bytes: the time budget is the rule. */
 	struct mig_limits defaults = {
-		.given = ~0U,
+		.given = (u32)~MIG_LIM_CONVERGE,
+		.converge_ms = MIG_CONVERGE_MS,
 		.max_rounds = 30,
 	};
 	struct mig_push *push;
@@ -677,7 +717,6 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	r = push_mem_alloc(push, why);
 	if (r)
 		return r;
-	defaults.converge_bytes = 8ULL * mig_geom_chunk_bytes(&push->geom);
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
 	push->pace.vtime_ns = 0;
@@ -688,8 +727,6 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->session.generation = 0;
 	push->handoff_ever_sent = false;
 	push->peer_lost = false;
-	push->round_picked = 0;
-	push->cursor = 0;
 	push->paused = false;
 	push->paused_by_bulk = false;
 	push->failed = false;
@@ -699,6 +736,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->conn_error = 0;
 	push->ring_peak = 0;
 	atomic_set(&push->ack_timeouts, 0);
+	push_handoff_clock(push, 0, 0);
 	push->net = get_net(s->net);
 	mig_dev_set_net(dev, s->net);
 
@@ -706,6 +744,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	mig_stats_reset(&dev->stats);
 	mig_clear_error(dev);
 	mig_bitmap_set_range(dev->bm, 0, push->nchunks - 1);
+	mig_round_start(push);
 	mig_transition(dev, MIG_T_PUSH);
 
 	push->thread = kthread_run(push_thread, push, "dm-migrate-push");
@@ -762,7 +801,7 @@ static int push_abort(struct mig_push *push, bool force, const char **why)
 	push_stop(push);
 	/* The peer's confirmation may have come in meanwhile: it wins. */
 	if (push->handoff_acked || mig_mode(dev) == DM_MIGRATE_MODE_HANDED_OFF) {
-		mig_transition(dev, MIG_T_HANDED_OFF);
+		mig_push_handed_off(push);
 		*why = "the peer confirmed the handoff: it owns the volume";
 		return -EBUSY;
 	}
@@ -784,6 +823,11 @@ static int push_pause(struct mig_push *push, bool pause, const char **why)
 	}
 	WRITE_ONCE(push->paused, pause);
 	WRITE_ONCE(push->paused_by_bulk, false);	/* the operator's now */
+	if (pause) {
+		/* No throttle holds the guest while nothing is migrated. */
+		WRITE_ONCE(push->round_disturbed, true);
+		lift_auto_throttle(push->dev);
+	}
 	DMINFO("%s: push %s", mig_name(push->dev), pause ? "paused" : "resumed");
 	return 0;
 }
@@ -798,6 +842,7 @@ static int push_mirror(struct mig_push *push, const char **why)
 	push->mirror_requested = true;
 	spin_unlock_irq(&push->lock);
 	WRITE_ONCE(push->paused, false);
+	lift_auto_throttle(push->dev);
 	return 0;
 }
 
@@ -817,13 +862,18 @@ static int push_handoff(struct mig_push *push, const char **why)
 		*why = "suspend the device first (dmsetup suspend)";
 		return -EBUSY;
 	}
+	/* The clock starts before the thread can see the mode. */
+	push_handoff_clock(push, dev->suspend_ns, ktime_get_ns());
 	if (!mig_transition(dev, MIG_T_HANDOFF)) {
+		push_handoff_clock(push, 0, 0);
 		*why = "the push stopped meanwhile (see status)";
 		return -EBUSY;
 	}
 	WRITE_ONCE(push->paused, false);
-	DMINFO("%s: handoff decided; writes and resume refused until %s confirms",
-	       mig_name(dev), push->addr.text);
+	lift_auto_throttle(dev);
+	DMINFO("%s: handoff decided (%llu chunks dirty); no writes or resume until %s confirms",
+	       mig_name(dev), (unsigned long long)mig_bitmap_dirty(dev->bm),
+	       push->addr.text);
 	return 0;
 }
 
@@ -879,6 +929,23 @@ static int push_map(struct mig_dev *dev, struct bio *bio)
 	return mig_mirror_map(push, bio);
 }
 
+/* The handoff's timing so far (racy reads, as status does). */
+static void push_handoff_times(struct mig_push *push, u64 *ns)
+{
+	u64 decided = READ_ONCE(push->ho_decided);
+	u64 sent = READ_ONCE(push->ho_sent), done = READ_ONCE(push->ho_done);
+
+	if (!decided)
+		return;
+	ns[MIG_HO_SUSPEND] = READ_ONCE(push->ho_suspend);
+	if (sent)
+		ns[MIG_HO_DRAIN] = sent - decided;
+	if (done)
+		ns[MIG_HO_TOTAL] = done - decided;
+	if (sent && done)
+		ns[MIG_HO_CONFIRM] = done - sent;
+}
+
 /*
  * Under dev->lock: push_destroy() clears dev->push under it when the last
  * table goes.  The fields are read racily, as dm status does.
@@ -892,7 +959,7 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->window_peak = READ_ONCE(push->ring_peak);
 	st->ack_timeouts = atomic_read(&push->ack_timeouts);
 	st->round = atomic_read(&dev->stats.round);
-	st->converge_bytes = READ_ONCE(push->lim.converge_bytes);
+	push_handoff_times(push, st->handoff_ns);
 	strscpy(st->peer, push->addr.text, sizeof(st->peer));
 	if (!push->thread)
 		return;
@@ -900,6 +967,9 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->failed = READ_ONCE(push->failed);
 	st->connected = READ_ONCE(push->connected);
 	st->paused = !st->failed && push_paused(push);
+	if (!st->failed && (st->mode == DM_MIGRATE_MODE_BULK ||
+			    st->mode == DM_MIGRATE_MODE_DIRTY))
+		st->predicted = mig_round_predict(push, st, &st->predict);
 }
 
 const struct mig_engine_ops mig_push_engine = {

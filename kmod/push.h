@@ -149,6 +149,12 @@ struct mig_push {
 	/* Set by the thread, read unlocked elsewhere (status, control). */
 	bool failed;			/* the thread gave up; see last_error */
 	atomic_t ack_timeouts;		/* connections dropped for no ACK */
+	/*
+	 * The handoff's clock (ktime ns; 0: not yet): control sets
+	 * @ho_suspend (a length) and @ho_decided at the decision, the thread
+	 * @ho_sent (the first HANDOFF) and @ho_done; status reads them.
+	 */
+	u64 ho_suspend, ho_decided, ho_sent, ho_done;
 
 	/* Thread-only state. */
 	unsigned long connected_at;	/* jiffies */
@@ -156,6 +162,15 @@ struct mig_push {
 	unsigned int read_errors;	/* origin read failures, in a row */
 	u64 cursor;			/* next chunk of the round */
 	u64 round_picked;		/* chunks picked in this round */
+	u64 round_dirty0;		/* chunks dirty when the round began */
+	struct mig_progress progress;	/* the no-progress rule's (model.h) */
+	struct mig_rate round_rate;	/* wire bytes/s, sampled at round ends */
+	/*
+	 * The round was paused or lost its connection: its wire rate says
+	 * nothing of the link's (mig_round_end() then re-primes it and
+	 * auto_throttle waits for a round of its own).
+	 */
+	bool round_disturbed;
 	struct mig_pace pace;		/* the network rate limit */
 
 	/* Requests, under lock; written only under ctl_lock too (read there). */
@@ -164,6 +179,7 @@ struct mig_push {
 	/*
 	 * Limits and pause: read locklessly, set under ctl_lock; the thread
 	 * also sets and clears @paused for pause_after_bulk (rounds.c).
+	 * lim.given has MIG_LIM_CONVERGE while converge_bytes is the rule.
 	 */
 	struct mig_limits lim;
 	bool paused;			/* send no chunks; see push_paused() */
@@ -230,6 +246,11 @@ bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n);
 bool mig_round_over(struct mig_push *push);
 void mig_round_end(struct mig_push *push);
 void mig_round_restart(struct mig_push *push);
+void mig_round_start(struct mig_push *push);
+void mig_round_throttled(struct mig_dev *dev);
+/* status (under dev->lock), racily: the model's prediction of the push */
+bool mig_round_predict(struct mig_push *push, const struct mig_status *st,
+		       struct mig_model_out *out);
 
 /* window.c: the unacknowledged ring and the acker thread */
 u64 mig_window_add(struct mig_push *push, unsigned int n, u32 bytes,

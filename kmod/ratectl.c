@@ -39,24 +39,3 @@ void mig_rate_update(struct mig_rate *r, u64 now_ms, u64 value)
 	r->t_ms = now_ms;
 	r->value = value;
 }
-
-u64 mig_eta_ms(u64 dirty, u64 target, u64 send_rate, u64 dirty_rate)
-{
-	if (dirty <= target)
-		return 0;
-	if (send_rate <= dirty_rate)
-		return MIG_ETA_UNKNOWN;
-	return div64_u64((dirty - target) * 1000, send_rate - dirty_rate);
-}
-
-enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
-				       const struct mig_limits *lim)
-{
-	if (e->bulk && lim->pause_after_bulk)
-		return MIG_PRECOPY_PAUSE;
-	if (e->dirty_bytes <= lim->converge_bytes ||
-	    (lim->max_rounds && e->round > lim->max_rounds) ||
-	    (lim->max_bytes && e->sent >= lim->max_bytes))
-		return MIG_PRECOPY_CONVERGED;
-	return MIG_PRECOPY_GO_ON;
-}

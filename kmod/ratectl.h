@@ -11,24 +11,18 @@
  *    (throttle.c).
  *  - struct mig_rate: the recent rate of a growing counter, an average
  *    over time with an exponential decay of MIG_RATE_TAU_MS.
- *  - mig_eta_ms(): time until the dirty data falls under the convergence
- *    threshold, from the rate chunks are sent and the rate the guest
- *    dirties clean ones (the pre-copy model: each round sends what the
- *    previous one left, while the guest dirties more).
- *  - mig_precopy_next(): the stop conditions of that model, checked at
- *    the end of each round (rounds.c).
+ *
+ * The pre-copy model and its stop conditions are in model.h.
  */
 #ifndef DM_MIGRATE_RATECTL_H
 #define DM_MIGRATE_RATECTL_H
 
 #include "portable.h"
-#include "args.h"
 
 #define MIG_NSEC_PER_SEC	1000000000ULL
 #define MIG_PACE_BURST_NS	(20 * 1000 * 1000ULL)
 #define MIG_RATE_TAU_MS		3000ULL
 #define MIG_RATE_MIN_MS		200ULL	/* shorter gaps do not sample */
-#define MIG_ETA_UNKNOWN		(~0ULL)
 
 struct mig_pace {
 	u64 vtime_ns;		/* virtual finish time of the last transfer */
@@ -49,37 +43,5 @@ u64 mig_pace_admit(struct mig_pace *p, u64 now_ns, u64 bytes, u64 rate);
 
 /* Feed the counter's @value at @now_ms (monotonic, > 0). */
 void mig_rate_update(struct mig_rate *r, u64 now_ms, u64 value);
-
-/*
- * Milliseconds until @dirty bytes fall to @target, when chunks leave at
- * @send_rate and the guest dirties clean data at @dirty_rate (bytes/s).
- * 0 when already there; MIG_ETA_UNKNOWN when the guest dirties as fast as
- * the link drains, or faster: the push then converges only through its
- * round or byte limits.
- */
-u64 mig_eta_ms(u64 dirty, u64 target, u64 send_rate, u64 dirty_rate);
-
-/* A pre-copy round that just ended. */
-struct mig_round_end {
-	bool bulk;		/* it was the bulk pass */
-	u32 round;		/* rounds ended so far, the bulk pass included */
-	u64 dirty_bytes;	/* dirty now */
-	u64 sent;		/* wire bytes of the push so far */
-};
-
-enum mig_precopy_next {
-	MIG_PRECOPY_GO_ON,	/* another dirty round */
-	MIG_PRECOPY_PAUSE,	/* the bulk pass is over: pause (pause_after_bulk) */
-	MIG_PRECOPY_CONVERGED,	/* small enough, or a round or byte limit hit */
-};
-
-/*
- * What follows the round @e, by @lim's converge_bytes, max_rounds (dirty
- * rounds; 0: no limit), max_bytes (0: no limit) and pause_after_bulk.
- * After the bulk pass pause_after_bulk wins over everything: the operator
- * (or an orchestrator waiting for several volumes) resumes.
- */
-enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
-				       const struct mig_limits *lim);
 
 #endif /* DM_MIGRATE_RATECTL_H */

@@ -111,6 +111,8 @@ struct mig_recv {
 	bool stopping;			/* also READ_ONCE by the thread */
 	bool has_session;
 	bool owner;			/* handed off: this host owns it */
+	/* The HANDOFF's timing (ns; thread, read racily by status). */
+	u64 ho_start, ho_flush, ho_total;
 	struct mig_session session;
 	char source[64];		/* address of the source served */
 	bool connected;			/* READ_ONCE */
@@ -268,6 +270,20 @@ static int apply_write(struct mig_recv *rv, struct socket *sock,
 	return WROTE;
 }
 
+/* HANDOFF: everything before it is written; make it durable (timed). */
+static int apply_handoff(struct mig_recv *rv, struct socket *sock)
+{
+	u64 t = ktime_get_ns();
+	int r;
+
+	rv->ho_start = t;
+	r = vol_flush(rv);
+	if (r)
+		return io_error(rv, sock, r);
+	WRITE_ONCE(rv->ho_flush, ktime_get_ns() - t);
+	return HANDED_OFF;
+}
+
 /* Open message @seq (@hdr received and checked), then act on it. */
 static int apply(struct mig_recv *rv, struct socket *sock,
 		 const struct dm_migrate_hdr *hdr, u64 seq)
@@ -294,11 +310,10 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 	case DM_MIGRATE_MSG_WRITE:
 		return apply_write(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_FLUSH:
-	case DM_MIGRATE_MSG_HANDOFF:
 		r = vol_flush(rv);
-		if (r)
-			return io_error(rv, sock, r);
-		return hdr->type == DM_MIGRATE_MSG_HANDOFF ? HANDED_OFF : FLUSHED;
+		return r ? io_error(rv, sock, r) : FLUSHED;
+	case DM_MIGRATE_MSG_HANDOFF:
+		return apply_handoff(rv, sock);
 	case DM_MIGRATE_MSG_ERROR:
 		memcpy(&perr, payload, sizeof(perr));
 		mig_wire_sanitize(perr.text, sizeof(perr.text));
@@ -391,6 +406,7 @@ static int serve(struct mig_recv *rv, struct socket *sock)
 				return r;
 			mig_seal_send(rv->seal, sock, DM_MIGRATE_MSG_ACK, seq,
 				      NULL, 0, NULL, 0);
+			WRITE_ONCE(rv->ho_total, ktime_get_ns() - rv->ho_start);
 			return 0;
 		}
 		/* More is waiting: let one flush and one ACK cover it too. */
@@ -917,6 +933,10 @@ static void mig_recv_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->engine = MIG_ENGINE_RECV;
 	st->owner = READ_ONCE(rv->owner);
 	st->connected = READ_ONCE(rv->connected);
+	/* Its own timing only, none of a push's. */
+	memset(st->handoff_ns, 0, sizeof(st->handoff_ns));
+	st->handoff_ns[MIG_HO_TOTAL] = READ_ONCE(rv->ho_total);
+	st->handoff_ns[MIG_HO_FLUSH] = READ_ONCE(rv->ho_flush);
 	strscpy(st->peer, rv->addr.text, sizeof(st->peer));
 	mutex_lock(&rv->lock);
 	strscpy(st->source, rv->source, sizeof(st->source));

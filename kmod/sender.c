@@ -252,6 +252,8 @@ static int send_handoff(struct mig_push *push)
 		return -EOVERFLOW;
 	push->handoff_sent = true;
 	push->handoff_ever_sent = true;
+	if (!READ_ONCE(push->ho_sent))
+		WRITE_ONCE(push->ho_sent, ktime_get_ns());
 	DMINFO("%s: drained; asking %s to take the volume over",
 	       mig_name(push->dev), push->addr.text);
 	return mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_HANDOFF,
@@ -376,11 +378,14 @@ static int send_mirrored(struct mig_push *push, unsigned int reserve)
 void mig_push_handed_off(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
+	u64 now = ktime_get_ns();
 
 	if (!mig_transition(dev, MIG_T_HANDED_OFF))
 		return;
-	DMINFO("%s: handed off to %s; local writes now fail",
-	       mig_name(dev), push->addr.text);
+	WRITE_ONCE(push->ho_done, now);
+	DMINFO("%s: handed off to %s in %llu us; local writes now fail",
+	       mig_name(dev), push->addr.text,
+	       div_u64(now - READ_ONCE(push->ho_decided), NSEC_PER_USEC));
 	/* No more connections: the key is not needed any more. */
 	memzero_explicit(&push->key, sizeof(push->key));
 }

@@ -232,7 +232,11 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 	bio_set_dev(bio, mt->origin->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	/* Discards and write-zeroes cost the origin little: not throttled. */
-	if (io->tracked && mig_mode_precopy(mode) && bio_op(bio) == REQ_OP_WRITE &&
+	if (!io->tracked || bio_op(bio) != REQ_OP_WRITE)
+		return DM_MAPIO_REMAPPED;
+	/* The guest's write bytes: auto_throttle's measure (rounds.c). */
+	atomic64_add(bio->bi_iter.bi_size, &mt->dev->stats.written);
+	if (mig_mode_precopy(mode) &&
 	    mig_throttle_bio(&mt->dev->throttle, bio, &io->release_ns))
 		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
@@ -262,6 +266,7 @@ static void mig_presuspend(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
 
+	mt->dev->suspend_start = ktime_get_ns();
 	mig_throttle_bypass(&mt->dev->throttle, true);
 }
 
@@ -277,9 +282,11 @@ static void mig_presuspend_undo(struct dm_target *ti)
 static void mig_postsuspend(struct dm_target *ti)
 {
 	struct mig_target *mt = ti->private;
+	u64 now = ktime_get_ns();
 
 	mutex_lock(&mt->dev->ctl_lock);
 	mt->dev->suspended = true;
+	mt->dev->suspend_ns = now - mt->dev->suspend_start;
 	mutex_unlock(&mt->dev->ctl_lock);
 }
 
@@ -352,7 +359,7 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 	struct mig_dev *dev = mt->dev;
 	struct mig_stats *st = &dev->stats;
 	struct mig_status ss;
-	unsigned int sz = 0;
+	unsigned int sz = 0, i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -370,12 +377,19 @@ static void mig_status(struct dm_target *ti, status_type_t type,
 			       ss.connected ? "connected" : "connecting", ss.peer);
 		else
 			DMEMIT(" - - -");
-		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u %s",
+		DMEMIT(" %lld %lld %lld %lld %lld %d %d %u",
 		       atomic64_read(&st->bytes_read), atomic64_read(&st->bytes_wire),
 		       atomic64_read(&st->chunks), atomic64_read(&st->zero_chunks),
 		       atomic64_read(&st->writes), atomic_read(&st->connections),
-		       atomic_read(&st->protocol_errors), ss.window_peak,
-		       ss.last_error[0] ? ss.last_error : "-");
+		       atomic_read(&st->protocol_errors), ss.window_peak);
+		/* The last handoff's timing in us, "-" where not measured. */
+		for (i = 0; i < MIG_HO_NR; i++) {
+			if (ss.handoff_ns[i])
+				DMEMIT(" %llu", div_u64(ss.handoff_ns[i], NSEC_PER_USEC));
+			else
+				DMEMIT(" -");
+		}
+		DMEMIT(" %s", ss.last_error[0] ? ss.last_error : "-");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", mt->origin->name, 1ULL << dev->chunk_shift);
@@ -409,7 +423,7 @@ static int mig_iterate_devices(struct dm_target *ti,
 
 static struct target_type mig_target_type = {
 	.name		= DM_MIGRATE_TARGET_NAME,
-	.version	= {2, 0, 0},
+	.version	= {2, 1, 0},
 	.module		= THIS_MODULE,
 	.ctr		= mig_ctr,
 	.dtr		= mig_dtr,

@@ -78,30 +78,62 @@ void mig_throttle_destroy(struct mig_throttle *t)
  * too low (1 byte/s holds a 4 KiB write for an hour) go when it is raised,
  * not at the times the old rate gave them.  A higher rate never makes a
  * held write wait longer than it already had to (both sequences of release
- * times rise, so their minimum keeps the queue's order).
+ * times rise, so their minimum keeps the queue's order).  Under t->lock;
+ * true if the rate changed.
  */
-void mig_throttle_set_rate(struct mig_throttle *t, u64 rate)
+static bool set_rate(struct mig_throttle *t, u64 rate)
 {
-	u64 now = ktime_get_ns(), old;
+	u64 now = ktime_get_ns(), old = t->rate;
 	struct bio *bio;
 
-	spin_lock_irq(&t->lock);
-	old = t->rate;
-	if (rate != old) {
-		WRITE_ONCE(t->rate, rate);
-		t->pace.vtime_ns = 0;
-		bio_list_for_each(bio, &t->queue) {
-			u64 *due = release_of(bio);
+	lockdep_assert_held(&t->lock);
+	if (rate == old)
+		return false;
+	WRITE_ONCE(t->rate, rate);
+	t->pace.vtime_ns = 0;
+	bio_list_for_each(bio, &t->queue) {
+		u64 *due = release_of(bio);
 
-			u64 again = !rate ? now :
-				    now + mig_pace_admit(&t->pace, now,
-							 bio->bi_iter.bi_size, rate);
+		u64 again = !rate ? now :
+			    now + mig_pace_admit(&t->pace, now,
+						 bio->bi_iter.bi_size, rate);
 
-			*due = rate > old && again > *due ? *due : again;
-		}
+		*due = rate > old && again > *due ? *due : again;
 	}
+	return true;
+}
+
+void mig_throttle_set_rate(struct mig_throttle *t, u64 rate)
+{
+	spin_lock_irq(&t->lock);
+	WRITE_ONCE(t->automatic, false);
+	set_rate(t, rate);
 	spin_unlock_irq(&t->lock);
 	mod_delayed_work(mig_io_wq, &t->work, 0);
+}
+
+bool mig_throttle_set_auto(struct mig_throttle *t, bool on)
+{
+	bool lifted;
+
+	spin_lock_irq(&t->lock);
+	lifted = !on && t->automatic && set_rate(t, 0);
+	WRITE_ONCE(t->automatic, on);
+	spin_unlock_irq(&t->lock);
+	mod_delayed_work(mig_io_wq, &t->work, 0);
+	return lifted;
+}
+
+bool mig_throttle_auto_rate(struct mig_throttle *t, u64 rate)
+{
+	bool changed;
+
+	spin_lock_irq(&t->lock);
+	changed = t->automatic && set_rate(t, rate);
+	spin_unlock_irq(&t->lock);
+	if (changed)
+		mod_delayed_work(mig_io_wq, &t->work, 0);
+	return changed;
 }
 
 bool mig_throttle_bio(struct mig_throttle *t, struct bio *bio, u64 *release_ns)

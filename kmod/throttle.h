@@ -19,6 +19,7 @@
 struct mig_throttle {
 	spinlock_t lock;		/* protects bypass, pace, queue */
 	u64 rate;			/* bytes/s; 0: off; written under lock */
+	bool automatic;			/* auto_throttle sets @rate; ditto */
 	bool bypass;			/* suspending: let everything through */
 	struct mig_pace pace;
 	struct bio_list queue;		/* held writes, by release time */
@@ -31,7 +32,15 @@ void mig_throttle_module_exit(void);
 
 void mig_throttle_init(struct mig_throttle *t);
 void mig_throttle_destroy(struct mig_throttle *t);
+/* The operator's rate: auto_throttle is off from now. */
 void mig_throttle_set_rate(struct mig_throttle *t, u64 rate);
+/*
+ * auto_throttle (rounds.c) on or off.  Off lifts the rate it set: true
+ * when that changed the rate.
+ */
+bool mig_throttle_set_auto(struct mig_throttle *t, bool on);
+/* auto_throttle's new rate, set only while it is on: true if it changed. */
+bool mig_throttle_auto_rate(struct mig_throttle *t, u64 rate);
 
 /*
  * Called from ->map with a write already remapped to the origin and

@@ -6,7 +6,8 @@
 # not needed.)  The VM test (make check-vm): libvirt-daemon-system (libvirtd,
 # and the /etc, /var/lib, /var/log and /var/cache trees the test's hosts
 # bind their private copies over), its QEMU driver, virsh, and libvirt-dev
-# for migrate-dm's libvirt client.
+# for migrate-dm's libvirt client.  The bench's compressibility limit
+# (bench/climit.c): liblzo2-dev, libzstd-dev and liblz4-dev.
 set -euo pipefail
 
 BPO=/etc/apt/sources.list.d/dm-migrate-backports.list
@@ -47,6 +48,7 @@ apt-get install -y -qq --no-install-recommends \
 	libnl-3-dev libnl-genl-3-dev libdevmapper-dev libjson-c-dev libvirt-dev libxml2-dev keyutils bash-completion libssl-dev openssl pkg-config python3 \
 	drbd-utils qemu-utils nbd-client \
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev \
-	clang-14 libclang-rt-14-dev >/dev/null
+	clang-14 libclang-rt-14-dev \
+	liblzo2-dev libzstd-dev liblz4-dev >/dev/null
 
 echo "$SELF_SUM" > "$STAMP"

@@ -102,6 +102,17 @@ scratch_dev() {	# scratch_dev SIZE -> prints /dev/loopN
 
 sectors_of() { blockdev --getsz "$1"; }
 
+# dmm_load MODULE...: in a guest script (not tests/guest/run.sh, which
+# loads them for the tests), the kernel modules it needs and dm-migrate.ko
+# built for the guest's kernel, with what that depends on.
+dmm_load() {
+	local m ko=$REPO/build/$DMM_KVER/dm-migrate.ko
+	for m in "$@" $(modinfo -F depends "$ko" | tr , ' '); do
+		[ -d "/sys/module/$m" ] || modprobe "$m" || echo "modprobe $m failed"
+	done
+	insmod "$ko" || { echo "cannot load $ko"; return 1; }
+}
+
 dm_cleanup() {
 	local d
 	# A test stopped while it held a volume suspended (its timeout): the

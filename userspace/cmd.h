@@ -17,12 +17,14 @@ enum opt_id {
 	/* VM commands (vm.h). */
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
 	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
+	/* A limit too (given), the last so far. */
+	O_CONVERGE_TIME, O_AUTO_THROTTLE,
 };
 
 struct opts {
 	const char *dev_arg;
 	struct mdm_dev dev;
-	bool json, no_wait, no_resume, force, pause_after_bulk;
+	bool json, no_wait, no_resume, force, pause_after_bulk, auto_throttle;
 	const char *to, *listen, *key_file, *key_desc;
 	/* VM commands: --from, --peer, --volume-dir; --chunk in sectors. */
 	const char *from, *peer, *volume_dir, *migrate_uri;
@@ -30,7 +32,7 @@ struct opts {
 	bool cancel, persist, undefine_source;
 	uint64_t max_downtime_ms;	/* 0: libvirt's default */
 	uint64_t rate, throttle, converge_below, max_bytes;
-	uint32_t max_rounds;
+	uint32_t max_rounds, converge_ms;
 	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
 	double wait_s, interval_s, timeout_s;
 	int until;			/* phase, or -1 */

@@ -5,8 +5,8 @@
 
 int cmd_limit(struct opts *o)
 {
-	if (!o->given && !o->pause_after_bulk) {
-		mdm_err("%s: limit: give at least one of --rate, --throttle, --converge-below, --max-rounds, --max-bytes, --pause-after-bulk",
+	if (!o->given && !o->pause_after_bulk && !o->auto_throttle) {
+		mdm_err("%s: limit: give at least one of --rate, --throttle, --auto-throttle, --converge-time, --converge-below, --max-rounds, --max-bytes, --pause-after-bulk",
 			o->dev.name);
 		return MDM_EXIT_USAGE;
 	}

@@ -47,6 +47,18 @@ struct mdm_status {
 	uint64_t net_rate, send_rate, dirty_rate;
 	bool has_eta;
 	uint64_t eta_ms;
+	/*
+	 * Source: why it converged (enum dm_migrate_converge_reason, 0: not
+	 * yet); the model's prediction of pre-copy's end (has_predict).
+	 */
+	int converge_reason;
+	bool has_predict;
+	uint32_t predict_round;
+	uint64_t predict_wire, predict_final;
+	int predict_reason;
+	/* Source: the guest write throttle now (0: none), set by the model? */
+	uint64_t write_throttle;
+	bool auto_throttle;
 	uint32_t connections, protocol_errors, error_code;
 	/* Source: the peer pushed to.  Destination: the address it listens on. */
 	char peer[64];
@@ -57,6 +69,14 @@ struct mdm_status {
 	char source[64];
 	/* Source: most messages unacknowledged at once; ACK timeouts. */
 	uint32_t window_peak, ack_timeouts;
+	/*
+	 * The last handoff's timing in us, -1 where not measured (the
+	 * DM_MIGRATE_A_HANDOFF_* attributes): source: total = drain +
+	 * confirm, and the suspend before; destination: total and flush.
+	 */
+	struct {
+		int64_t total, suspend, drain, confirm, flush;
+	} handoff_us;
 	char last_error[128];
 };
 

@@ -53,6 +53,8 @@ static const struct option long_opts[] = {
 	{ "persist", no_argument, NULL, O_PERSIST },
 	{ "undefine-source", no_argument, NULL, O_UNDEFINE_SOURCE },
 	{ "migrate-uri", required_argument, NULL, O_MIGRATE_URI },
+	{ "converge-time", required_argument, NULL, O_CONVERGE_TIME },
+	{ "auto-throttle", no_argument, NULL, O_AUTO_THROTTLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,22 +94,30 @@ static const struct cmd cmds[] = {
 	  { O_INTERVAL, O_UNTIL, O_TIMEOUT } },
 	{ "push", cmd_push, true,
 	  "DEV --to HOST:PORT (--key-file F | --key-desc logon:DESC)\n"
-	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
+	  "        [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
 	  "        [--max-bytes SIZE] [--pause-after-bulk] [--wait S | --no-wait]",
 	  "Start pushing DEV to a receiver; waits until the peer accepted us.\n"
+	  "Converged once the dirty rest can be sent within --converge-time (1s), or\n"
+	  "when rounds stop shrinking it; --converge-below SIZE replaces that rule.\n"
+	  "--auto-throttle: hold the guest's writes to what converges in a few rounds.\n"
 	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).",
-	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_WAIT, O_NO_WAIT } },
+	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
+	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES,
+	    O_PAUSE_AFTER_BULK, O_WAIT, O_NO_WAIT } },
 	{ "receive", cmd_receive, true,
 	  "DEV --listen ADDR:PORT (--key-file F | --key-desc logon:DESC)",
 	  "Listen for a source on a device created with the 'receive' feature.",
 	  { O_LISTEN, O_KEY_FILE, O_KEY_DESC } },
 	{ "limit", cmd_limit, true,
-	  "DEV [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
+	  "DEV [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
 	  "        [--max-bytes SIZE] [--pause-after-bulk]",
-	  "Change the limits of a running push (--rate none lifts the rate limit).",
-	  { O_RATE, O_THROTTLE, O_CONVERGE_BELOW, O_MAX_ROUNDS, O_MAX_BYTES,
-	    O_PAUSE_AFTER_BULK } },
+	  "Change the limits of a running push (--rate none lifts the rate limit;\n"
+	  "--converge-time brings the time rule back after --converge-below;\n"
+	  "--throttle turns --auto-throttle off).",
+	  { O_RATE, O_THROTTLE, O_AUTO_THROTTLE, O_CONVERGE_BELOW, O_CONVERGE_TIME,
+	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK } },
 	{ "pause", cmd_pause, true, "DEV", "Stop sending chunks (not while mirroring).", { 0 } },
 	{ "resume", cmd_resume, true, "DEV", "Send chunks again after a pause.", { 0 } },
 	{ "mirror", cmd_mirror, true, "DEV [--wait S | --no-wait]",
@@ -133,7 +143,8 @@ static const struct cmd cmds[] = {
 	  { O_FROM, O_LISTEN, O_VOLUME_DIR, O_KEY_FILE, O_KEY_DESC, O_CHUNK, O_CANCEL } },
 	{ "migrate", cmd_migrate, true,
 	  "VM --to URI --peer ADDR[:PORT] (--key-file F | --key-desc logon:DESC)\n"
-	  "        [--rate R] [--throttle R] [--converge-below SIZE] [--max-rounds N]\n"
+	  "        [--rate R] [--throttle R | --auto-throttle]\n"
+	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
 	  "        [--max-downtime MS] [--migrate-uri URI] [--persist] [--undefine-source]\n"
 	  "        [--json]",
 	  "Source: live-migrate a VM, its disks and its RAM, to another host.\n"
@@ -141,9 +152,9 @@ static const struct cmd cmds[] = {
 	  "mirrors them once all converged, moves the RAM with libvirt to URI, hands\n"
 	  "the disks off and resumes VM there.  Ctrl-C or 'migrate-dm abort VM'\n"
 	  "aborts it until the RAM has moved.",
-	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_CONVERGE_BELOW,
-	    O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST, O_UNDEFINE_SOURCE, O_JSON,
-	    O_MIGRATE_URI } },
+	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
+	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_DOWNTIME, O_PERSIST,
+	    O_UNDEFINE_SOURCE, O_JSON, O_MIGRATE_URI } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -194,24 +205,27 @@ static int parse_seconds(const struct cmd *c, const char *arg, double *out)
 	return 0;
 }
 
-/* "300ms", "300" (ms), "0.3s". */
-static int parse_ms(const struct cmd *c, const char *arg, uint64_t *out)
+/* "300ms", "300" (ms), "0.3s", for --@name; 0 only if @zero, at most @max. */
+static int parse_ms(const struct cmd *c, const char *name, const char *arg, bool zero,
+		    uint64_t max, uint64_t *out)
 {
 	char *end;
 	double v = strtod(arg, &end);
 
-	if (end == arg || v <= 0)
+	if (end == arg || v < 0 || (!zero && v <= 0))
 		goto bad;
 	if (!strcmp(end, "s"))
 		v *= 1000;
 	else if (*end && strcmp(end, "ms"))
 		goto bad;
+	if (v > (double)max)
+		goto bad;
 	*out = (uint64_t)(v + 0.5);
-	if (*out)
+	if (*out || zero)
 		return 0;
 bad:
-	return usage_error(c, "invalid --max-downtime '%s': want milliseconds, as 300, 300ms or 0.3s",
-			   arg);
+	return usage_error(c, "invalid --%s '%s': want milliseconds, as 300, 300ms or 0.3s",
+			   name, arg);
 }
 
 /* A chunk size: a power of two from 4K to 8M, as the table takes it. */
@@ -240,12 +254,20 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 	case O_PERSIST: o->persist = true; return 0;
 	case O_UNDEFINE_SOURCE: o->undefine_source = true; return 0;
 	case O_CHUNK: return parse_chunk(c, arg, &o->chunk_sectors);
-	case O_MAX_DOWNTIME: return parse_ms(c, arg, &o->max_downtime_ms);
+	case O_MAX_DOWNTIME:
+		return parse_ms(c, "max-downtime", arg, false, UINT64_MAX, &o->max_downtime_ms);
+	case O_CONVERGE_TIME:
+		if (parse_ms(c, "converge-time", arg, true, UINT32_MAX, &v))
+			return MDM_EXIT_USAGE;
+		o->converge_ms = (uint32_t)v;
+		o->given |= 1U << (id - O_TO);
+		return 0;
 	case O_JSON: o->json = true; return 0;
 	case O_NO_WAIT: o->no_wait = true; return 0;
 	case O_NO_RESUME: o->no_resume = true; return 0;
 	case O_FORCE: o->force = true; return 0;
 	case O_PAUSE_AFTER_BULK: o->pause_after_bulk = true; return 0;
+	case O_AUTO_THROTTLE: o->auto_throttle = true; return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;

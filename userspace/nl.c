@@ -98,6 +98,12 @@ static uint32_t get_u32(struct nlattr *a)
 	return a ? nla_get_u32(a) : 0;
 }
 
+/* A u64 that may be absent: -1 then. */
+static int64_t get_opt_u64(struct nlattr *a)
+{
+	return a ? (int64_t)nla_get_u64(a) : -1;
+}
+
 static int get_u8(struct nlattr *a)
 {
 	return a ? nla_get_u8(a) : 0;
@@ -135,9 +141,22 @@ static void decode(struct nlattr **tb, struct mdm_status *st)
 	st->dirty_rate = get_u64(tb[DM_MIGRATE_A_DIRTY_RATE]);
 	st->has_eta = tb[DM_MIGRATE_A_ETA_MS];
 	st->eta_ms = get_u64(tb[DM_MIGRATE_A_ETA_MS]);
+	st->converge_reason = get_u8(tb[DM_MIGRATE_A_CONVERGE_REASON]);
+	st->has_predict = tb[DM_MIGRATE_A_PREDICT_REASON];
+	st->predict_round = get_u32(tb[DM_MIGRATE_A_PREDICT_ROUNDS]);
+	st->predict_wire = get_u64(tb[DM_MIGRATE_A_PREDICT_WIRE]);
+	st->predict_final = get_u64(tb[DM_MIGRATE_A_PREDICT_FINAL]);
+	st->predict_reason = get_u8(tb[DM_MIGRATE_A_PREDICT_REASON]);
+	st->write_throttle = get_u64(tb[DM_MIGRATE_A_WRITE_THROTTLE]);
+	st->auto_throttle = get_u8(tb[DM_MIGRATE_A_AUTO_THROTTLE]);
 	st->connections = get_u32(tb[DM_MIGRATE_A_CONNECTIONS]);
 	st->protocol_errors = get_u32(tb[DM_MIGRATE_A_PROTOCOL_ERRORS]);
 	st->error_code = get_u32(tb[DM_MIGRATE_A_ERROR_CODE]);
+	st->handoff_us.total = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_US]);
+	st->handoff_us.suspend = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_SUSPEND_US]);
+	st->handoff_us.drain = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_DRAIN_US]);
+	st->handoff_us.confirm = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_CONFIRM_US]);
+	st->handoff_us.flush = get_opt_u64(tb[DM_MIGRATE_A_HANDOFF_FLUSH_US]);
 }
 
 struct req_state {

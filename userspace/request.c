@@ -72,9 +72,12 @@ int put_limits(struct nl_msg *msg, struct opts *o)
 		nla_put_u64(msg, DM_MIGRATE_A_WRITE_THROTTLE, o->throttle)) ||
 	       (GIVEN(o, O_CONVERGE_BELOW) &&
 		nla_put_u64(msg, DM_MIGRATE_A_CONVERGE_BELOW, o->converge_below)) ||
+	       (GIVEN(o, O_CONVERGE_TIME) &&
+		nla_put_u32(msg, DM_MIGRATE_A_CONVERGE_MS, o->converge_ms)) ||
 	       (GIVEN(o, O_MAX_BYTES) && nla_put_u64(msg, DM_MIGRATE_A_MAX_BYTES, o->max_bytes)) ||
 	       (GIVEN(o, O_MAX_ROUNDS) && nla_put_u32(msg, DM_MIGRATE_A_MAX_ROUNDS, o->max_rounds)) ||
-	       (o->pause_after_bulk && nla_put_u8(msg, DM_MIGRATE_A_PAUSE_AFTER_BULK, 1));
+	       (o->pause_after_bulk && nla_put_u8(msg, DM_MIGRATE_A_PAUSE_AFTER_BULK, 1)) ||
+	       (o->auto_throttle && nla_put_u8(msg, DM_MIGRATE_A_AUTO_THROTTLE, 1));
 }
 
 double now_s(void)

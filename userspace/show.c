@@ -30,6 +30,24 @@ static const char *const events[] = {
 	[DM_MIGRATE_EV_DISCONNECTED] = "disconnected",
 	[DM_MIGRATE_EV_HANDOFF_DONE] = "handoff_done",
 	[DM_MIGRATE_EV_ERROR] = "error",
+	[DM_MIGRATE_EV_THROTTLE] = "throttle",
+};
+
+/* enum dm_migrate_converge_reason, for programs and for people. */
+static const char *const reasons[] = {
+	[DM_MIGRATE_CONV_BUDGET] = "budget",
+	[DM_MIGRATE_CONV_BELOW] = "below",
+	[DM_MIGRATE_CONV_NO_PROGRESS] = "no_progress",
+	[DM_MIGRATE_CONV_MAX_ROUNDS] = "max_rounds",
+	[DM_MIGRATE_CONV_MAX_BYTES] = "max_bytes",
+};
+
+static const char *const reason_texts[] = {
+	[DM_MIGRATE_CONV_BUDGET] = "the dirty rest is sent within the converge time",
+	[DM_MIGRATE_CONV_BELOW] = "no more dirty than converge-below",
+	[DM_MIGRATE_CONV_NO_PROGRESS] = "rounds stopped shrinking the dirty set",
+	[DM_MIGRATE_CONV_MAX_ROUNDS] = "max-rounds reached",
+	[DM_MIGRATE_CONV_MAX_BYTES] = "max-bytes sent",
 };
 
 #define NAME_OF(tab, i) \
@@ -104,6 +122,34 @@ static void savings(const struct mdm_status *st, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* The handoff's timing line, once a part of it was measured. */
+static void show_handoff(FILE *f, const struct mdm_status *st)
+{
+	char a[32], b[32], c[32], d[32];
+
+	if (mdm_is_dest(st)) {
+		if (st->handoff_us.total >= 0)
+			fprintf(f, "  handoff    took %s from HANDOFF to its ACK, the volume's flush %s\n",
+				mdm_fmt_us(st->handoff_us.total, a, sizeof(a)),
+				mdm_fmt_us(st->handoff_us.flush, b, sizeof(b)));
+		return;
+	}
+	if (st->handoff_us.suspend < 0)
+		return;
+	mdm_fmt_us(st->handoff_us.suspend, a, sizeof(a));
+	if (st->handoff_us.drain < 0)
+		snprintf(b, sizeof(b), "-");
+	else
+		mdm_fmt_us(st->handoff_us.drain, b, sizeof(b));
+	if (st->handoff_us.total < 0)
+		fprintf(f, "  handoff    pending: drained in %s; the suspend before it took %s\n",
+			b, a);
+	else
+		fprintf(f, "  handoff    took %s: drain %s, confirmation %s; the suspend before it took %s\n",
+			mdm_fmt_us(st->handoff_us.total, c, sizeof(c)), b,
+			mdm_fmt_us(st->handoff_us.confirm, d, sizeof(d)), a);
+}
+
 /*
  * A destination counts what it received and applied; it reads nothing,
  * has no rounds and does not converge: none of that is shown.
@@ -133,9 +179,34 @@ static void show_dest(FILE *f, const struct mdm_status *st)
 	if (st->phase == DM_MIGRATE_MODE_TRACKING)
 		fprintf(f, "  tracking   %llu chunk%s written here since the handoff\n",
 			(unsigned long long)st->dirty, st->dirty == 1 ? "" : "s");
+	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
+}
+
+/* A source's write throttle, its convergence: why, or when it will. */
+static void show_converge(FILE *f, const struct mdm_status *st)
+{
+	char a[32], b[32], c[32];
+
+	if (st->write_throttle)
+		fprintf(f, "  throttle   guest writes held to %s/s%s\n",
+			mdm_fmt_size(st->write_throttle, a, sizeof(a)),
+			st->auto_throttle ? " (auto)" : "");
+	else if (st->auto_throttle)
+		fprintf(f, "  throttle   auto, not holding the guest's writes now\n");
+
+	if (st->converge_reason)
+		fprintf(f, "  converged  %s\n", NAME_OF(reason_texts, st->converge_reason));
+	else if (st->has_predict)
+		fprintf(f, "  model      converges in %s at round %u: %s; %s on the wire by then, %s left to mirror\n",
+			mdm_fmt_duration(st->eta_ms, a, sizeof(a)), st->predict_round,
+			NAME_OF(reason_texts, st->predict_reason),
+			mdm_fmt_size(st->predict_wire, b, sizeof(b)),
+			mdm_fmt_size(st->predict_final, c, sizeof(c)));
+	else if (st->phase == DM_MIGRATE_MODE_BULK || st->phase == DM_MIGRATE_MODE_DIRTY)
+		fprintf(f, "  model      no prediction until a rate is measured\n");
 }
 
 void mdm_show_status(FILE *f, const struct mdm_status *st)
@@ -167,9 +238,11 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 		mdm_fmt_size(st->send_rate, b, sizeof(b)),
 		mdm_fmt_size(st->dirty_rate, c, sizeof(c)),
 		st->has_eta ? mdm_fmt_duration(st->eta_ms, d, sizeof(d)) :
-		st->role == DM_MIGRATE_ROLE_SOURCE ? "never at these rates" : "-");
+		st->role == DM_MIGRATE_ROLE_SOURCE ? "(not measured yet)" : "-");
+	show_converge(f, st);
 	fprintf(f, "  window     peak %u of 1024 unacknowledged; %u connection%s dropped for no ACK\n",
 		st->window_peak, st->ack_timeouts, st->ack_timeouts == 1 ? "" : "s");
+	show_handoff(f, st);
 	fprintf(f, "  errors     %u protocol error%s; last: %s\n", st->protocol_errors,
 		st->protocol_errors == 1 ? "" : "s",
 		st->last_error[0] ? st->last_error : "none");
@@ -183,6 +256,28 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+/* A value that may be unknown (< 0): null then. */
+static void add_opt(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, v >= 0 ? json_object_new_int64(v) : NULL);
+}
+
+/* The model's prediction of pre-copy's end, or null. */
+static json_object *predict_json(const struct mdm_status *st)
+{
+	json_object *p;
+
+	if (!st->has_predict)
+		return NULL;
+	p = json_object_new_object();
+	add_u64(p, "eta_ms", st->eta_ms);
+	add_u64(p, "round", st->predict_round);
+	add_u64(p, "wire_bytes", st->predict_wire);
+	add_u64(p, "final_bytes", st->predict_final);
+	add_str(p, "reason", NAME_OF(reasons, st->predict_reason));
+	return p;
 }
 
 /* A destination's fields: what it received and applied, no source-only ones. */
@@ -202,6 +297,8 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_u64(o, "receive_rate", st->net_rate);
 	add_u64(o, "apply_rate", st->send_rate);
 	add_u64(o, "protocol_errors", st->protocol_errors);
+	add_opt(o, "handoff_us", st->handoff_us.total);
+	add_opt(o, "handoff_flush_us", st->handoff_us.flush);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 }
 
@@ -235,12 +332,21 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_u64(o, "dirty_rate", st->dirty_rate);
 	json_object_object_add(o, "eta_ms", st->has_eta ?
 			       json_object_new_uint64(st->eta_ms) : NULL);
+	add_u64(o, "write_throttle", st->write_throttle);
+	json_object_object_add(o, "auto_throttle", json_object_new_boolean(st->auto_throttle));
+	add_str(o, "converge_reason",
+		st->converge_reason ? NAME_OF(reasons, st->converge_reason) : NULL);
+	json_object_object_add(o, "prediction", predict_json(st));
 	add_str(o, "peer", st->peer[0] ? st->peer : NULL);
 	add_str(o, "connection", mdm_conn_name(st->conn));
 	add_u64(o, "connections", st->connections);
 	add_u64(o, "protocol_errors", st->protocol_errors);
 	add_u64(o, "window_peak", st->window_peak);
 	add_u64(o, "ack_timeouts", st->ack_timeouts);
+	add_opt(o, "handoff_us", st->handoff_us.total);
+	add_opt(o, "handoff_suspend_us", st->handoff_us.suspend);
+	add_opt(o, "handoff_drain_us", st->handoff_us.drain);
+	add_opt(o, "handoff_confirm_us", st->handoff_us.confirm);
 	add_str(o, "last_error", st->last_error[0] ? st->last_error : NULL);
 	return o;
 }
@@ -255,7 +361,7 @@ void mdm_show_status_json(FILE *f, const struct mdm_status *st)
 
 void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 {
-	char when[32];
+	char when[32], rate[32];
 	struct timespec ts;
 	struct tm tm;
 
@@ -275,6 +381,11 @@ void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 		json_object_object_add(o, "error", ev->error_code ?
 				       json_object_new_string(strerror((int)ev->error_code)) : NULL);
 		add_str(o, "message", ev->last_error[0] ? ev->last_error : NULL);
+		if (ev->event == DM_MIGRATE_EV_CONVERGED)
+			add_str(o, "reason", ev->converge_reason ?
+				NAME_OF(reasons, ev->converge_reason) : NULL);
+		if (ev->event == DM_MIGRATE_EV_THROTTLE)
+			add_u64(o, "write_throttle", ev->write_throttle);
 		add_u64(o, "time", (uint64_t)ts.tv_sec);
 		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
@@ -282,6 +393,13 @@ void mdm_show_event(FILE *f, const struct mdm_status *ev, bool json)
 		fprintf(f, "%s %s: %s", when, ev->name, mdm_event_name(ev->event));
 		if (ev->event == DM_MIGRATE_EV_PHASE)
 			fprintf(f, " %s", mdm_phase_name(ev->phase));
+		if (ev->event == DM_MIGRATE_EV_CONVERGED && ev->converge_reason)
+			fprintf(f, ": %s", NAME_OF(reason_texts, ev->converge_reason));
+		if (ev->event == DM_MIGRATE_EV_THROTTLE && ev->write_throttle)
+			fprintf(f, ": guest writes held to %s/s",
+				mdm_fmt_size(ev->write_throttle, rate, sizeof(rate)));
+		else if (ev->event == DM_MIGRATE_EV_THROTTLE)
+			fprintf(f, ": guest writes no longer held");
 		if (ev->error_code)
 			fprintf(f, " (%s)", strerror((int)ev->error_code));
 		if (ev->last_error[0])

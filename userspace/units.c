@@ -64,6 +64,17 @@ const char *mdm_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+const char *mdm_fmt_us(uint64_t us, char *buf, size_t len)
+{
+	if (us >= 1000000)
+		snprintf(buf, len, "%.2f s", us / 1e6);
+	else if (us >= 10000)
+		snprintf(buf, len, "%.1f ms", us / 1e3);
+	else
+		snprintf(buf, len, "%.2f ms", us / 1e3);
+	return buf;
+}
+
 const char *mdm_fmt_duration(uint64_t ms, char *buf, size_t len)
 {
 	uint64_t s = (ms + 500) / 1000;

@@ -24,4 +24,7 @@ const char *mdm_fmt_size(uint64_t bytes, char *buf, size_t len);
 /* "1:02:03", "4:05" or "7s"; @buf of at least 16 bytes. */
 const char *mdm_fmt_duration(uint64_t ms, char *buf, size_t len);
 
+/* A short span: "0.35 ms", "12.3 ms", "4.20 s"; @buf of at least 16 bytes. */
+const char *mdm_fmt_us(uint64_t us, char *buf, size_t len);
+
 #endif /* MIGRATE_DM_UNITS_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A VM migration as the operator sees it: one line per disk and one for
- * RAM, redrawn in place on a terminal; plain lines otherwise; with --json
- * one event object per line (docs/migrate-dm.8, "JSON events").
+ * A VM migration as the operator sees it: one line per disk, one for the
+ * disks together and one for RAM, redrawn in place on a terminal; plain
+ * lines otherwise; with --json one event object per line
+ * (docs/migrate-dm.8, "JSON events").
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,54 @@ static json_object *disks_json(const struct vm_mig *m)
 	return a;
 }
 
+/*
+ * The disks together: the share of their chunks on the peer, their wire
+ * rate, and the time until the last converges (each has its share of
+ * --rate: the largest ETA; none while one has none, as the kernel gives
+ * none before it knows).  The kernel's ETA goes by the wire: zero chunks
+ * cost it nothing (kmod/ratectl.c, mig_eta_ms()).
+ */
+struct disks_total {
+	double pct;
+	uint64_t net_rate;
+	bool has_eta;
+	uint64_t eta_ms;
+};
+
+static void disks_total(const struct vm_mig *m, struct disks_total *t)
+{
+	uint64_t total = 0, on_peer = 0;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->has_eta = true;
+	for (i = 0; i < m->n; i++) {
+		const struct mdm_status *st = &m->st[i];
+
+		total += st->total;
+		on_peer += st->total - (st->dirty < st->total ? st->dirty : st->total);
+		t->net_rate += st->net_rate;
+		if (!st->has_eta)
+			t->has_eta = false;
+		else if (st->eta_ms > t->eta_ms)
+			t->eta_ms = st->eta_ms;
+	}
+	t->pct = total ? 100.0 * (double)on_peer / (double)total : 0;
+	if (!t->has_eta)
+		t->eta_ms = 0;
+}
+
+static void disks_line(const struct vm_mig *m, char *buf, size_t len)
+{
+	struct disks_total t;
+	char a[32], b[32];
+
+	disks_total(m, &t);
+	snprintf(buf, len, "disks %5.1f%%  %s/s  ETA %s", t.pct,
+		 mdm_fmt_size(t.net_rate, a, sizeof(a)),
+		 t.has_eta ? mdm_fmt_duration(t.eta_ms, b, sizeof(b)) : "-");
+}
+
 static void ram_line(const struct vm_mig *m, char *buf, size_t len)
 {
 	char a[32], b[32], c[32];
@@ -115,9 +164,14 @@ void vm_show_progress(struct vm_mig *m, bool force)
 
 		if (!force && t - m->last_show < 1.0)
 			return;
+		struct disks_total dt;
+
+		disks_total(m, &dt);
 		j = event(m, "progress");
 		json_object_object_add(j, "stage", json_object_new_string(m->stage));
 		json_object_object_add(j, "disks", disks_json(m));
+		json_object_object_add(j, "disks_eta_ms", dt.has_eta ?
+				       json_object_new_uint64(dt.eta_ms) : NULL);
 		json_object_object_add(j, "ram", m->ram.valid ? ram_json(&m->ram) : NULL);
 		emit(j);
 	} else if (m->tty) {
@@ -129,9 +183,11 @@ void vm_show_progress(struct vm_mig *m, bool force)
 			mdm_show_line(stdout, &m->st[i], true, width - 8);
 			printf("  %s\n", m->disks[i].target);
 		}
+		disks_line(m, line, sizeof(line));
+		printf("%s\n", line);
 		ram_line(m, line, sizeof(line));
 		printf("%s\n", line);
-		m->drawn = m->n + 1;
+		m->drawn = m->n + 2;
 		fflush(stdout);
 	} else {
 		if (!force && t - m->last_show < PLAIN_EVERY_S)
@@ -139,6 +195,10 @@ void vm_show_progress(struct vm_mig *m, bool force)
 		for (i = 0; i < m->n; i++) {
 			printf("%s: %s ", m->vm, m->disks[i].target);
 			mdm_show_line(stdout, &m->st[i], false, 0);
+		}
+		if (!m->t_converged) {
+			disks_line(m, line, sizeof(line));
+			printf("%s: %s\n", m->vm, line);
 		}
 		if (m->ram.valid || m->t_ram_start) {
 			ram_line(m, line, sizeof(line));

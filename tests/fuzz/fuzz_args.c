@@ -121,7 +121,7 @@ static void limits(char *s)
 {
 	static const char * const names[] = {
 		"rate", "throttle", "converge_below", "max_bytes", "max_rounds",
-		"pause_after_bulk",
+		"pause_after_bulk", "converge_ms", "auto_throttle",
 	};
 	u64 want[ARRAY_SIZE(names)] = { 0 }, v;
 	struct mig_limits lim = { 0 };
@@ -146,13 +146,16 @@ static void limits(char *s)
 		FUZZ_CHECK(!mig_parse_size(eq + 1, &v));
 		FUZZ_CHECK(j != 4 || v <= 0xffffffffULL);	/* u32 */
 		FUZZ_CHECK(j != 5 || v <= 1);			/* a flag */
+		FUZZ_CHECK(j != 6 || v <= 0xffffffffULL);	/* u32 ms */
+		FUZZ_CHECK(j != 7 || v <= 1);			/* a flag */
 		want[j] = v;
 		given |= 1U << j;
 	}
 	FUZZ_CHECK(lim.given == given);
 	FUZZ_CHECK(lim.rate == want[0] && lim.throttle == want[1] &&
 		   lim.converge_bytes == want[2] && lim.max_bytes == want[3] &&
-		   lim.max_rounds == want[4] && lim.pause_after_bulk == want[5]);
+		   lim.max_rounds == want[4] && lim.pause_after_bulk == want[5] &&
+		   lim.converge_ms == want[6] && lim.auto_throttle == want[7]);
 }
 
 static void chunk_size(const char *s)

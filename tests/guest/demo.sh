@@ -1,15 +1,13 @@
 #!/bin/bash
-# Inside the demo guest: two "hosts" (network namespaces src and dst on a
-# veth link), a 256 MiB VM disk on src with a writer running, migrated live
-# to dst with migrate-dm, as an operator would type it.  Exits non-zero if
+# Inside the guest of make demo-disk (tests/demo.sh disk): two "hosts"
+# (network namespaces src and dst on a veth link), a 256 MiB VM disk on src
+# with a writer running, migrated live to dst with migrate-dm, as an
+# operator would type it.  Exits non-zero if
 # a step fails or the volumes differ (tests/demo.sh reports it).
 export DM_DISABLE_UDEV=1
 cd "$DMM_REPO" || exit 1
 . tests/lib.sh
-for m in dm_mod loop veth $(modinfo -F depends "build/$DMM_KVER/dm-migrate.ko" | tr , ' '); do
-	modprobe "$m"
-done
-insmod "build/$DMM_KVER/dm-migrate.ko" || { echo "demo: cannot load build/$DMM_KVER/dm-migrate.ko"; exit 1; }
+dmm_load dm_mod loop veth || exit 1
 net_setup
 src=$(scratch_dev 256M)
 dst=$(scratch_dev 256M)

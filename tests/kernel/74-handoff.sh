@@ -4,10 +4,28 @@
 # lost to a link cut, the reconnect learns the verdict: exactly one owner
 # at every step, and another device's commands answer meanwhile.  Then a
 # stalled destination during mirroring: guest writes complete after the
-# ACK timeout instead of hanging.
+# ACK timeout instead of hanging.  Both handoffs' timing in status adds
+# up (the source's parts to its total, the destination's inside the
+# source's confirmation).
 . "$(dirname "$0")/../safety.sh"
 
-tap_plan 14
+# timing MIN_MS MAX_MS: the handoff's timing in both status lines (us,
+# fields 15-19: total suspend drain confirm flush) is there and sane: the
+# source's total within MIN_MS..MAX_MS and its parts adding up to it, the
+# destination's (HANDOFF to its ACK) inside the source's confirmation.
+ho() { dmsetup status "$1" | awk '{ print $18, $19, $20, $21, $22 }'; }
+timing() {
+	local t s d c f dt ds dd dc df
+	read -r t s d c f <<< "$(ho mt_src)"
+	read -r dt ds dd dc df <<< "$(ho mt_dst)"
+	echo "source: total $t suspend $s drain $d confirm $c flush $f; destination: total $dt flush $df ($ds $dd $dc)"
+	[ "$f $ds $dd $dc" = "- - - -" ] &&
+	[ "$t" -ge $(($1 * 1000)) ] && [ "$t" -le $(($2 * 1000)) ] &&
+	[ $((d + c)) -le "$t" ] && [ "$t" -le $((d + c + 1)) ] && [ "$s" -ge 0 ] &&
+	[ "$df" -gt 0 ] && [ "$dt" -ge "$df" ] && [ "$c" -ge "$dt" ]
+}
+
+tap_plan 16
 # --- handoff -----------------------------------------------------------------
 echo 3000 > $PARAM
 dmsetup create mt_other --table "0 $sz migrate $(scratch_dev "${SIZE}M") 128"
@@ -39,6 +57,8 @@ check "handoff: one owner: the source still refuses (handoff), the destination o
 link up
 check "handoff: the reconnect learns the verdict" wait_mode mt_src handed_off 60
 check "handoff: the waiting migrate-dm reported it" sh -c "wait $HO; grep -q 'handed off' /tmp/handoff.out"
+check "handoff: its timing in status: the lost ACK's 8 s in the source's confirmation" \
+	timing 8000 $((120000 * SLOW))
 check "handoff: the resumed source refuses writes" sh -c \
 	"dmsetup resume mt_src && ! dd if=/dev/zero of=/dev/mapper/mt_src bs=4k count=1 oflag=direct status=none"
 check "handoff: volumes identical" same
@@ -56,6 +76,8 @@ check "stall: the connection was dropped for it, and said so" \
 	sh -c "dmesg | grep -q 'mt_src: peer .* acknowledged nothing for 3000 ms'"
 dmsetup resume mt_dlin
 check "stall: handoff after the disk is back, volumes identical" finish
+timing 0 $((10000 * SLOW)) | tap_diag
+check "stall: the handoff's timing in status, under $((10 * SLOW)) s" timing 0 $((10000 * SLOW))
 echo 10000 > $PARAM
 
 tap_done

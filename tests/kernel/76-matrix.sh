@@ -88,7 +88,7 @@ wait_st() {
 	wait_for "$2" "st $1 && { $3; }" || fail "timeout (${2} s) waiting for $1: $3"
 }
 mode_is() { [ "${ST[3]}" = "$1" ]; }
-err_has() { [[ "${ST[*]:17}" == *"$1"* ]]; }
+err_has() { [[ "${ST[*]:22}" == *"$1"* ]]; }
 msg() { c "message $*" msg mt_src "$@"; }
 push() { c push msg mt_src @src push $DST_IP:$PORT "$KEY" "$@"; }
 # since_mark: the kernel log since the cell began.
@@ -268,7 +268,7 @@ end_stopped() {
 	if [ -n "$1" ]; then
 		wait_st mt_src 90 'mode_is tracking && [ "${ST[7]}" = stopped ]' || return 1
 		err_has "$1" || fail "last_error does not say '$1'" || return 1
-		NOTE="${ST[*]:17}"
+		NOTE="${ST[*]:22}"
 	else
 		st mt_src && { mode_is tracking && [ "${ST[7]}" = - ] ||
 			fail "not back to tracking after abort"; } || return 1

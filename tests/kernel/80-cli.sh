@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 MDM=$REPO/build/migrate-dm
-tap_plan 45
+tap_plan 47
 net_setup
 migration_pair 96
 other=$(scratch_dev 16M)
@@ -74,7 +74,8 @@ dest_json() {
 import json, subprocess
 s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_dst', '--json']))
 for k in ('bytes_read', 'round', 'eta_ms', 'paused', 'wire_ratio', 'send_rate',
-          'dirty_rate', 'peer', 'chunks_sent', 'writes_mirrored'):
+          'dirty_rate', 'peer', 'chunks_sent', 'writes_mirrored', 'prediction',
+          'converge_reason', 'write_throttle', 'auto_throttle'):
     assert k not in s, ('source-only field', k, s)
 assert s['role'] == 'destination' and s['listen'] == '$DST_IP:7790', s
 $(printf '%s\n' "$@")
@@ -104,7 +105,7 @@ fio --name=load --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k \
 FIO=$!
 expect_rc "push" 0 "mt_src: pushing to $DST_IP:7790" \
 	on_src "$MDM" push mt_src --to $DST_IP:7790 --key-file /tmp/key \
-	--rate 4M --converge-below 2M --max-rounds 15
+	--rate 4M --converge-time 500ms --max-rounds 15
 expect_rc "pause" 0 "" "$MDM" pause mt_src
 sleep 1		# runs already read when the pause came still go out
 sent0=$(json mt_src 's["chunks_sent"]')
@@ -140,6 +141,8 @@ assert s['peer'] == '$DST_IP:7790', s
 assert s['connection'] == 'connected', s
 assert s['chunks_total'] == $((sz / 128)) and s['chunk_bytes'] == 65536, s
 assert s['bytes_read'] > 0 and s['bytes_wire'] > 0, s
+assert s['write_throttle'] == 0 and s['auto_throttle'] is False, s
+assert 'prediction' in s and 'converge_reason' in s, s
 assert not any('key' in k for k in s), s
 "
 check "destination status --json during the push: source connected, chunks applied" dest_json \
@@ -171,6 +174,15 @@ expect_rc "handoff" 0 "handed off" "$MDM" handoff mt_src
 expect_eq "phases after handoff" "handed_off tracking" \
 	"$(json mt_src 's["phase"]') $(json mt_dst 's["phase"]')"
 expect_rc "abort after handoff is refused" 1 "handed off" "$MDM" abort mt_src
+"$MDM" status mt_src | grep '^  handoff' | tap_diag
+check "status: the handoff's timing, text and JSON (total = drain + confirm)" sh -c "
+	'$MDM' status mt_src | grep -qE '^  handoff    took [0-9.]+ m?s: drain [0-9.]+ m?s, confirmation [0-9.]+ m?s; the suspend before it took [0-9.]+ m?s\$' &&
+	python3 -c \"
+import json, subprocess
+s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_src', '--json']))
+t, d, c = s['handoff_us'], s['handoff_drain_us'], s['handoff_confirm_us']
+assert 0 <= d + c <= t <= d + c + 1 and s['handoff_suspend_us'] >= 0, s
+\""
 check "destination status --json after the handoff: closed, every chunk applied, writes" dest_json \
 	"assert s['phase'] == 'tracking' and s['connection'] == 'closed', s" \
 	"assert s['chunks_applied'] >= s['chunks_total'] > 0, s" \
@@ -181,6 +193,13 @@ check "destination status text after the handoff" sh -c "
 	grep -q '^  receiver   on $DST_IP:7790: closed after handoff, 1 connection\$' /tmp/st_dst.txt &&
 	grep -qE '^  writes     [1-9][0-9]* mirrored writes? applied\$' /tmp/st_dst.txt &&
 	grep -q '^  tracking   ' /tmp/st_dst.txt"
+check "destination status: the handoff's timing, text and JSON" sh -c "
+	grep -qE '^  handoff    took [0-9.]+ m?s from HANDOFF to its ACK, the volume.s flush [0-9.]+ m?s\$' /tmp/st_dst.txt &&
+	python3 -c \"
+import json, subprocess
+s = json.loads(subprocess.check_output(['$MDM', 'status', 'mt_dst', '--json']))
+assert s['handoff_us'] >= s['handoff_flush_us'] > 0, s
+\""
 wait $WATCH_DST
 rc=$?
 tail -n 3 /tmp/watch_dst.txt | tap_diag

@@ -428,13 +428,16 @@ static enum kind kind_of(unsigned int type)
 {
 	switch (type) {
 	case DM_MIGRATE_A_ROLE: case DM_MIGRATE_A_PHASE: case DM_MIGRATE_A_CONN_STATE:
-	case DM_MIGRATE_A_EVENT:
+	case DM_MIGRATE_A_EVENT: case DM_MIGRATE_A_PAUSE_AFTER_BULK:
+	case DM_MIGRATE_A_CONVERGE_REASON: case DM_MIGRATE_A_PREDICT_REASON:
+	case DM_MIGRATE_A_AUTO_THROTTLE:
 		return K_U8;
 	case DM_MIGRATE_A_DEV_MAJOR: case DM_MIGRATE_A_DEV_MINOR: case DM_MIGRATE_A_MAX_ROUNDS:
 	case DM_MIGRATE_A_ROUND: case DM_MIGRATE_A_CHUNK_BYTES: case DM_MIGRATE_A_WIRE_PERMILLE:
 	case DM_MIGRATE_A_CONNECTIONS: case DM_MIGRATE_A_PROTOCOL_ERRORS:
 	case DM_MIGRATE_A_ERROR_CODE: case DM_MIGRATE_A_WINDOW_PEAK:
-	case DM_MIGRATE_A_ACK_TIMEOUTS:
+	case DM_MIGRATE_A_ACK_TIMEOUTS: case DM_MIGRATE_A_CONVERGE_MS:
+	case DM_MIGRATE_A_PREDICT_ROUNDS:
 		return K_U32;
 	case DM_MIGRATE_A_RATE_LIMIT: case DM_MIGRATE_A_WRITE_THROTTLE:
 	case DM_MIGRATE_A_CONVERGE_BELOW: case DM_MIGRATE_A_MAX_BYTES:
@@ -442,7 +445,7 @@ static enum kind kind_of(unsigned int type)
 	case DM_MIGRATE_A_BYTES_READ: case DM_MIGRATE_A_BYTES_WIRE:
 	case DM_MIGRATE_A_CHUNKS_SENT: case DM_MIGRATE_A_ZERO_CHUNKS: case DM_MIGRATE_A_WRITES:
 	case DM_MIGRATE_A_NET_RATE: case DM_MIGRATE_A_SEND_RATE: case DM_MIGRATE_A_DIRTY_RATE:
-	case DM_MIGRATE_A_ETA_MS:
+	case DM_MIGRATE_A_ETA_MS: case DM_MIGRATE_A_PREDICT_WIRE: case DM_MIGRATE_A_PREDICT_FINAL:
 		return K_U64;
 	case DM_MIGRATE_A_PAUSED: case DM_MIGRATE_A_FORCE:
 		return K_FLAG;
@@ -675,7 +678,8 @@ static void put_dev(struct msg *m)
 
 static const uint16_t limit_attrs[] = {
 	DM_MIGRATE_A_RATE_LIMIT, DM_MIGRATE_A_WRITE_THROTTLE, DM_MIGRATE_A_CONVERGE_BELOW,
-	DM_MIGRATE_A_MAX_ROUNDS, DM_MIGRATE_A_MAX_BYTES,
+	DM_MIGRATE_A_MAX_ROUNDS, DM_MIGRATE_A_MAX_BYTES, DM_MIGRATE_A_CONVERGE_MS,
+	DM_MIGRATE_A_AUTO_THROTTLE,
 };
 
 static const char * const cmd_names[] = {
@@ -936,7 +940,10 @@ static const char *check_attrs(const struct nlattr *a, int rem, bool event)
 			    (t == DM_MIGRATE_A_ROLE && p[0] > DM_MIGRATE_ROLE_DEST) ||
 			    (t == DM_MIGRATE_A_CONN_STATE && p[0] > DM_MIGRATE_CONN_CLOSED) ||
 			    (t == DM_MIGRATE_A_EVENT &&
-			     (!p[0] || p[0] >= __DM_MIGRATE_EV_MAX)))
+			     (!p[0] || p[0] >= __DM_MIGRATE_EV_MAX)) ||
+			    ((t == DM_MIGRATE_A_CONVERGE_REASON ||
+			      t == DM_MIGRATE_A_PREDICT_REASON) && p[0] >= __DM_MIGRATE_CONV_MAX) ||
+			    (t == DM_MIGRATE_A_AUTO_THROTTLE && p[0] > 1))
 				return "enum attribute out of range";
 			break;
 		case K_U32:

@@ -97,6 +97,8 @@ static inline u64 div64_u64(u64 a, u64 b)
 }
 
 #define min(a, b)		((a) < (b) ? (a) : (b))
+#define max(a, b)		((a) > (b) ? (a) : (b))
+#define clamp_val(v, lo, hi)	((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \
 	   __n < 0 ? 0 : ((size_t)__n >= (size) ? (int)(size) - 1 : __n); })
@@ -132,6 +134,9 @@ u32 crc32c(u32 crc, const void *data, unsigned int len);
 
 #ifndef BIT
 #define BIT(n)			(1UL << (n))
+#endif
+#ifndef BIT_ULL
+#define BIT_ULL(n)		(1ULL << (n))
 #endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))

@@ -27,7 +27,7 @@ int main(void)
 	char buf[32];
 
 	ksft_print_header();
-	ksft_set_plan(22);
+	ksft_set_plan(25);
 	parse("512", false, 0, 512);
 	parse("64K", false, 0, 65536);
 	parse("64k", false, 0, 65536);
@@ -53,5 +53,11 @@ int main(void)
 			 "duration 245 s -> %s\n", buf);
 	ksft_test_result(!strcmp(mdm_fmt_duration(6600, buf, sizeof(buf)), "7s"),
 			 "duration 6.6 s -> %s\n", buf);
+	ksft_test_result(!strcmp(mdm_fmt_us(250, buf, sizeof(buf)), "0.25 ms"),
+			 "span 250 us -> %s\n", buf);
+	ksft_test_result(!strcmp(mdm_fmt_us(12345, buf, sizeof(buf)), "12.3 ms"),
+			 "span 12345 us -> %s\n", buf);
+	ksft_test_result(!strcmp(mdm_fmt_us(4200000, buf, sizeof(buf)), "4.20 s"),
+			 "span 4.2 s -> %s\n", buf);
 	ksft_finished();
 }

@@ -51,7 +51,10 @@ for attempt in 1 2 3; do
 	: > "$logdir/output.log"
 	: > "$logdir/status"
 	rc=0
-	timeout --foreground -k 10 "$timeout_s" \
+	# The guest's CPU time (user+sys of qemu) next to its wall time:
+	# LOGDIR/cpu, "wall_s cpu_s".
+	TIMEFORMAT="%R %U %S"
+	{ time timeout --foreground -k 10 "$timeout_s" \
 		qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 \
 		-m "${DMM_GUEST_MEM:-3072}" -nodefaults -no-reboot -display none \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
@@ -59,7 +62,8 @@ for attempt in 1 2 3; do
 		-serial "file:$logdir/status" \
 		-device virtio-rng-pci ${DMM_QEMU_EXTRA:-} \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-		</dev/null || rc=$?
+		</dev/null 2>&3 || rc=$?; } 3>&2 2> "$logdir/cpu.raw"
+	awk 'END { printf "%.0f %.0f\n", $1, $2 + $3 }' "$logdir/cpu.raw" > "$logdir/cpu"
 	if [ "$rc" = 124 ]; then
 		echo "boot.sh: $kver guest timed out after $timeout_s s running $cmd (see $logdir/)" >&2
 		exit 124

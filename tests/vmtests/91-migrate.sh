@@ -15,10 +15,6 @@
 #     record intact and without a gap on B's volumes, A's devices refuse
 #     writes, the downtime and its parts.  Prints the time of every step.
 . "$(dirname "$0")/lib.bash"
-MDM=$REPO/build/migrate-dm
-KEY=$VMH_ROOT/key
-VOLS=$VMH_ROOT/$B/vols	# B's volumes for prepare --volume-dir
-
 vm_cleanup() {
 	[ -n "${mpid:-}" ] && kill "$mpid" 2>/dev/null
 	vmh $B "$MDM" prepare $VM --cancel >/dev/null 2>&1
@@ -29,12 +25,8 @@ trap vm_cleanup EXIT
 modes() { for d in $DISKS; do mode_of "$A-$d"; done | xargs; }
 # B's devices made by prepare (kernel names vm1-*), none when clean.
 b_devs() { dmsetup ls 2>/dev/null | awk '{print $1}' | grep "^$VM-" | xargs; }
-prepare() {
-	vmh $B timeout 120 "$MDM" prepare $VM --from "$(vmh_uri $A)" --listen $B_IP \
-		--volume-dir "$VOLS" --key-file "$KEY"
-}
 
-tap_plan 29
+tap_plan 27
 check "the nested VM's kernel and initramfs are built" vm_files
 vmh_net $A $A_IP $B $B_IP
 check "host $A: libvirtd up" vmh_up $A $A_IP
@@ -44,14 +36,9 @@ step "hosts up"
 # A: a migrate device (tracking) per disk; B: a dm-linear volume of the
 # same size per disk, under the name prepare looks for in --volume-dir.
 sz=$((DISK_MB * 2048))
-mkdir -p "$VOLS"
-for disk in $DISKS; do
-	vmh_dm_create $A "$disk" "0 $sz migrate $(scratch_dev "${DISK_MB}M") 128"
-	vmh_dm_create $B "vol-$disk" "0 $sz linear $(scratch_dev "${DISK_MB}M") 0"
-	cp -a "$(vmh_dir $B)/mapper/vol-$disk" "$VOLS/$disk"
-done
-umask 077
-head -c 32 /dev/urandom > "$KEY"
+vmt_src_disks
+vmt_dst_disks "$VOLS"
+vmt_key
 expect_eq "A's disks are migrate devices in tracking mode" "tracking tracking" "$(modes)"
 
 # shellcheck disable=SC2086
@@ -84,12 +71,11 @@ step "a. pre-flight refusal"
 # b. An aborted migration, while the disks are pushed: --rate 64K, as the
 # saved disks are mostly zero chunks (~370 KiB on the wire each: at 1M
 # they converge in 2 s and the abort would come during the RAM step).
-out=$(prepare 2>&1)
+out=$(vmt_prepare 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. prepare on $B" 0 "$rc"
-vmh $A timeout 300 "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
-	--rate 64K > "$VMH_ROOT/abort.out" 2>&1 &
+vmt_migrate --rate 64K > "$VMH_ROOT/abort.out" 2>&1 &
 mpid=$!
 for _ in $(seq 60); do
 	[ "$(modes)" != "tracking tracking" ] && break
@@ -99,7 +85,7 @@ echo "# pushing: $(modes)"
 sleep 2
 hb1=$(vm_last_hb $A $VM)
 pushing=$(modes)
-out=$(vmh $A timeout 120 "$MDM" abort $VM 2>&1)
+out=$(vmt_mdm $A 120 abort $VM 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. migrate-dm abort $VM on $A, its disks $pushing" 0 "$rc"
@@ -113,15 +99,12 @@ expect_eq "b. the disks are back to tracking" "tracking tracking" "$(modes)"
 expect_eq "b. $VM still runs on $A" running "$(vmh_virsh $A domstate $VM | xargs)"
 hb2=$(vm_wait_hb $A $VM 120 "${hb1#* }")
 check "b. its heartbeat goes on on $A (${hb1#* } -> ${hb2#* })" test "${hb2% *}" = "$boot"
-vmh_virsh $A suspend $VM >/dev/null
-last=$(vm_last_hb $A $VM)
-for disk in $DISKS; do
-	check "b. $disk on $A: records intact, in order, without gap" \
-		vm_check_disk "/dev/mapper/$A-$disk" "$boot" "${last#* }"
-	tap_diag < "$VMH_ROOT/check.out"
-done
+out=$(vmt_records $A "$boot")
+rc=$?
+echo "$out" | tap_diag
+expect_eq "b. both disks on $A: records intact, in order, without gap" 0 "$rc"
 vmh_virsh $A resume $VM >/dev/null
-out=$(vmh $B timeout 120 "$MDM" prepare $VM --cancel 2>&1)
+out=$(vmt_mdm $B 120 prepare $VM --cancel 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "b. prepare --cancel on $B leaves it clean" "0 " "$rc $(b_devs)"
@@ -129,15 +112,14 @@ step "b. aborted migration"
 
 # c. The migration.
 sleep 3
-out=$(prepare 2>&1)
+out=$(vmt_prepare 2>&1)
 rc=$?
 echo "$out" | tap_diag
 expect_eq "c. prepare on $B" 0 "$rc"
 before=$(vm_last_hb $A $VM)
 TS=$SECONDS
 # timeout: SIGTERM aborts it like Ctrl-C (before the RAM has moved).
-vmh $A timeout 600 "$MDM" migrate $VM --to "$(vmh_uri $B)" --peer $B_IP --key-file "$KEY" \
-	--json --max-downtime 500 --migrate-uri tcp://$B_IP \
+vmt_migrate --json --max-downtime 500 --migrate-uri tcp://$B_IP \
 	> "$VMH_ROOT/migrate.json" 2> "$VMH_ROOT/migrate.err"
 rc=$?
 step "c. migrate-dm migrate"
@@ -158,13 +140,10 @@ expect_eq "c. same boot on $B (not a reboot), sequence on (${before#* } -> ${aft
 	"$boot" "${after% *}"
 step "c. first heartbeat on $B"
 sleep 3
-vmh_virsh $B suspend $VM >/dev/null
-last=$(vm_last_hb $B $VM)
-for disk in $DISKS; do
-	check "c. $disk on $B: every record before, during and after, intact, in order, without gap" \
-		vm_check_disk "$(vmh_dir $B)/mapper/$disk" "$boot" "${last#* }"
-	tap_diag < "$VMH_ROOT/check.out"
-done
+out=$(vmt_records $B "$boot")
+rc=$?
+echo "$out" | tap_diag
+expect_eq "c. both disks on $B: every record before, during and after, intact, in order, without gap" 0 "$rc"
 for disk in $DISKS; do
 	check "c. $A's $disk refuses writes after the handoff" \
 		bash -c "! dd if=/dev/zero of=/dev/mapper/$A-$disk bs=4k count=1 oflag=direct status=none"

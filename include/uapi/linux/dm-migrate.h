@@ -290,9 +290,9 @@ enum dm_migrate_cmd {
 	/* RECEIVE: listen on PEER (the local address) for a source. */
 	DM_MIGRATE_CMD_RECEIVE,
 	/*
-	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, CONVERGE_BELOW,
-	 * MAX_ROUNDS, MAX_BYTES or PAUSE_AFTER_BULK of a running push;
-	 * absent ones keep their value.
+	 * SET_LIMITS: change RATE_LIMIT, WRITE_THROTTLE, AUTO_THROTTLE,
+	 * CONVERGE_BELOW, CONVERGE_MS, MAX_ROUNDS, MAX_BYTES or
+	 * PAUSE_AFTER_BULK of a running push; absent ones keep their value.
 	 */
 	DM_MIGRATE_CMD_SET_LIMITS,
 	/* PAUSE/RESUME: stop and restart sending chunks (not while mirroring). */
@@ -345,7 +345,23 @@ enum dm_migrate_event {
 	DM_MIGRATE_EV_DISCONNECTED,	/* connection lost; ERROR_CODE says why */
 	DM_MIGRATE_EV_HANDOFF_DONE,	/* the peer owns the volume now */
 	DM_MIGRATE_EV_ERROR,		/* LAST_ERROR and ERROR_CODE were set */
+	/* The automatic write throttle changed it: WRITE_THROTTLE, 0 off. */
+	DM_MIGRATE_EV_THROTTLE,
 	__DM_MIGRATE_EV_MAX,
+};
+
+/*
+ * Why pre-copy converged (DM_MIGRATE_A_CONVERGE_REASON), or will by the
+ * model (DM_MIGRATE_A_PREDICT_REASON); docs/dm-migrate.rst, "Convergence".
+ */
+enum dm_migrate_converge_reason {
+	DM_MIGRATE_CONV_NONE = 0,	/* not converged */
+	DM_MIGRATE_CONV_BUDGET,		/* the dirty rest is sent within CONVERGE_MS */
+	DM_MIGRATE_CONV_BELOW,		/* dirty bytes <= CONVERGE_BELOW, as set */
+	DM_MIGRATE_CONV_NO_PROGRESS,	/* rounds stopped shrinking the dirty set */
+	DM_MIGRATE_CONV_MAX_ROUNDS,	/* MAX_ROUNDS dirty rounds were sent */
+	DM_MIGRATE_CONV_MAX_BYTES,	/* MAX_BYTES were sent */
+	__DM_MIGRATE_CONV_MAX,
 };
 
 enum dm_migrate_attr {
@@ -362,7 +378,8 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_KEY_DESC,
 	DM_MIGRATE_A_RATE_LIMIT,	/* u64: bytes/s on the wire; 0: none */
 	DM_MIGRATE_A_WRITE_THROTTLE,	/* u64: guest write bytes/s; 0: none */
-	DM_MIGRATE_A_CONVERGE_BELOW,	/* u64: converged at <= dirty bytes */
+	/* u64: converged at <= dirty bytes; replaces CONVERGE_MS's rule */
+	DM_MIGRATE_A_CONVERGE_BELOW,
 	DM_MIGRATE_A_MAX_ROUNDS,	/* u32: or after this many dirty rounds */
 	DM_MIGRATE_A_MAX_BYTES,		/* u64: or after these wire bytes; 0: no cap */
 	/* Status (replies to GET; events carry a subset). */
@@ -383,8 +400,8 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_SEND_RATE,		/* u64: volume bytes/s sent, recent */
 	DM_MIGRATE_A_DIRTY_RATE,	/* u64: bytes/s the guest dirties */
 	/*
-	 * u64: estimated ms to convergence; absent when it cannot be
-	 * estimated (the guest dirties as fast as the link drains, or faster)
+	 * u64: ms until pre-copy converges, by the model (PREDICT_* below);
+	 * absent before a rate is measured, and out of pre-copy
 	 */
 	DM_MIGRATE_A_ETA_MS,
 	DM_MIGRATE_A_CONN_STATE,	/* u8: enum dm_migrate_conn_state */
@@ -401,6 +418,48 @@ enum dm_migrate_attr {
 	DM_MIGRATE_A_SOURCE_ADDR,	/* string: destination: the source's address */
 	DM_MIGRATE_A_ACK_TIMEOUTS,	/* u32: connections dropped for no ACK */
 	DM_MIGRATE_A_PAUSE_AFTER_BULK,	/* u8 0/1: pause once the bulk pass is done */
+	/*
+	 * The last handoff's timing, u64 microseconds, each absent until
+	 * measured.  Source: HANDOFF_US from the decision to the peer's
+	 * confirmation = HANDOFF_DRAIN_US (until HANDOFF is sent: the last
+	 * dirty chunks) + HANDOFF_CONFIRM_US (until the peer's ACK of it);
+	 * HANDOFF_SUSPEND_US: the device's suspend before the decision (the
+	 * guest's writes in flight, mirrored ones until their ACK).
+	 * Destination: HANDOFF_US from applying HANDOFF to sending its ACK,
+	 * of which HANDOFF_FLUSH_US is the volume's flush.
+	 */
+	DM_MIGRATE_A_HANDOFF_US,
+	DM_MIGRATE_A_HANDOFF_SUSPEND_US,
+	DM_MIGRATE_A_HANDOFF_DRAIN_US,
+	DM_MIGRATE_A_HANDOFF_CONFIRM_US,
+	DM_MIGRATE_A_HANDOFF_FLUSH_US,
+	/* Added in version 2.1 of the module: the pre-copy model. */
+	/*
+	 * u32: limit: converged once the dirty rest can be sent within this
+	 * many ms at the measured rate (default 1000); giving it undoes a
+	 * CONVERGE_BELOW, which replaces this rule while set
+	 */
+	DM_MIGRATE_A_CONVERGE_MS,
+	/* u8: enum dm_migrate_converge_reason (status, EV_CONVERGED) */
+	DM_MIGRATE_A_CONVERGE_REASON,
+	/*
+	 * The model's prediction of the push in pre-copy (status; absent
+	 * before a rate is measured): the round count when pre-copy stops
+	 * (u32), the wire bytes of the push by then (u64), the volume bytes
+	 * dirty then, left for mirroring (u64), and why it stops (u8: enum
+	 * dm_migrate_converge_reason).  ETA_MS is the time until then.
+	 */
+	DM_MIGRATE_A_PREDICT_ROUNDS,
+	DM_MIGRATE_A_PREDICT_WIRE,
+	DM_MIGRATE_A_PREDICT_FINAL,
+	DM_MIGRATE_A_PREDICT_REASON,
+	/*
+	 * u8 0/1: limit: the guest write throttle follows the model: held
+	 * to what converges within a few rounds, lifted once not needed or
+	 * when mirroring starts; a WRITE_THROTTLE given turns it off.  Status
+	 * of a source: it (u8) and its WRITE_THROTTLE now (u64; 0: off).
+	 */
+	DM_MIGRATE_A_AUTO_THROTTLE,
 	__DM_MIGRATE_A_MAX,
 };
 
