@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include "bitmap.h"
 #include "kselftest.h"
@@ -287,10 +288,217 @@ static void test_summary_race(void)
 	mig_bitmap_destroy(&bm);
 }
 
+/* next_range(@from, @max) of the plain model @m of @n bits. */
+static bool model_next(const bool *m, u64 n, u64 from, u64 max,
+		       u64 *first, u64 *last)
+{
+	u64 i = from;
+
+	while (i < n && !m[i])
+		i++;
+	if (i >= n)
+		return false;
+	*first = i;
+	while (i + 1 < n && m[i + 1] && i + 1 - *first < max)
+		i++;
+	*last = i;
+	return true;
+}
+
+/* Random walks of @bm agree with the model, and (@whole) a whole walk. */
+static bool walks_agree(const struct mig_bitmap *bm, const bool *m, u64 n,
+			bool whole)
+{
+	static const u64 maxes[] = { 1, 16, 63, 64, 65, 257, U64_MAX };
+	u64 f1, l1, f2, l2, from, max;
+	bool r1, r2;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		from = rand() % (n + 2);
+		max = maxes[rand() % (sizeof(maxes) / sizeof(maxes[0]))];
+		r1 = mig_bitmap_next_range(bm, from, max, &f1, &l1);
+		r2 = model_next(m, n, from, max, &f2, &l2);
+		if (r1 != r2 || (r1 && (f1 != f2 || l1 != l2)))
+			return false;
+	}
+	if (!whole)
+		return true;
+	from = 0;
+	max = 1 + rand() % 300;
+	while ((r2 = model_next(m, n, from, max, &f2, &l2))) {
+		r1 = mig_bitmap_next_range(bm, from, max, &f1, &l1);
+		if (!r1 || f1 != f2 || l1 != l2)
+			return false;
+		from = l2 + 1;
+	}
+	return !mig_bitmap_next_range(bm, from, max, &f1, &l1);
+}
+
+/*
+ * A sparse map, as the dirty rounds see it: short runs set and cleared
+ * here and there (across words and summary words), now and then a wide
+ * clear or set; after every operation the summary is exact and random
+ * walks (any start, any run limit) find what a plain array of booleans
+ * says, and at the end a grown copy does too.
+ */
+static void test_sparse_walk(u64 n, unsigned int ops)
+{
+	struct mig_bitmap bm, big;
+	bool *m = calloc(n + 5000, 1);
+	u64 count = 0, i, a, b;
+	bool good = true;
+
+	if (!m || mig_bitmap_init(&bm, n))
+		ksft_exit_fail_msg("out of memory\n");
+	while (ops--) {
+		int kind = rand() % 64;
+		bool set = rand() % 2;
+		u64 changed = 0;
+
+		a = ((u64)rand() * RAND_MAX + rand()) % n;
+		if (kind == 0)			/* a wide clear: a round */
+			set = false, b = a + ((u64)rand() * 64) % (n - a);
+		else if (kind == 1)		/* a wide set */
+			set = true, b = a + rand() % 2000;
+		else if (kind < 16)		/* word and summary edges */
+			a -= a % 64, b = a + 63 + (rand() % 3) * 64 - rand() % 2;
+		else
+			b = a + rand() % 70;
+		if (b >= n)
+			b = n - 1;
+		for (i = a; i <= b; i++) {
+			changed += m[i] != set;
+			count += set && !m[i];
+			count -= !set && m[i];
+			m[i] = set;
+		}
+		if ((set ? mig_bitmap_set_range(&bm, a, b) :
+			   mig_bitmap_clear_range(&bm, a, b)) != changed ||
+		    mig_bitmap_dirty(&bm) != count || !summary_ok(&bm, true) ||
+		    !walks_agree(&bm, m, n, ops % 16 == 0))
+			good = false;
+	}
+	ksft_test_result(good, "sparse set/clear/walk matches model, %llu bits (%llu set)\n",
+			 (unsigned long long)n, (unsigned long long)count);
+
+	if (mig_bitmap_init(&big, n + 5000))
+		ksft_exit_fail_msg("out of memory\n");
+	mig_bitmap_copy_grow(&big, &bm);
+	for (i = n; i < n + 5000; i++)
+		m[i] = true;
+	ksft_test_result(summary_ok(&big, true) && walks_agree(&big, m, n + 5000, true) &&
+			 mig_bitmap_dirty(&big) == count + 5000,
+			 "a grown copy keeps the summary and the walks\n");
+	mig_bitmap_destroy(&big);
+	mig_bitmap_destroy(&bm);
+	free(m);
+}
+
+/*
+ * The I/O path and the push thread at once: setters mark random chunks
+ * (single ones and short runs) of a 2^14-chunk map (256 words, so that
+ * a picker's clear often leaves a word zero as a setter comes in) while a picker
+ * walks it as rounds.c does (runs of at most 16, each bit cleared by the
+ * picker's own clear) and a third thread clears wide ranges now and then
+ * (the operator's clear_dirty, a restart's set and a pass's clears).
+ * Every transition is accounted for: set = picked + cleared + left, and
+ * once the setters stop, passes of the picker find every bit that is
+ * left (a summary bit wrongly clear would hide one: the pass would find
+ * nothing while the count says dirty).
+ */
+#define MARK_BITS	(1ULL << 14)
+
+struct marker {
+	struct mig_bitmap *bm;
+	unsigned int seed;
+	bool clearer;
+	u64 done;		/* transitions this thread made */
+	const int *stop;
+};
+
+static void *marker_thread(void *arg)
+{
+	struct marker *t = arg;
+	unsigned int i;
+
+	for (i = 0; !__atomic_load_n(t->stop, __ATOMIC_ACQUIRE); i++) {
+		u64 a = (((u64)rand_r(&t->seed) << 16) ^ rand_r(&t->seed)) % MARK_BITS;
+
+		if (t->clearer) {
+			if (i % 64 == 0)
+				t->done += mig_bitmap_clear_range(t->bm, a, a + 300);
+			else
+				sched_yield();
+			continue;
+		}
+		t->done += mig_bitmap_set_range(t->bm, a, a + (i % 4 ? 0 : rand_r(&t->seed) % 40));
+	}
+	return NULL;
+}
+
+/* One pass of the picker; returns the transitions it cleared. */
+static u64 pick_pass(struct mig_bitmap *bm)
+{
+	u64 from = 0, first, last, i, picked = 0;
+
+	while (mig_bitmap_next_range(bm, from, 16, &first, &last)) {
+		for (i = first; i <= last; i++)
+			picked += mig_bitmap_clear_range(bm, i, i);
+		from = last + 1;
+	}
+	return picked;
+}
+
+static void test_concurrent_marks(void)
+{
+	struct mig_bitmap bm;
+	int stop = 0;
+	struct marker t[3] = {
+		{ .bm = &bm, .seed = 1, .stop = &stop },
+		{ .bm = &bm, .seed = 2, .stop = &stop },
+		{ .bm = &bm, .seed = 3, .stop = &stop, .clearer = true },
+	};
+	pthread_t th[3];
+	u64 picked = 0, set, passes = 0, hidden = 0, left;
+	struct timespec t0, now;
+	int i;
+
+	if (mig_bitmap_init(&bm, MARK_BITS))
+		ksft_exit_fail_msg("out of memory\n");
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, marker_thread, &t[i]);
+	/* A second of it (each pass is short: the map is small). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		picked += pick_pass(&bm);
+		passes++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < 1 || passes < 100);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	set = t[0].done + t[1].done;
+	left = mig_bitmap_dirty(&bm);
+	if (!summary_ok(&bm, false))
+		hidden++;
+	/* Quiet now: one pass must take everything left. */
+	picked += pick_pass(&bm);
+	if (mig_bitmap_dirty(&bm))
+		hidden++;
+	ksft_test_result(!hidden && set == picked + t[2].done &&
+			 summary_ok(&bm, true),
+			 "concurrent marks, picks and clears: %llu set = %llu picked + %llu cleared (%llu left after %llu passes)\n",
+			 (unsigned long long)set, (unsigned long long)picked,
+			 (unsigned long long)t[2].done, (unsigned long long)left,
+			 (unsigned long long)passes);
+	mig_bitmap_destroy(&bm);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(16);
+	ksft_set_plan(23);
 	srand(1);
 	test_edges();
 	test_max();
@@ -301,5 +509,9 @@ int main(void)
 	test_random(64, 1000);
 	test_random(1000, 2000);
 	test_random(100003, 200);
+	test_sparse_walk(64, 2000);
+	test_sparse_walk(4096 * 3 + 17, 3000);
+	test_sparse_walk((1 << 16) + 4095, 3000);
+	test_concurrent_marks();
 	ksft_finished();
 }

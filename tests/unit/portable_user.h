@@ -49,14 +49,30 @@ static inline void atomic_long_set(atomic_long_t *v, long i)
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
+/*
+ * The kernel's value-returning atomics are fully ordered: a full barrier
+ * before and after.  A seq_cst RMW alone does not order a later relaxed
+ * load in C11 (bitmap.c's summary relies on that order), so the fences
+ * are explicit.
+ */
 static inline long atomic_long_fetch_or(long i, atomic_long_t *v)
 {
-	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);
+	long old;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	old = __atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return old;
 }
 
 static inline long atomic_long_fetch_andnot(long i, atomic_long_t *v)
 {
-	return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST);
+	long old;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	old = __atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return old;
 }
 
 static inline int64_t atomic64_read(const atomic64_t *v)
