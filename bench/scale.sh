@@ -8,7 +8,7 @@
 # between two network namespaces.  Per size:
 #   bitmap_MiB  kernel memory (vmalloc + unreclaimable slab) that
 #               `dmsetup create` takes: the dirty bitmap
-#   push_MiB    the same for `push`: busy bitmap, read buffers, ring
+#   push_MiB    the same for `push`: read buffers, ring, busy chunks
 #   create_ms   the target's constructor (mig_ctr(), ftrace)
 #   start_ms    the `push` message's work (push_start(), ftrace: the
 #               allocations, every bit set) / wall time from the message
@@ -27,7 +27,8 @@
 # then the growth from each size to the next (4x the size each).
 # ARGS (comma-separated): sizes=1T+4T+16T  window=S  warm=S  idle=S
 #   ko=PATH  another build of the module (relative to the repository), to
-#            compare before and after a change
+#            compare before and after a change (refused if a dm_migrate
+#            is loaded already: run it in a fresh guest)
 # Figures are TCG's and noisy: compare the rows of one run.
 export DM_DISABLE_UDEV=1
 REPO=${DMM_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -38,13 +39,14 @@ WINDOW=20
 WARM=5
 IDLE=10
 KO=build/$DMM_KVER/dm-migrate.ko
+KO_GIVEN=
 for a in $(echo "${DMM_ARGS:-}" | tr , ' '); do
 	case "$a" in
 	sizes=*) SIZES=$(echo "${a#sizes=}" | tr + ' ') ;;
 	window=*) WINDOW=${a#window=} ;;
 	warm=*) WARM=${a#warm=} ;;
 	idle=*) IDLE=${a#idle=} ;;
-	ko=*) KO=${a#ko=} ;;
+	ko=*) KO=${a#ko=} KO_GIVEN=1 ;;
 	*) echo "scale.sh: unknown argument '$a' (sizes=1T+4T, window=S, warm=S, idle=S, ko=PATH)" >&2
 	   exit 2 ;;
 	esac
@@ -52,7 +54,15 @@ done
 for m in dm_mod dm_zero veth $(modinfo -F depends "$KO" | tr , ' '); do
 	modprobe "$m" 2>/dev/null
 done
-insmod "$KO" || { echo "scale.sh: cannot load $KO" >&2; exit 1; }
+# Loaded already when another section ran first in the same guest; then
+# an explicit ko= cannot be honoured (the figures would be the loaded
+# module's, not KO's).
+if [ -d /sys/module/dm_migrate ]; then
+	[ -z "$KO_GIVEN" ] || { echo "scale.sh: dm_migrate is loaded already, so ko=$KO cannot be measured: run the section in a fresh guest" >&2; exit 2; }
+elif ! insmod "$KO"; then
+	echo "scale.sh: cannot load $KO" >&2
+	exit 1
+fi
 
 # ftrace (function_graph) times every call of a few of the module's
 # functions.  They are patched in once, here, while none of them runs, and
