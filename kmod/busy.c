@@ -12,15 +12,25 @@
  * any context: the xarray's lock is taken with interrupts off).  The
  * entries go with the engine memory (push_mem_free()).
  */
+#include <linux/lockdep.h>
+
 #include "push.h"
 
 /*
  * Make chunk @i busy; false if it already was.  Also false if the xarray
  * has no memory for it now (@gfp): the caller then leaves the chunk as it
- * would a busy one, and it is tried again later.
+ * would a busy one, dirty bit and all (the picker tries it again after
+ * MIG_POLL, a mirrored write takes the tracking path), so a failed insert
+ * loses no mark.  Memory: a node of 64 slots per 64 neighbouring chunks,
+ * plus the path to it (at most 4 more at 2^28 chunks), freed after an RCU
+ * grace period once empty.
+ *
+ * Process context with interrupts on (the push thread, ->map):
+ * xa_insert_irq() turns them back on when it lets go of the lock.
  */
 bool mig_busy_claim(struct mig_push *push, u64 i, gfp_t gfp)
 {
+	lockdep_assert_irqs_enabled();
 	return !xa_insert_irq(&push->busy, (unsigned long)i, xa_mk_value(0), gfp);
 }
 
