@@ -59,6 +59,27 @@ static bool model_ranges(const bool *m, u64 n, char *buf, size_t size)
 	return len < size;
 }
 
+/*
+ * Set (or clear) [a, b] in @bm and in the model @m; true if the bitmap
+ * reports the model's transitions, keeps its count (*@count) and its
+ * summary exact.
+ */
+static bool apply(struct mig_bitmap *bm, bool *m, u64 a, u64 b, bool set,
+		  u64 *count)
+{
+	u64 changed = 0, i;
+
+	for (i = a; i <= b; i++) {
+		changed += m[i] != set;
+		*count += set && !m[i];
+		*count -= !set && m[i];
+		m[i] = set;
+	}
+	return (set ? mig_bitmap_set_range(bm, a, b) :
+		      mig_bitmap_clear_range(bm, a, b)) == changed &&
+	       mig_bitmap_dirty(bm) == *count && summary_ok(bm, true);
+}
+
 static void test_random(u64 n, unsigned int ops)
 {
 	static char got[1 << 20], want[1 << 20];
@@ -71,19 +92,8 @@ static void test_random(u64 n, unsigned int ops)
 		ksft_exit_fail_msg("out of memory\n");
 	while (ops--) {
 		u64 a = rand() % n, b = a + rand() % (n - a);
-		bool set = rand() & 1;
-		u64 changed = 0;
 
-		for (i = a; i <= b; i++) {
-			changed += m[i] != set;
-			count += set && !m[i];
-			count -= !set && m[i];
-			m[i] = set;
-		}
-		if ((set ? mig_bitmap_set_range(&bm, a, b) :
-			   mig_bitmap_clear_range(&bm, a, b)) != changed)
-			good = false;
-		if (mig_bitmap_dirty(&bm) != count || !summary_ok(&bm, true))
+		if (!apply(&bm, m, a, b, rand() & 1, &count))
 			good = false;
 	}
 	for (i = 0; i < n; i++)
@@ -354,7 +364,6 @@ static void test_sparse_walk(u64 n, unsigned int ops)
 	while (ops--) {
 		int kind = rand() % 64;
 		bool set = rand() % 2;
-		u64 changed = 0;
 
 		a = ((u64)rand() * RAND_MAX + rand()) % n;
 		if (kind == 0)			/* a wide clear: a round */
@@ -367,15 +376,7 @@ static void test_sparse_walk(u64 n, unsigned int ops)
 			b = a + rand() % 70;
 		if (b >= n)
 			b = n - 1;
-		for (i = a; i <= b; i++) {
-			changed += m[i] != set;
-			count += set && !m[i];
-			count -= !set && m[i];
-			m[i] = set;
-		}
-		if ((set ? mig_bitmap_set_range(&bm, a, b) :
-			   mig_bitmap_clear_range(&bm, a, b)) != changed ||
-		    mig_bitmap_dirty(&bm) != count || !summary_ok(&bm, true) ||
+		if (!apply(&bm, m, a, b, set, &count) ||
 		    !walks_agree(&bm, m, n, ops % 16 == 0))
 			good = false;
 	}
