@@ -75,6 +75,7 @@ if [ "$HOST" = 1 ]; then
 	host_test "unit: pre-copy model and stop rule" "$BUILD/tests/model_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"
+	host_test "nlrand knows every netlink attribute's type" "$BUILD/tests/nlrand" -K
 	host_test "unit: bench compressibility limit (wire rule, codecs)" "$BUILD/tests/climit_test"
 	host_test "migrate-dm prepare/migrate/abort VM: pre-flight refusals (libvirt test driver)" tests/vmcli.sh
 	host_test "fuzz: wire codec checks, 20 s" tests/fuzz/run.sh fuzz_wire 20

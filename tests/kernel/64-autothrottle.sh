@@ -74,7 +74,11 @@ check "1: push --auto-throttle" on_src "$MDM" push mt_src --to $DST_IP:7788 \
 check "1: the guest's writes are held" held
 echo "# $("$MDM" status mt_src | grep -E 'throttle|model')"
 check "1: converged" wait_mode mt_src converged 300
-expect_eq "1: on the time budget" "budget" "$(json mt_src 's["converge_reason"]')"
+# The time budget, or no progress where a loaded TCG host's sealing rate
+# moved under the throttle; never a round or byte limit.
+reason=$(json mt_src 's["converge_reason"]')
+check "1: by the default rule (budget or no progress; was: $reason)" \
+	sh -c "case '$reason' in budget|no_progress) ;; *) exit 1 ;; esac"
 echo "# $(dmesg | grep -o 'mt_src: converged after.*' | tail -n 1)"
 echo "# $(dmesg | grep -c 'mt_src: auto_throttle: guest writes held') throttle changes"
 check "1: mirror" "$MDM" mirror mt_src

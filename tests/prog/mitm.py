@@ -12,10 +12,12 @@ the two handshake messages of each side, every message also carries a
   CRC32C corrected to match.  The encryption is a stream cipher, so the
   flips land on the plaintext as they are: without the seal the chunk
   would pass every check and be written.  Prints "flipped chunk".
-- Connection 2, destination to source: one byte of the first ACK's tag is
-  flipped (a forged ACK would make the source believe data is durable).
-  Prints "flipped ack".
-- Later connections are relayed untouched.
+- The next connections, destination to source: one byte of the first ACK's
+  tag is flipped, once (a forged ACK would make the source believe data is
+  durable).  Prints "flipped ack".  Not only on connection 2: the source
+  may have given up on that one (its handshake timeout runs while the
+  relay waits for GATE, and a loaded TCG guest is slow) and connected again.
+- Connections after that flip are relayed untouched.
 Connections after the first are accepted only once the file GATE exists.
 
 Usage: mitm.py LISTEN_ADDR LISTEN_PORT TARGET_ADDR TARGET_PORT GATE CHUNK_BYTES
@@ -115,10 +117,16 @@ def flip_chunk(chunk_bytes):
     return alter
 
 
+ack_flipped = threading.Event()
+
+
 def flip_ack(mtype, length, body):
+    if ack_flipped.is_set():
+        return True		# done on another connection: relay as is
     if mtype != ACK:
         return False
     body[-1] ^= 0x01
+    ack_flipped.set()
     print("flipped ack", flush=True)
     return True
 
@@ -142,7 +150,7 @@ def main():
         up = down = pipe
         if conn == 1:
             up = lambda a, b: relay(a, b, flip_chunk(int(chunk_bytes)))
-        elif conn == 2:
+        elif not ack_flipped.is_set():
             down = lambda a, b: relay(a, b, flip_ack)
         threading.Thread(target=up, args=(c, t), daemon=True).start()
         threading.Thread(target=down, args=(t, c), daemon=True).start()
