@@ -143,7 +143,10 @@ bool mig_bitmap_test(const struct mig_bitmap *bm, u64 bit)
 
 /*
  * First set bit >= @from, or bm->nbits.  Past the word of @from, only the
- * words the summary marks are read.
+ * words the summary marks are read.  A bit set during the walk may be
+ * missed (its summary bit read before it was set, or, on a weakly ordered
+ * CPU, the summary bit seen before the word's): as without the summary,
+ * the dirty count then says another pass is due, and that pass finds it.
  */
 static u64 next_set(const struct mig_bitmap *bm, u64 from)
 {
