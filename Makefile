@@ -73,9 +73,9 @@ $(BUILD)/tests/chunkset: tests/prog/chunkset.c kmod/bitmap.c kmod/bitmap.h kmod/
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/prog/chunkset.c kmod/bitmap.c
 
-$(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h $(KSFT)/kselftest.h
+$(BUILD)/tests/bitmap_test: tests/unit/bitmap_test.c kmod/bitmap.c kmod/bitmap.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/bitmap_test.c kmod/bitmap.c
+	$(CC) $(UNIT_CFLAGS) -pthread -o $@ tests/unit/bitmap_test.c kmod/bitmap.c
 
 $(BUILD)/tests/ratectl_test: tests/unit/ratectl_test.c kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)

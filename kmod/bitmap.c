@@ -24,26 +24,62 @@ static u64 nwords(u64 nbits)
 
 int mig_bitmap_init(struct mig_bitmap *bm, u64 nbits)
 {
+	u64 n = nwords(nbits) ? nwords(nbits) : 1;
+
 	bm->nbits = nbits;
 	atomic64_set(&bm->dirty, 0);
-	bm->words = mig_zalloc_array(nwords(nbits) ? nwords(nbits) : 1,
-				     sizeof(*bm->words));
-	return bm->words ? 0 : -ENOMEM;
+	bm->words = mig_zalloc_array(n, sizeof(*bm->words));
+	bm->summary = mig_zalloc_array(nwords(n), sizeof(*bm->summary));
+	if (bm->words && bm->summary)
+		return 0;
+	mig_bitmap_destroy(bm);
+	return -ENOMEM;
 }
 
 void mig_bitmap_destroy(struct mig_bitmap *bm)
 {
 	mig_free(bm->words);
 	bm->words = NULL;
+	mig_free(bm->summary);
+	bm->summary = NULL;
 	/* A stray walk of a destroyed map finds nothing to do. */
 	bm->nbits = 0;
+}
+
+/* Word @w has a bit set: the summary says so (bitmap.h, "summary"). */
+static void summary_set(struct mig_bitmap *bm, u64 w)
+{
+	atomic_long_t *sum = &bm->summary[WORD(w)];
+	unsigned long bit = 1UL << SHIFT(w);
+
+	if (!((unsigned long)atomic_long_read(sum) & bit))
+		atomic_long_fetch_or((long)bit, sum);
+}
+
+/*
+ * Word @w was left zero by a clear: clear its summary bit, then set it
+ * back if a setter came in meanwhile.  The fully ordered clear orders the
+ * word's read after it, as the setter's fully ordered OR of the word
+ * orders its read of the summary: one of the two sees the other.
+ */
+static void summary_clear(struct mig_bitmap *bm, u64 w)
+{
+	atomic_long_t *sum = &bm->summary[WORD(w)];
+	unsigned long bit = 1UL << SHIFT(w);
+
+	if (!((unsigned long)atomic_long_read(sum) & bit))
+		return;
+	atomic_long_fetch_andnot((long)bit, sum);
+	if (atomic_long_read(&bm->words[w]))
+		summary_set(bm, w);
 }
 
 /*
  * Apply @set (or clear) to bits [first, last], one atomic operation per
  * word.  The number of bits whose state changed is the popcount of the
  * difference between the old word and the new, so concurrent setters and
- * clearers each account for exactly the transitions they caused.
+ * clearers each account for exactly the transitions they caused.  The
+ * summary bit is set after the word's bits, cleared after its last bit.
  */
 static u64 change_range(struct mig_bitmap *bm, u64 first, u64 last, bool set)
 {
@@ -72,9 +108,12 @@ static u64 change_range(struct mig_bitmap *bm, u64 first, u64 last, bool set)
 				continue;
 			old = atomic_long_fetch_or((long)mask, &bm->words[w]);
 			changed += hweight_long(mask & ~old);
+			summary_set(bm, w);
 		} else {
 			old = atomic_long_fetch_andnot((long)mask, &bm->words[w]);
 			changed += hweight_long(mask & old);
+			if (!(old & ~mask))
+				summary_clear(bm, w);
 		}
 	}
 
@@ -102,44 +141,67 @@ bool mig_bitmap_test(const struct mig_bitmap *bm, u64 bit)
 	return atomic_long_read(&bm->words[WORD(bit)]) & (1UL << SHIFT(bit));
 }
 
-/* First bit >= @from whose value is @want, or bm->nbits. */
-static u64 find_next(const struct mig_bitmap *bm, u64 from, bool want)
+/*
+ * First set bit >= @from, or bm->nbits.  Past the word of @from, only the
+ * words the summary marks are read.  A bit set during the walk may be
+ * missed (its summary bit read before it was set, or, on a weakly ordered
+ * CPU, the summary bit seen before the word's): as without the summary,
+ * the dirty count then says another pass is due, and that pass finds it.
+ */
+static u64 next_set(const struct mig_bitmap *bm, u64 from)
 {
-	u64 w, n = nwords(bm->nbits);
-	unsigned long word;
+	u64 w, sw, n = nwords(bm->nbits), ns = nwords(n);
+	unsigned long word, sum;
 
 	if (from >= bm->nbits)
 		return bm->nbits;
-
 	w = WORD(from);
-	word = atomic_long_read(&bm->words[w]);
-	if (!want)
-		word = ~word;
-	word &= ~0UL << SHIFT(from);
-
-	for (;;) {
-		if (word) {
-			u64 bit = w * BITS_PER_LONG + __ffs(word);
-
-			return bit < bm->nbits ? bit : bm->nbits;
-		}
+	word = atomic_long_read(&bm->words[w]) & (~0UL << SHIFT(from));
+	while (!word) {
 		if (++w >= n)
 			return bm->nbits;
+		sw = WORD(w);
+		sum = atomic_long_read(&bm->summary[sw]) & (~0UL << SHIFT(w));
+		while (!sum) {
+			if (++sw >= ns)
+				return bm->nbits;
+			sum = atomic_long_read(&bm->summary[sw]);
+		}
+		w = sw * BITS_PER_LONG + __ffs(sum);
+		if (w >= n)
+			return bm->nbits;
+		/* Zero if its summary bit is stale, or a clear is under way. */
 		word = atomic_long_read(&bm->words[w]);
-		if (!want)
-			word = ~word;
 	}
+	return min(w * BITS_PER_LONG + __ffs(word), bm->nbits);
 }
 
-bool mig_bitmap_next_range(const struct mig_bitmap *bm, u64 from,
+/* First clear bit in [@from, @end), or @end; @from < @end <= bm->nbits. */
+static u64 next_clear(const struct mig_bitmap *bm, u64 from, u64 end)
+{
+	u64 w = WORD(from);
+	unsigned long word = ~atomic_long_read(&bm->words[w]) &
+			     (~0UL << SHIFT(from));
+
+	/* Bits past nbits are clear: the last word ends a run. */
+	while (!word) {
+		if (++w * BITS_PER_LONG >= end)
+			return end;
+		word = ~atomic_long_read(&bm->words[w]);
+	}
+	return min(w * BITS_PER_LONG + __ffs(word), end);
+}
+
+bool mig_bitmap_next_range(const struct mig_bitmap *bm, u64 from, u64 max,
 			   u64 *first, u64 *last)
 {
-	u64 start = find_next(bm, from, true);
+	u64 start = next_set(bm, from);
 
 	if (start >= bm->nbits)
 		return false;
 	*first = start;
-	*last = find_next(bm, start, false) - 1;
+	*last = next_clear(bm, start, bm->nbits - start > max ?
+			   start + max : bm->nbits) - 1;
 	return true;
 }
 
@@ -154,6 +216,8 @@ void mig_bitmap_copy_grow(struct mig_bitmap *dst, const struct mig_bitmap *src)
 		/* Bits past src's end in its last word are always clear. */
 		atomic_long_set(&dst->words[w], (long)word);
 		count += hweight_long(word);
+		if (word)
+			summary_set(dst, w);
 	}
 	atomic64_set(&dst->dirty, count);
 	if (dst->nbits > src->nbits)
@@ -171,7 +235,8 @@ u64 mig_bitmap_format_ranges(const struct mig_bitmap *bm, u64 from,
 		return from;
 	buf[0] = '\0';
 
-	while (n < max_ranges && mig_bitmap_next_range(bm, from, &first, &last)) {
+	while (n < max_ranges &&
+	       mig_bitmap_next_range(bm, from, U64_MAX, &first, &last)) {
 		char item[48];
 		int ilen;
 
@@ -190,7 +255,7 @@ u64 mig_bitmap_format_ranges(const struct mig_bitmap *bm, u64 from,
 		from = last + 1;
 	}
 
-	if (n == max_ranges && mig_bitmap_next_range(bm, from, &first, &last))
+	if (n == max_ranges && mig_bitmap_next_range(bm, from, 1, &first, &last))
 		return first;
 	return bm->nbits;
 }

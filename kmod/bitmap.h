@@ -6,6 +6,17 @@
  * with atomic read-modify-write operations on whole words, and the count of
  * dirty chunks is kept exact by crediting each bit transition to exactly
  * the one atomic operation that made it.
+ *
+ * A second level, the summary, has one bit per word of the bitmap, set
+ * whenever that word may have a bit set, so that a walk over a nearly clean
+ * bitmap reads one summary word per 64 words (4096 chunks): a round over a
+ * 16 TiB volume of 64 KiB chunks reads 512 KiB, not 32 MiB.  A setter sets
+ * the summary bit after the word's bit; a clearer that leaves the word zero
+ * clears the summary bit, then looks at the word again and sets the bit
+ * back if a setter came in between (both sides order the two with a fully
+ * ordered atomic, so at least one of them sees the other's store).  A
+ * summary bit may so stay set over a zero word: that costs a walk one
+ * read, never a missed bit.
  */
 #ifndef DM_MIGRATE_BITMAP_H
 #define DM_MIGRATE_BITMAP_H
@@ -16,6 +27,7 @@ struct mig_bitmap {
 	u64 nbits;		/* number of chunks tracked */
 	atomic64_t dirty;	/* number of bits set */
 	atomic_long_t *words;	/* DIV_ROUND_UP(nbits, BITS_PER_LONG) words */
+	atomic_long_t *summary;	/* bit w: words[w] may be non-zero */
 };
 
 int mig_bitmap_init(struct mig_bitmap *bm, u64 nbits);
@@ -33,10 +45,12 @@ static inline u64 mig_bitmap_dirty(const struct mig_bitmap *bm)
 }
 
 /*
- * Find the first run of set bits that starts at or after @from.  On success
- * store its bounds in [*first, *last] and return true.
+ * Find the first run of set bits that starts at or after @from, and store
+ * its bounds in [*first, *last], at most @max bits of it (a longer run is
+ * found in pieces: the walk reads no further than it returns).  Returns
+ * false when no bit at or after @from is set.  @max must be at least 1.
  */
-bool mig_bitmap_next_range(const struct mig_bitmap *bm, u64 from,
+bool mig_bitmap_next_range(const struct mig_bitmap *bm, u64 from, u64 max,
 			   u64 *first, u64 *last);
 
 /*

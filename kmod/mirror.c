@@ -51,8 +51,7 @@ void mig_mreq_put(struct mig_mreq *mreq, bool peer_has_it)
 		if (mreq->status)
 			mig_bitmap_set_range(push->dev->bm, mreq->first_chunk,
 					     mreq->last_chunk);
-		mig_bitmap_clear_range(&push->busy, mreq->first_chunk,
-				       mreq->last_chunk);
+		push_unbusy(push, mreq->first_chunk, mreq->last_chunk);
 	}
 	bio = mreq->bio;
 	bio->bi_status = mreq->status;
@@ -84,7 +83,7 @@ static bool claim_chunks(struct mig_push *push, u64 first, u64 last)
 	u64 i;
 
 	for (i = first; i <= last; i++) {
-		if (mig_bitmap_set_range(&push->busy, i, i) != 1)
+		if (!mig_busy_claim(push, i, GFP_NOWAIT | __GFP_NOWARN))
 			goto undo;
 		if (mig_bitmap_test(push->dev->bm, i)) {
 			i++;
@@ -94,7 +93,7 @@ static bool claim_chunks(struct mig_push *push, u64 first, u64 last)
 	return true;
 undo:
 	if (i > first)
-		mig_bitmap_clear_range(&push->busy, first, i - 1);
+		push_unbusy(push, first, i - 1);
 	return false;
 }
 
@@ -103,7 +102,7 @@ undo:
  * waits: the request comes from a mempool with a reserve, and when even
  * that is empty the write takes the tracking path.  The data is not
  * copied: it is sent from the bio's pages, which stay ours until we end
- * the bio.  The engine memory (mempool, bio_set, busy bitmap) is used only
+ * the bio.  The engine memory (mempool, bio_set, busy chunks) is used only
  * by a write counted in push->mreqs while connected (push.c, "Memory").
  */
 int mig_mirror_map(struct mig_push *push, struct bio *bio)
@@ -161,8 +160,7 @@ int mig_mirror_map(struct mig_push *push, struct bio *bio)
 	if (!push->connected) {
 		spin_unlock_irq(&push->lock);
 		if (len)
-			mig_bitmap_clear_range(&push->busy, mreq->first_chunk,
-					       mreq->last_chunk);
+			push_unbusy(push, mreq->first_chunk, mreq->last_chunk);
 		goto fallback;
 	}
 	list_add_tail(&mreq->list, &push->mirror_q);

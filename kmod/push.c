@@ -58,7 +58,7 @@
  * its last table goes (push_destroy()): the I/O path reads dev->push
  * without a lock, and status readers read its fields under dev->lock.
  * The engine memory, the big part (the slots' buffers and codecs, the
- * seal, push->wq, push->bs, push->mreq_pool, the ring, the busy bitmap:
+ * seal, push->wq, push->bs, push->mreq_pool, the ring, the busy chunks:
  * some 17 MiB at 64 KiB chunks), exists only while a push thread does:
  * push_mem_alloc() in push_start() before the thread starts,
  * push_mem_release() by the thread when it is done (stopped, or handed
@@ -420,7 +420,7 @@ static void push_mem_free(struct mig_push *push)
 	bioset_exit(&push->bs);
 	/* The next bioset_init() starts from zeroes, as the first did. */
 	memset(&push->bs, 0, sizeof(push->bs));
-	mig_bitmap_destroy(&push->busy);
+	xa_destroy(&push->busy);
 	kvfree(push->fifo);
 	push->fifo = NULL;
 	mig_seal_free(push->seal);
@@ -576,6 +576,7 @@ static struct mig_push *push_alloc(struct mig_dev *dev)
 	INIT_LIST_HEAD(&push->ready_slots);
 	INIT_LIST_HEAD(&push->mirror_q);
 	INIT_WORK(&push->mem_work, push_mem_work);
+	xa_init_flags(&push->busy, XA_FLAGS_LOCK_IRQ);
 	for (i = 0; i < MIG_SLOTS; i++) {
 		push->slots[i].push = push;
 		INIT_WORK(&push->slots[i].work, mig_slot_work);
@@ -601,8 +602,6 @@ static int push_mem_alloc(struct mig_push *push, const char **why)
 	*why = "out of memory";
 	push->fifo = kvcalloc(MIG_WINDOW, sizeof(*push->fifo), GFP_KERNEL);
 	if (!push->fifo)
-		goto fail;
-	if (mig_bitmap_init(&push->busy, push->nchunks))
 		goto fail;
 	if (bioset_init(&push->bs, 64, 0, BIOSET_NEED_BVECS))
 		goto fail;
@@ -738,6 +737,11 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	push->geom.chunk_sectors = 1U << dev->chunk_shift;
 	/* The last push's memory went with its thread: all of it is new. */
 	push->nchunks = mig_geom_chunks(&push->geom);
+	/* busy.c indexes an xarray by chunk number: an unsigned long. */
+	if (BITS_PER_LONG == 32 && upper_32_bits(push->nchunks - 1)) {
+		*why = "more than 2^32 chunks need a 64-bit kernel (use larger chunks)";
+		return -EINVAL;
+	}
 	r = push_mem_alloc(push, why);
 	if (r)
 		return r;

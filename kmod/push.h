@@ -14,6 +14,7 @@
 #include <linux/sizes.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "dm-migrate.h"
 #include "auth.h"
@@ -119,8 +120,8 @@ struct mig_push {
 	mempool_t *mreq_pool;		/* mirrored writes, from ->map */
 	struct workqueue_struct *wq;	/* reads and encodes chunks */
 	struct bio_set bs;		/* local clones of mirrored writes */
-	/* Chunks read or mirrored and not yet on the wire: never re-read. */
-	struct mig_bitmap busy;
+	/* Chunks read or mirrored and not yet on the wire (busy.c). */
+	struct xarray busy;
 	/*
 	 * How the slots' workers encode chunks (sender.c): the choice, what
 	 * the peer decodes, the figures auto chooses by.  enc_lock is the
@@ -220,10 +221,14 @@ static inline void push_mark_dirty(struct mig_push *push, u64 first, u64 last)
 		mig_bitmap_set_range(push->dev->bm, first, last);
 }
 
+/* busy.c: chunks on their way (any context) */
+bool mig_busy_claim(struct mig_push *push, u64 i, gfp_t gfp);
+void mig_busy_release(struct mig_push *push, u64 first, u64 last);
+
 static inline void push_unbusy(struct mig_push *push, u64 first, u64 last)
 {
 	if (first <= last)
-		mig_bitmap_clear_range(&push->busy, first, last);
+		mig_busy_release(push, first, last);
 }
 
 /* Paused: pre-copy only; mirroring and a handoff send regardless. */

@@ -9,8 +9,8 @@
  * A round is one pass of push->cursor over the bitmap: the first, the
  * bulk pass, sends every chunk; each dirty round then sends what the
  * guest dirtied meanwhile.  Everything here runs in the push thread
- * (sender.c calls it); the busy bitmap is shared with mirror.c, which
- * claims chunks the same way (see "busy" in push.c).
+ * (sender.c calls it); the busy chunks are shared with mirror.c, which
+ * claims them the same way (see "busy" in push.c, and busy.c).
  */
 #include "push.h"
 
@@ -18,7 +18,7 @@
 static bool claim(struct mig_push *push, u64 i)
 {
 	/* Busy first: exactly one of us and mirror.c wins. */
-	if (mig_bitmap_set_range(&push->busy, i, i) != 1)
+	if (!mig_busy_claim(push, i, GFP_NOIO))
 		return false;
 	if (!mig_bitmap_clear_range(push->dev->bm, i, i)) {
 		push_unbusy(push, i, i);	/* cleaned meanwhile */
@@ -36,7 +36,9 @@ bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n)
 {
 	u64 first, last, i;
 
-	while (mig_bitmap_next_range(push->dev->bm, push->cursor, &first, &last)) {
+	/* A run's end is looked for no further than a slot takes. */
+	while (mig_bitmap_next_range(push->dev->bm, push->cursor, push->run,
+				     &first, &last)) {
 		for (i = first; i <= last; i++) {
 			push->cursor = i + 1;
 			if (!claim(push, i))

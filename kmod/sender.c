@@ -260,7 +260,7 @@ static bool all_sent(struct mig_push *push)
 {
 	return !mig_bitmap_dirty(push->dev->bm) && !push->reading &&
 	       list_empty(&push->ready_slots) && list_empty(&push->mirror_q) &&
-	       !mig_bitmap_dirty(&push->busy) && ring_room(push, 1);
+	       xa_empty(&push->busy) && ring_room(push, 1);
 }
 
 /*

@@ -32,8 +32,15 @@ typedef struct { int64_t counter; } atomic64_t;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
+/*
+ * Reads of atomic_long_t words, counted: tests/unit/bitmap_test.c checks
+ * how many words a bitmap walk reads.  Weak: one counter per program.
+ */
+__attribute__((weak)) unsigned long mig_user_word_reads;
+
 static inline long atomic_long_read(const atomic_long_t *v)
 {
+	__atomic_fetch_add(&mig_user_word_reads, 1, __ATOMIC_RELAXED);
 	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
 }
 
@@ -42,14 +49,30 @@ static inline void atomic_long_set(atomic_long_t *v, long i)
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
 }
 
+/*
+ * The kernel's value-returning atomics are fully ordered: a full barrier
+ * before and after.  A seq_cst RMW alone does not order a later relaxed
+ * load in C11 (bitmap.c's summary relies on that order), so the fences
+ * are explicit.
+ */
 static inline long atomic_long_fetch_or(long i, atomic_long_t *v)
 {
-	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);
+	long old;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	old = __atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return old;
 }
 
 static inline long atomic_long_fetch_andnot(long i, atomic_long_t *v)
 {
-	return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST);
+	long old;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	old = __atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return old;
 }
 
 static inline int64_t atomic64_read(const atomic64_t *v)
