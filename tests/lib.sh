@@ -137,7 +137,9 @@ trap 'exit 143' TERM
 # status_field DEV N: Nth word of the target's INFO status (after
 # "<start> <len> migrate").
 status_field() {
-	dmsetup status "$1" | awk -v n="$2" '{ print $(n + 3) }'
+	local f
+	read -r -a f <<< "$(dmsetup status "$1")"
+	echo "${f[$2 + 2]}"
 }
 dirty_of() { status_field "$1" 3 | cut -d/ -f1; }
 
@@ -170,12 +172,35 @@ new_key() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # mode_of DEV: first word of the target status.
 mode_of() { status_field "$1" 1; }
 
-# wait_mode DEV MODE TIMEOUT_S: poll until DEV's mode is MODE.
+# nap S: sleep S seconds (fractions too) without starting a process: under
+# TCG every process started costs about a tenth of a second of CPU, which
+# polling loops spent beside the kernel work they wait for.
+# It reads a FIFO that nobody writes, opened once here.
+mkfifo "/tmp/.nap.$$" && exec {NAP_FD}<>"/tmp/.nap.$$"
+rm -f "/tmp/.nap.$$"
+nap() { read -r -t "$1" -u "$NAP_FD" _; return 0; }
+
+# wait_mode DEV MODE TIMEOUT_S: poll until DEV's mode is MODE: every 0.1 s
+# for the first 2 s, every 0.5 s up to 10 s, then every second (a wait of
+# minutes costs a few hundred dmsetup calls, not thousands: each took a
+# quarter of a second of a loaded guest's CPU, beside the work waited for).
+# TIMEOUT_S is seconds of an idle guest: the wait gives up after twice that
+# on the clock (a loaded TCG guest runs slower; the old loop of 0.1 s
+# sleeps, each a process, stretched the same way).
 wait_mode() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(mode_of "$1")" = "$2" ] && return 0
-		sleep 0.1
+	local end=$((SECONDS + 2 * $3)) n=0 f
+	while :; do
+		read -r -a f <<< "$(dmsetup status "$1")"
+		[ "${f[3]}" = "$2" ] && return 0
+		[ "$SECONDS" -ge "$end" ] && break
+		n=$((n + 1))
+		if [ "$n" -le 20 ]; then
+			nap 0.1
+		elif [ "$n" -le 36 ]; then
+			nap 0.5
+		else
+			nap 1
+		fi
 	done
 	echo "timeout waiting for $1 to be $2; status: $(dmsetup status "$1")"
 	return 1

@@ -29,12 +29,12 @@ new_key > /tmp/nlkey
 EV0=$!
 ip netns exec src "$REPO/build/migrate-dm" events --json > /tmp/ev_src.json &
 EV1=$!
-sleep 0.5
+nap 0.5
 check "push from a network namespace (nobody listens: it keeps connecting)" \
 	on_src "$REPO/build/migrate-dm" push mt_nl --to $DST_IP:7999 --key-file /tmp/nlkey --no-wait
 sleep 1
 check "abort" on_src "$REPO/build/migrate-dm" abort mt_nl
-sleep 0.5
+nap 0.5
 kill $EV0 $EV1; wait $EV0 $EV1 2>/dev/null
 check "events went to the push's namespace, not the initial one" python3 -c "
 import json

@@ -75,7 +75,7 @@ ENGINES='^dm-migrate-(push|ack|read|recv|accept)'
 for _ in $(seq 50); do
 	left=$(ps -e -o comm= | grep -E "$ENGINES")
 	[ -z "$left" ] && break
-	sleep 0.1
+	nap 0.1
 done
 expect_eq "no engine thread left, the netlink dump lists no device" "" \
 	"$left$("$MDM" status --json)"

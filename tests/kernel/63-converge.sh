@@ -42,7 +42,7 @@ writer() {
 	FIO=$!
 	for i in $(seq 300); do
 		[ "$(dirty_of mt_src)" -ge 4 ] && return
-		sleep 0.1
+		nap 0.1
 	done
 }
 # kernel_wall PATTERN: the wall-clock time of the last kernel log line
@@ -79,7 +79,7 @@ check "1: push with the default limits" on_src "$MDM" push mt_src --to $DST_IP:7
 for _ in $(seq 1200); do
 	case $(mode_of mt_src) in bulk|dirty) ;; *) break ;; esac
 	echo "$(date +%s.%N) $("$MDM" status mt_src --json | grep -o '"prediction":{[^}]*}')" >> /tmp/pred
-	sleep 0.2
+	nap 0.2
 done
 check "1: converged" wait_mode mt_src converged 240
 t0=$(kernel_wall 'mt_src: pushing to')
@@ -113,7 +113,7 @@ rounds_unconverged() {
 	for i in $(seq 1500); do
 		[ "$(mode_of mt_src)" = converged ] && { echo "converged: $(dmsetup status mt_src)"; return 1; }
 		[ "$(status_field mt_src 4)" -ge "$1" ] && return 0
-		sleep 0.2
+		nap 0.2
 	done
 	echo "still at round $(status_field mt_src 4)"
 	return 1

@@ -32,7 +32,7 @@ pair() {
 	# fio takes seconds to start in a TCG guest: writing before the push.
 	for _ in $(seq 300); do
 		[ "$(dirty_of mt_src)" -ge 8 ] && return
-		sleep 0.1
+		nap 0.1
 	done
 }
 unpair() {
@@ -48,7 +48,7 @@ held() {
 		mode=$(mode_of mt_src)
 		[ "$(json mt_src 's["write_throttle"]')" -gt 0 ] && return 0
 		case $mode in bulk|dirty) ;; *) break ;; esac
-		sleep 0.5
+		nap 0.5
 	done
 	echo "never held: $("$MDM" status mt_src)"
 	return 1

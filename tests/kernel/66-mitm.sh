@@ -33,12 +33,12 @@ blank=$(dev_sha "$dst")
 on_dst dmsetup message mt_dst 0 listen $DST_IP:7798 "$KEY"
 on_dst python3 "$REPO/tests/prog/mitm.py" $DST_IP 7799 $DST_IP 7798 "$GATE" 65536 > "$LOG" &
 MITM=$!
-for i in $(seq 50); do on_dst ss -ltn | grep -q ":7799 " && break; sleep 0.2; done
+for i in $(seq 50); do on_dst ss -ltn | grep -q ":7799 " && break; nap 0.2; done
 
 on_src dmsetup message mt_src 0 push $DST_IP:7799 "$KEY"
 for i in $(seq 150); do
 	[ "$(status_field mt_dst 13)" -ge 1 ] && break
-	sleep 0.2
+	nap 0.2
 done
 check "the relay flipped a data byte of a raw CHUNK and fixed its CRC" grep -q "flipped chunk" "$LOG"
 check "the destination refused it as altered" \
@@ -50,7 +50,7 @@ expect_eq "nothing of it was written (the destination's volume is still blank)" 
 touch "$GATE"
 for i in $(seq 150); do
 	since_mark | grep -q "mt_src: a message from .* failed authentication" && break
-	sleep 0.2
+	nap 0.2
 done
 check "the relay flipped a byte of an ACK's tag" grep -q "flipped ack" "$LOG"
 check "the source refused the ACK as altered and dropped the connection" \
@@ -60,7 +60,7 @@ check "the source refused the ACK as altered and dropped the connection" \
 ( for i in $(seq $WRITES); do
 	dd if=/dev/urandom of=/dev/mapper/mt_src bs=4k count=1 oflag=direct \
 		seek=$((RANDOM % (sz / 8))) conv=notrunc status=none
-	sleep 0.1
+	nap 0.1
 done ) &
 WRITER=$!
 check "the source reconnects and converges, a writer running" wait_mode mt_src converged 180

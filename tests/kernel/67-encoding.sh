@@ -60,14 +60,15 @@ for enc in lzo lz4 zstd raw auto; do
 			--encoding $enc --converge-below 1M >/dev/null ;;
 	zstd)	# starts as lzo, slowly, then switched
 		on_src dmsetup message mt_src 0 push $DST_IP:$port "$KEY" rate=1M converge_below=1M
-		for i in $(seq 100); do [ "$(chunks mt_src lzo)" -gt 0 ] && break; sleep 0.2; done
+		for i in $(seq 100); do [ "$(chunks mt_src lzo)" -gt 0 ] && break; nap 0.2; done
 		"$MDM" limit mt_src --encoding zstd --rate none ;;
 	raw)
 		on_src dmsetup message mt_src 0 push $DST_IP:$port "$KEY" encoding=raw converge_below=1M ;;
 	esac
 	check "$enc: converges, a writer running" wait_mode mt_src converged 300
-	used=$(json mt_src "s['encoding_used']")
-	why=$(json mt_src "s['encoding_why']")
+	# One status read: auto may change its choice between two.
+	uw=$(json mt_src "s['encoding_used'] + ' ' + s['encoding_why']")
+	used=${uw%% *} why=${uw#* }
 	echo "# $enc: $(json mt_src "s['chunks_by_encoding']") in use: $why"
 	case $enc in
 	raw)
@@ -92,7 +93,7 @@ olddest() {
 	blkdiscard "$dst" 2>/dev/null || dd if=/dev/zero of="$dst" bs=1M oflag=direct status=none
 	on_dst "$BIN/olddest" $DST_IP "$2" "$KEY" "$sz" 128 "$dst" "$1" > /tmp/old 2>&1 &
 	OLD=$!
-	for i in $(seq 50); do grep -q listening /tmp/old && break; sleep 0.1; done
+	for i in $(seq 50); do grep -q listening /tmp/old && break; nap 0.1; done
 }
 
 # 2. A destination that negotiates no encodings.

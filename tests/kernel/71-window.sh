@@ -20,7 +20,7 @@ for chunk in 128 8; do
 	wait_mode mt_src mirroring 30 >/dev/null
 	for _ in $(seq 600); do
 		[ "$(status_field mt_src 9)" -gt $((sz / chunk / 3)) ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	check "window $((chunk / 2))K: 1 MiB writes at iodepth 8 all complete" \
 		timeout 300 fio --name=w --filename=/dev/mapper/mt_src --rw=write \

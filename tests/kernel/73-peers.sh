@@ -14,7 +14,7 @@ pair 128
 push rate=4M
 for _ in $(seq 100); do
 	[ "$(dmsetup status mt_dst | awk '{print $12}')" -gt $((sz / 128 / 3)) ] && break
-	sleep 0.2
+	nap 0.2
 done
 check "fresh: the destination got part of the volume" test "$(mode_of mt_src)" = bulk
 dmsetup remove mt_dst
@@ -35,7 +35,7 @@ check "fresh: handoff, volumes identical" finish
 pair 128
 on_src "$BIN/badpeer" $DST_IP $PORT "$KEY" "$sz" 128 idle 64 > /tmp/idle.out &
 IDLE=$!
-for _ in $(seq 50); do grep -q idle /tmp/idle.out && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q idle /tmp/idle.out && break; nap 0.1; done
 check "idle: 64 silent connections held open" grep -q "idle 64" /tmp/idle.out
 push
 check "idle: the real source gets in and converges" wait_mode mt_src converged 240

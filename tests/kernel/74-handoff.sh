@@ -33,7 +33,7 @@ dmsetup create mt_other --table "0 $sz migrate $(scratch_dev "${SIZE}M") 128"
 echo "$KEY" > /tmp/key && chmod 600 /tmp/key
 mirroring_pair
 dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=16 seek=5 oflag=direct status=none
-for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; nap 0.1; done
 dmsetup suspend mt_dlin		# the destination's disk stalls: at the flush
 dmsetup suspend mt_src
 "$MDM" handoff mt_src > /tmp/handoff.out 2>&1 &

@@ -53,9 +53,6 @@ c() {
 	shift
 	ctl "$@" || fail "$desc: $REPLY"
 }
-mkfifo /tmp/mt_nap
-exec {NAP}<>/tmp/mt_nap
-nap() { read -r -t "$1" -u "$NAP" _; return 0; }	# sleep, no process
 ms() { local t=${EPOCHREALTIME/./}; MS=$((t / 1000)); }
 # lap NAME: how long the cell took up to here, for its TAP line.
 lap() {

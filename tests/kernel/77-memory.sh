@@ -24,7 +24,7 @@ held() { [ "$(vm)" -ge $((16 * MIB)) ] || { echo "push vmalloc $(vm) B"; return 
 freed() { [ "$(vm)" = 0 ] || { grep dm_migrate /proc/vmallocinfo; return 1; }; }
 # settle: the thread frees as it parks, just after the mode changed.
 settle() {
-	for _ in $(seq 100); do [ "$(vm)" = 0 ] && return 0; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(vm)" = 0 ] && return 0; nap 0.1; done
 	freed
 }
 figures() { echo "# $1: push vmalloc $(vm) B, VmallocUsed $(vmused) kB (${SECONDS} s)"; }
@@ -71,7 +71,7 @@ fio --name=w --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k --size=8M \
 	--output=/tmp/fio.out &
 FIO=$!
 # Abort once fio's writes are being mirrored (fio starts slowly under TCG).
-for _ in $(seq 600); do [ "$(status_field mt_src 11)" -gt 100 ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ "$(status_field mt_src 11)" -gt 100 ] && break; nap 0.1; done
 n0=$(status_field mt_src 11)
 check "mirroring: abort with mirrored writes in flight ($n0 mirrored so far)" \
 	dmsetup message mt_src 0 abort
@@ -89,11 +89,11 @@ push converge_below=1M
 wait_mode mt_src converged 240 >/dev/null
 dmsetup message mt_src 0 mirror
 wait_mode mt_src mirroring 30 >/dev/null
-for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; nap 0.1; done
 dmsetup suspend --noflush mt_slin
 dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=4 seek=33 oflag=direct status=none &
 DD=$!
-for _ in $(seq 300); do [ "$(status_field mt_src 11)" -ge 1 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(status_field mt_src 11)" -ge 1 ] && break; nap 0.1; done
 sleep 1
 check "stalled origin: abort returns at once" timeout 20 dmsetup message mt_src 0 abort
 expect_fail_msg "stalled origin: a new push is refused while its write waits" \
@@ -119,7 +119,7 @@ connected_reading() {	# connected, nothing read: its reads wait
 	local i
 	for i in $(seq 300); do
 		[ "$(status_field mt_src 5)" = connected ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	sleep 1
 	[ "$(status_field mt_src 5) $(status_field mt_src 7)" = "connected 0" ] ||
@@ -144,7 +144,7 @@ churn() {
 	local i
 	for i in $(seq 6); do
 		push converge_below=1M || return 1
-		[ $((i % 3)) = 0 ] && sleep 0.$((RANDOM % 5))
+		[ $((i % 3)) = 0 ] && nap 0.$((RANDOM % 5))
 		dmsetup message mt_src 0 abort || return 1
 	done
 }
@@ -169,7 +169,7 @@ recv_kept() {
 		{ echo "threads $(rthreads), vmalloc $(rvm) B"; return 1; }
 }
 recv_freed() {
-	for _ in $(seq 200); do [ "$(rthreads) $(rvm)" = "0 0" ] && return 0; sleep 0.1; done
+	for _ in $(seq 200); do [ "$(rthreads) $(rvm)" = "0 0" ] && return 0; nap 0.1; done
 	echo "threads $(rthreads), vmalloc $(rvm) B"
 	grep dm_migrate /proc/vmallocinfo
 	return 1
@@ -178,7 +178,7 @@ dst_stalls() {	# chunks arrived, then the count stands still: a write waits
 	local a b
 	for _ in $(seq $((300 * SLOW))); do
 		[ "$(status_field mt_dst 9)" -gt 0 ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	dmsetup suspend --noflush mt_dlin || return 1
 	sleep 1
@@ -192,7 +192,7 @@ src_covers() {	# every chunk the destination did not apply is dirty again
 	local d t
 	for _ in $(seq 100); do
 		[ "$(status_field mt_src 5)" != connected ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	sleep 1		# its disconnect marks the chunks just after the link state
 	d=$(dirty_of mt_src)
@@ -206,7 +206,7 @@ reconnects() {	# the source's push, still running, is served by the new receiver
 	for _ in $(seq $((300 * SLOW))); do
 		[ "$(status_field mt_dst 5)" = connected ] &&
 			[ "$(status_field mt_dst 9)" -gt 0 ] && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	dmsetup status mt_src mt_dst
 	return 1
@@ -250,7 +250,7 @@ wait_mode mt_src converged 240 >/dev/null
 dmsetup message mt_src 0 mirror
 wait_mode mt_src mirroring 30 >/dev/null
 dd if=/dev/urandom of=/dev/mapper/mt_src bs=64k count=16 seek=7 oflag=direct status=none
-for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(dirty_of mt_src)" = 0 ] && break; nap 0.1; done
 dmsetup suspend mt_dlin		# the destination stalls at the flush: pending
 dmsetup suspend mt_src
 dmsetup message mt_src 0 handoff
@@ -278,7 +278,7 @@ dmsetup create mt_src --table "0 $sz migrate /dev/mapper/mt_slin 128"
 origin error
 echo "# the origin fails reads; pushing (${SECONDS} s)"
 push
-for _ in $(seq $((300 * SLOW))); do [ "$(status_field mt_src 5)" = stopped ] && break; sleep 0.1; done
+for _ in $(seq $((300 * SLOW))); do [ "$(status_field mt_src 5)" = stopped ] && break; nap 0.1; done
 check "failed: a push whose origin fails every read stops" \
 	test "$(mode_of mt_src) $(status_field mt_src 5)" = "tracking stopped"
 check "failed: memory given back" settle

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dmm-cost: 200
+# dmm-cost: 100
 # Scale.  Part 1: a 16 TiB volume (dm-zero: no RAM; 2^28 chunks of
 # 64 KiB) against a 64 GiB one, each pushed to a receiver on dm-zero:
 # the bitmap takes its 32 MiB plus a 1/64 summary and no more, the push
@@ -43,7 +43,7 @@ push_rate() {
 	on_src dmsetup message mt_src 0 push $DST_IP:$PORT "$KEY"
 	for _ in $(seq 600); do
 		[ "$(status_field mt_src 5)" = connected ] && break
-		sleep 0.1
+		nap 0.1
 	done
 	PUSH_KB=$(($(kmem_kb) - m0))
 	sleep 1
@@ -131,21 +131,11 @@ dmsetup create mt_src --table "0 $sz migrate $src 8"
 dmsetup create mt_dst --table "0 $sz migrate $dst 8 1 receive"
 on_dst dmsetup message mt_dst 0 listen $DST_IP:$PORT "$KEY"
 
-# The writer: 4 KiB records at random blocks, logged once acknowledged,
-# until /tmp/stop.
-rec_block() { { printf 'record %08d block %08d\n' "$1" "$2"; head -c 4096 /dev/zero; } | head -c 4096; }
-: > /tmp/record
+# The writer (tests/prog/records.py, one process): 4 KiB records at random
+# blocks, 20 a second, each logged once acknowledged, until /tmp/stop.
 rm -f /tmp/stop
-(
-	i=0
-	while [ ! -e /tmp/stop ]; do
-		i=$((i + 1))
-		blk=$(((RANDOM * 32768 + RANDOM) % blocks))
-		rec_block "$i" "$blk" |
-			dd of=/dev/mapper/mt_src bs=4k seek="$blk" oflag=direct conv=notrunc status=none &&
-			echo "$blk $i" >> /tmp/record
-	done
-) &
+python3 "$REPO/tests/prog/records.py" write /dev/mapper/mt_src 0 0 $blocks /tmp/stop 20 \
+	> /tmp/record &
 WRITER=$!
 sleep 1
 t0=$(now_ms)
@@ -166,20 +156,6 @@ dmsetup resume mt_src
 expect_eq "both sides identical (sha256 of $MB MiB)" "$(dev_sha "$src")" "$(dev_sha "$dst")"
 # The last record of each block, where it belongs on the destination
 # (O_DIRECT: no page cache of the loop device in between).
-python3 - "$dst" /tmp/record > /tmp/record.bad <<'PY'
-import mmap, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
-buf = mmap.mmap(-1, 4096)
-last = {}
-for line in open(sys.argv[2]):
-    blk, i = map(int, line.split())
-    last[blk] = i
-for blk, i in sorted(last.items()):
-    os.preadv(fd, [buf], blk * 4096)
-    want = b"record %08d block %08d\n" % (i, blk)
-    if buf[:len(want)] != want or any(buf[len(want):]):
-        print("block %d: write %d missing" % (blk, i))
-print("# %d blocks checked" % len(last), file=sys.stderr)
-PY
+python3 "$REPO/tests/prog/records.py" check "$dst" < /tmp/record > /tmp/record.bad
 expect_eq "every acknowledged write is on the destination" "" "$(head -5 /tmp/record.bad)"
 tap_done

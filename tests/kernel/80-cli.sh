@@ -53,7 +53,7 @@ ip netns exec src "$MDM" events --json > /tmp/ev_src.json &
 EVS=$!
 ip netns exec dst "$MDM" events mt_dst --json > /tmp/ev_dst.json &
 EVD=$!
-sleep 0.5
+nap 0.5
 
 # The destination takes the same key from the kernel keyring.
 python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(open('/tmp/key').read().strip()))" |
@@ -205,7 +205,7 @@ check "watch on the destination: chunks applied and the connection, no round or 
 	! grep -qE 'round|ETA|savings' /tmp/watch_dst.txt"
 expect_eq "sha256 of source and destination" "$(dev_sha "$src")" "$(dev_sha "$dst")"
 
-sleep 0.5
+nap 0.5
 kill $EVS $EVD; wait $EVS $EVD 2>/dev/null
 check "events: the source saw every phase, the connection, convergence and the handoff" python3 -c "
 import json

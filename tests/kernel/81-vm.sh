@@ -87,7 +87,7 @@ mig() {
 ( while :; do
 	dd if=/dev/urandom of=/dev/mapper/mt_s-a bs=4k count=4 seek=$((RANDOM % 6000)) \
 		oflag=direct status=none 2>/dev/null
-	sleep 0.05
+	nap 0.05
   done ) &
 WRITER=$!
 
@@ -123,7 +123,7 @@ check "the lock is gone" test ! -e /tmp/vmrun/vm1.lock
 # abort VM, and a second migrate, while one runs (slowly: 256 KiB/s).
 mig --rate 256K > /tmp/mig2.out 2>&1 &
 MIG=$!
-for _ in $(seq 100); do grep -q "pushing 2 disks" /tmp/mig2.out && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "pushing 2 disks" /tmp/mig2.out && break; nap 0.1; done
 expect_rc "a second migrate of vm1 is refused" 6 \
 	"vm1: a migration of this VM is already running \(pid [0-9]+, disks\)" mig
 expect_rc "abort vm1: the migration ends, aborted" 0 "vm1: migration aborted" "$MDM" abort vm1
