@@ -310,6 +310,7 @@ check-vm: deps
 	$(MAKE) modules tools tests $(BUILD)/vm/vm1.save
 	DMM_KVERS=$$(tests/kernels.sh | head -n1) tests/run.sh --no-host --only $$(ls tests/vmtests/*.sh | sed 's|^tests/||; s|\.sh$$||' | paste -sd,)
 
+DEBUG_SHARDS ?= 2
 check-debug: deps
 	$(MAKE) tools tests
 	tests/debug-kernel.sh
@@ -318,7 +319,8 @@ check-debug: deps
 	# 16-nlrand: random netlink requests under KASAN.  66-mitm's checks
 	# of the sealed stream run here through 65-badpeer's tamper and replay.
 	# The host tests are make check's.
-	tests/run.sh --debug --no-host --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
+	# Over DEBUG_SHARDS guests (2: in CI they run beside check-vm's one).
+	DMM_SHARDS=$(DEBUG_SHARDS) tests/run.sh --debug --no-host --only 10-table,15-netlink,16-nlrand,20-tracking,30-inflight,40-reload,50-limits,60-migrate,62-pause,65-badpeer,73-peers,74-handoff,75-edges,77-memory
 
 # Its section vm migrates check-vm's saved VM (bench/vm.sh).
 bench: deps

@@ -133,13 +133,16 @@ report_guest() {
 	check_log "$label" "$dir/console.log"
 }
 
-# shard_tests N: the kernel tests in N comma-separated lists of about the
-# same length: the longest first, each onto the shortest list so far.  A
-# test's length is its line "# dmm-cost: S" (seconds in a guest of make
-# check), else 20 s; each list in the order of the names.
+# shard_tests N [LIST]: the kernel tests (those of LIST, comma-separated,
+# or all) in N comma-separated lists of about the same length: the longest
+# first, each onto the shortest list so far.  A test's length is its line
+# "# dmm-cost: S" (seconds in a guest of make check), else 20 s; each list
+# in the order of the names.
 shard_tests() {
-	local t c
-	for t in tests/kernel/*.sh; do
+	local t c list=(tests/kernel/*.sh)
+	[ -n "${2-}" ] && mapfile -t list < <(echo "$2" | tr , '\n' |
+					      sed 's|^|tests/kernel/|; s|$|.sh|')
+	for t in "${list[@]}"; do
 		c=$(sed -n 's/^# dmm-cost: \([0-9]*\)$/\1/p' "$t" | head -n 1)
 		echo "${c:-20} $(basename "$t" .sh)"
 	done | sort -k1,1nr -k2 | awk -v n="$1" '
@@ -154,9 +157,25 @@ shard_tests() {
 if [ "$DEBUG" = 1 ]; then
 	dk=$(tests/debug-kernel.sh --print)
 	tests/vm/mkinitramfs.sh builtin "$BUILD/initrd-debug.gz"
-	boot_guest debug "$dk/bzImage" "$BUILD/initrd-debug.gz" debug 2400
+	# DMM_SHARDS=N: the tests over N guests (make check-debug: 2, beside
+	# check-vm's guest in CI; docs/testing.rst).
+	parts=("$ONLY")
+	if [ -n "$ONLY" ] && [ "${DMM_SHARDS:-1}" -gt 1 ]; then
+		mapfile -t parts < <(shard_tests "$DMM_SHARDS" "$ONLY")
+	fi
+	labels=
+	i=0
+	for p in "${parts[@]}"; do
+		i=$((i + 1))
+		label=debug
+		[ ${#parts[@]} -gt 1 ] && label=debug-part$i
+		boot_guest "$label" "$dk/bzImage" "$BUILD/initrd-debug.gz" debug 2400 "$p"
+		labels="$labels $label"
+	done
 	wait
-	report_guest debug
+	for l in $labels; do
+		report_guest "$l"
+	done
 else
 	# DMM_SHARDS=N splits each kernel's tests of a full run over N
 	# guests (docs/testing.rst: not the default).
