@@ -34,7 +34,7 @@
 static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 			 const void *data, u32 len, void *buf, struct mig_msg *m)
 {
-	u64 t0 = ktime_get_ns(), t1, t2;
+	u64 t0 = ktime_get_ns(), t1, tc, t2;
 	struct mig_pick pick;
 	u32 clen = len;
 
@@ -48,11 +48,13 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 	spin_lock(&push->enc_lock);
 	pick = mig_encsel_pick(&push->enc, len, t1);
 	spin_unlock(&push->enc_lock);
+	/* The encode cost starts here: not the wait for the lock above. */
+	tc = ktime_get_ns();
 	if (pick.enc != DM_MIGRATE_ENC_RAW)
 		clen = mig_compress(codec, pick.enc, data, len, buf);
 	t2 = ktime_get_ns();
 	spin_lock(&push->enc_lock);
-	mig_encsel_done(&push->enc, pick, len, clen, t1 - t0, t2 - t1, t2);
+	mig_encsel_done(&push->enc, pick, len, clen, t1 - t0, t2 - tc, t2);
 	spin_unlock(&push->enc_lock);
 	if (clen < len) {
 		m->c.encoding = pick.enc;
