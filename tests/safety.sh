@@ -7,9 +7,9 @@ net_setup
 MDM=$REPO/build/migrate-dm
 PARAM=/sys/module/dm_migrate/parameters/ack_timeout_ms
 trap 'echo 10000 > $PARAM; dm_cleanup; net_cleanup' EXIT
-SIZE=64
+SIZE=32
 SLOW=1		# time limits scale with the kernel's speed
-[ "$DMM_KVER" = debug ] && SIZE=32 && SLOW=5
+[ "$DMM_KVER" = debug ] && SIZE=16 && SLOW=5
 KEY=$(new_key)
 src=$(scratch_dev "${SIZE}M")
 dst=$(scratch_dev "${SIZE}M")
