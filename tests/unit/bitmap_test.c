@@ -487,8 +487,14 @@ static void test_concurrent_marks(void)
 	picked += pick_pass(&bm);
 	if (mig_bitmap_dirty(&bm))
 		hidden++;
+	/*
+	 * Not exact: a setter's summary bit may land after a clear emptied
+	 * its word (a stale bit: a walk reads the word, finds it zero and
+	 * moves on; seen once in 400 runs).  A word with bits and no summary
+	 * bit is what would hide a chunk: summary_ok() fails on that.
+	 */
 	ksft_test_result(!hidden && set == picked + t[2].done &&
-			 summary_ok(&bm, true),
+			 summary_ok(&bm, false),
 			 "concurrent marks, picks and clears: %llu set = %llu picked + %llu cleared (%llu left after %llu passes)\n",
 			 (unsigned long long)set, (unsigned long long)picked,
 			 (unsigned long long)t[2].done, (unsigned long long)left,
