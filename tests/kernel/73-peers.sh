@@ -51,16 +51,22 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$DST_IP', 7795)); s.listen(16); c = []
 while True: c.append(s.accept())" &
 SILENT=$!
-sleep 1
+# python3 takes seconds to start on the debug kernel: push once it listens.
+for _ in $(seq $((50 * SLOW))); do on_dst ss -ltn | grep -q ":7795 " && break; nap 0.2; done
+mark=$(kmsg_mark)
 on_src dmsetup message mt_src 0 push $DST_IP:7795 "$KEY"
-sleep 7		# one handshake timed out (5 s), the next one is waiting
+# One handshake timed out (5 s), the next one is waiting.
+for _ in $(seq $((30 * SLOW))); do
+	kmsg_since "$mark" | grep -q 'mt_src: .*handshake timed out' && break
+	sleep 1
+done
 t0=$(date +%s%N)
 check "silent: abort accepted" dmsetup message mt_src 0 abort
 ms=$(since "$t0")
 check "silent: abort returned in $ms ms" test "$ms" -lt $((3000 * SLOW))
 check "silent: back to tracking" test "$(mode_of mt_src)" = tracking
 check "silent: the handshake timed out, said so" \
-	sh -c "dmesg | grep -q 'mt_src: .*handshake timed out'"
+	sh -c "dmesg | sed -n '/$mark\$/,\$p' | grep -q 'mt_src: .*handshake timed out'"
 kill $SILENT
 check "silent: device removable" dmsetup remove mt_src
 
