@@ -7,6 +7,7 @@
 
 #include "frontend.h"
 #include "throttle.h"
+#include "transport.h"
 
 static int __init dm_migrate_init(void)
 {
@@ -15,6 +16,7 @@ static int __init dm_migrate_init(void)
 	r = mig_throttle_module_init();
 	if (r)
 		return r;
+	mig_transport_module_init();
 	r = mig_netlink_register();
 	if (r) {
 		DMERR("cannot register the generic netlink family: %d", r);
@@ -29,6 +31,7 @@ static int __init dm_migrate_init(void)
 fail_nl:
 	mig_netlink_unregister();
 fail_wq:
+	mig_transport_module_exit();
 	mig_throttle_module_exit();
 	return r;
 }
@@ -37,6 +40,7 @@ static void __exit dm_migrate_exit(void)
 {
 	mig_target_unregister();
 	mig_netlink_unregister();
+	mig_transport_module_exit();
 	mig_throttle_module_exit();
 }
 

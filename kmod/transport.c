@@ -76,6 +76,24 @@ void mig_sock_memalloc(struct socket *sock, bool on)
 		sk_clear_memalloc(sock->sk);
 }
 
+/*
+ * sk_set_memalloc() turns memalloc_socks_key on when the first such socket
+ * appears and off when the last goes: a live text patch of the skb
+ * allocator on every push start and end, with the other CPUs sending.
+ * One reference for the module's lifetime makes those flips plain counts:
+ * the key changes at load and unload only, when no push runs.  The cost is
+ * the reserve checks in the skb paths while the module is loaded.
+ */
+void mig_transport_module_init(void)
+{
+	static_branch_inc(&memalloc_socks_key);
+}
+
+void mig_transport_module_exit(void)
+{
+	static_branch_dec(&memalloc_socks_key);
+}
+
 u32 mig_sock_bytes_acked(struct socket *sock)
 {
 	return READ_ONCE(tcp_sk(sock->sk)->snd_una);

@@ -27,6 +27,13 @@ void mig_sock_set_timeouts(struct socket *sock, long rcv, long snd);
  * release.
  */
 void mig_sock_memalloc(struct socket *sock, bool on);
+/*
+ * Hold the kernel's "some socket uses the reserves" key on for as long as
+ * the module is loaded, so that a push starting or ending does not patch
+ * kernel text (a static key flip) while the network stack runs.
+ */
+void mig_transport_module_init(void);
+void mig_transport_module_exit(void);
 /* TCP's count of our bytes the peer acknowledged (wraps; a hint). */
 u32 mig_sock_bytes_acked(struct socket *sock);
 /* TCP's sequence after the last byte we queued (the thread's own). */
