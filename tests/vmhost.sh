@@ -325,6 +325,6 @@ vm_wait_hb() {
 		sleep 1
 	done
 	echo "no heartbeat above seq $min on $host's console of $name within $tmo s" >&2
-	tail -n 5 "$(vm_console "$host" "$name")" >&2 2>/dev/null
+	tail -n 60 "$(vm_console "$host" "$name")" >&2 2>/dev/null
 	return 1
 }
