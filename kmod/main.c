@@ -20,7 +20,7 @@ static int __init dm_migrate_init(void)
 	r = mig_netlink_register();
 	if (r) {
 		DMERR("cannot register the generic netlink family: %d", r);
-		goto fail_wq;
+		goto fail_key;
 	}
 	r = mig_target_register();
 	if (r) {
@@ -30,7 +30,7 @@ static int __init dm_migrate_init(void)
 	return 0;
 fail_nl:
 	mig_netlink_unregister();
-fail_wq:
+fail_key:
 	mig_transport_module_exit();
 	mig_throttle_module_exit();
 	return r;

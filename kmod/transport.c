@@ -81,8 +81,10 @@ void mig_sock_memalloc(struct socket *sock, bool on)
  * appears and off when the last goes: a live text patch of the skb
  * allocator on every push start and end, with the other CPUs sending.
  * One reference for the module's lifetime makes those flips plain counts:
- * the key changes at load and unload only, when no push runs.  The cost is
- * the reserve checks in the skb paths while the module is loaded.
+ * the key changes at load and unload only, when no push runs.  The cost,
+ * while the module is loaded: every receive allocation on the host may
+ * dip into the reserves (__GFP_MEMALLOC), and under memory pressure such
+ * packets are dropped for sockets that are not SOCK_MEMALLOC.
  */
 void mig_transport_module_init(void)
 {

@@ -4,9 +4,9 @@
 # Boots each test kernel under QEMU and runs tests/kernel/*.sh inside it,
 # and beside them the host-side tests (unit tests, 20 s of each fuzzer,
 # checkpatch, sparse, DKMS build).  Prints kselftest-style TAP, and last a
-# plain line "N passed, N failed" counting every test case.  Exits non-zero if anything failed, including
-# any WARN, BUG, oops, KASAN, UBSAN, lockdep or kmemleak report in a guest's
-# kernel log.
+# plain line "N passed, N failed" counting every test case.  Exits non-zero
+# if anything failed, including any WARN, BUG, oops, KASAN, UBSAN, lockdep
+# or kmemleak report in a guest's kernel log.
 #
 #   tests/run.sh [--debug] [--only test1,test2] [--no-host]
 set -u
@@ -69,7 +69,8 @@ host_test() {
 
 # The host tests run beside the guests (they are mostly one core of
 # compiling and fuzzing while the guests wait on links and timeouts);
-# their TAP is printed, and counted, after the guests' reports.
+# their TAP is printed, and counted, once the guests are done, before
+# the guests' reports.
 host_tests() {
 	echo "# host tests"
 	host_test "unit: bitmap" "$BUILD/tests/bitmap_test"
