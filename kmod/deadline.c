@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The deadline controller (deadline.h).  Pure logic: builds in the kernel
+ * and in userspace through portable.h.  Integer arithmetic only; the time
+ * a push has left comes from the pre-copy model (model.c).
+ */
+#include "deadline.h"
+
+#define MAX_MS		BIT_ULL(50)	/* 35 000 years: clamps the products */
+#define MAX_RATE	BIT_ULL(40)	/* bytes/s */
+#define MIN_RATE	MIG_AUTO_MIN_RATE	/* the rate limit's floor */
+
+static u64 sat_add(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX : a + b;
+}
+
+bool mig_dl_time_left(const struct mig_model_in *in, u64 write_bytes, u64 vmm_ms,
+		      u64 *left_ms)
+{
+	struct mig_model_out out;
+	u64 drain = 0;
+
+	if (!in->wire_rate)
+		return false;
+	if (!mig_model_predict(in, &out)) {
+		*left_ms = U64_MAX;
+		return true;
+	}
+	if (out.final_chunks) {
+		/* Mirroring sends the guest's writes too: the rest gets what is left. */
+		if (write_bytes >= in->wire_rate) {
+			*left_ms = U64_MAX;
+			return true;
+		}
+		drain = mig_send_ms(out.final_chunks, in->wire_per_chunk,
+				    in->wire_rate - write_bytes);
+	}
+	*left_ms = sat_add(sat_add(out.ms, drain), vmm_ms);
+	return true;
+}
+
+/* The time to the deadline over the time left, in percent. */
+static u32 slack_pct(u64 to_deadline, u64 left)
+{
+	u64 pct;
+
+	if (!left)
+		return U32_MAX;
+	if (left == U64_MAX)
+		return 0;
+	pct = div64_u64(min(to_deadline, MAX_MS) * 100, left);
+	return min_t(u64, pct, U32_MAX);
+}
+
+/*
+ * Whether the push ends within @budget ms with the guest at @writes chunk
+ * writes/s (in bytes/s as it writes them now: @in->write_bytes for
+ * @in->push.write_rate).  @in->push.write_rate is not 0.
+ */
+static bool fits(const struct mig_dl *dl, const struct mig_dl_in *in, u64 writes,
+		 u64 budget)
+{
+	struct mig_model_in m = in->push;
+	u64 left;
+
+	m.write_rate = writes;
+	return mig_dl_time_left(&m, mig_mul_div(in->write_bytes, writes, in->push.write_rate),
+				dl->p.vmm_ms, &left) && left <= budget;
+}
+
+/*
+ * The guest write throttle, in bytes/s, for the push to end within
+ * @budget ms: the most chunk writes/s that do (to 1/1024 of the search's
+ * top), in bytes as the guest writes them now; 0 when it ends in time at
+ * twice the chunks the link carries; min_write at the least.
+ */
+static u64 throttle_for(const struct mig_dl *dl, const struct mig_dl_in *in, u64 budget)
+{
+	u64 lo = 0, hi, mid;
+
+	hi = 2 * div64_u64(min(in->push.wire_rate, MAX_RATE),
+			   clamp_val(in->push.wire_per_chunk, 1, MAX_RATE)) + 1;
+	if (fits(dl, in, hi, budget))
+		return 0;
+	while (hi - lo > div64_u64(hi, 1024) + 1) {
+		mid = lo + (hi - lo) / 2;
+		if (fits(dl, in, mid, budget))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return max(mig_mul_div(in->write_bytes, lo, in->push.write_rate), dl->p.min_write);
+}
+
+/* Alg. 1's half: the guest write throttle. */
+static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
+			    struct mig_dl_decision *d)
+{
+	u64 t = dl->throttle, budget;
+
+	if (!in->push.write_rate || !in->write_bytes) {
+		/* The guest writes nothing: nothing to hold back. */
+		if (t) {
+			dl->throttle = 0;
+			d->throttle_why = MIG_DL_RELEASE;
+		}
+		return;
+	}
+	if (d->state == MIG_DL_LATE) {
+		/* Too late for the budget: converge at once, like auto_throttle. */
+		if (mig_auto_throttle(&in->push, in->write_bytes, &t) && t != dl->throttle) {
+			dl->throttle = t;
+			d->throttle_why = MIG_DL_CONVERGE;
+		}
+		return;
+	}
+	if (d->state == MIG_DL_OK && !t)
+		return;
+	/* What keeps the slack at danger_pct. */
+	budget = div64_u64(min(d->to_deadline_ms, MAX_MS) * 100, dl->p.danger_pct);
+	if (d->state == MIG_DL_OK) {
+		/*
+		 * Only ever looser here: lifted when the guest does not push
+		 * against it (writes under 7/8 of it), raised when it does.
+		 */
+		if (in->write_bytes < t - t / 8) {
+			dl->throttle = 0;
+			d->throttle_why = MIG_DL_RELEASE;
+			return;
+		}
+		t = throttle_for(dl, in, budget);
+		if (!t) {
+			dl->throttle = 0;
+			d->throttle_why = MIG_DL_RELEASE;
+		} else if (t > dl->throttle) {
+			dl->throttle = t;
+			d->throttle_why = MIG_DL_LOOSEN;
+		}
+		return;
+	}
+	/* Warning or danger: only ever tighter. */
+	t = throttle_for(dl, in, budget);
+	if (t && (!dl->throttle || t < dl->throttle)) {
+		dl->throttle = t;
+		d->throttle_why = MIG_DL_TIGHTEN;
+	}
+}
+
+static void set_rate(struct mig_dl *dl, struct mig_dl_decision *d, u64 rate, u8 why)
+{
+	dl->action = why;
+	if (rate != dl->rate) {
+		dl->rate = rate;
+		d->rate_why = why;
+	}
+}
+
+/* Alg. 2: the network rate limit, AIMD on back-off. */
+static void decide_rate(struct mig_dl *dl, const struct mig_dl_in *in,
+			struct mig_dl_decision *d)
+{
+	bool ignore = d->state == MIG_DL_DANGER || d->state == MIG_DL_LATE;
+	u64 base = in->push.wire_rate ?: dl->rate;
+
+	if (ignore) {
+		/* Its deadline first: ask the others to make room instead. */
+		d->ask_backoff = true;
+		dl->quiet = 0;
+		set_rate(dl, d, 0, MIG_DL_UNLIMIT);
+		dl->action = MIG_DL_KEEP;
+		return;
+	}
+	if (in->backoff) {
+		dl->quiet = 0;
+		if (dl->action == MIG_DL_PROBE) {
+			set_rate(dl, d, dl->safe_rate, MIG_DL_REVERT);
+			return;
+		}
+		/* Unlimited, or cut already and still told to back off: halve. */
+		if (dl->rate && dl->rate < base)
+			base = dl->rate;
+		set_rate(dl, d, max(base / 2, MIN_RATE), MIG_DL_BACKOFF);
+		return;
+	}
+	dl->quiet++;
+	switch (dl->action) {
+	case MIG_DL_BACKOFF:
+	case MIG_DL_REVERT:
+		/* A cut rate that caused no back-off: safe, raise from it next. */
+		dl->safe_rate = dl->rate;
+		dl->action = MIG_DL_PROBE;
+		break;
+	case MIG_DL_PROBE:
+		dl->safe_rate = dl->rate;
+		if (dl->p.quiet_periods && dl->quiet > dl->p.quiet_periods) {
+			set_rate(dl, d, 0, MIG_DL_UNLIMIT);
+			dl->action = MIG_DL_KEEP;
+		} else {
+			set_rate(dl, d, min(sat_add(dl->rate, dl->p.net_step), MAX_RATE),
+				 MIG_DL_PROBE);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void mig_dl_init(struct mig_dl *dl, const struct mig_dl_params *p)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->p = *p;
+	if (!dl->p.danger_pct)
+		dl->p.danger_pct = MIG_DL_DANGER_PCT;
+	if (!dl->p.warning_pct)
+		dl->p.warning_pct = MIG_DL_WARNING_PCT;
+	dl->p.warning_pct = max(dl->p.warning_pct, dl->p.danger_pct);
+	if (!dl->p.min_write)
+		dl->p.min_write = MIG_DL_MIN_WRITE;
+	if (!dl->p.net_step)
+		dl->p.net_step = MIN_RATE;
+}
+
+bool mig_dl_step(struct mig_dl *dl, const struct mig_dl_in *in,
+		 struct mig_dl_decision *d)
+{
+	u64 left;
+
+	memset(d, 0, sizeof(*d));
+	d->old_rate = dl->rate;
+	d->old_throttle = dl->throttle;
+	d->to_deadline_ms = dl->p.deadline_ms > in->now_ms ? dl->p.deadline_ms - in->now_ms : 0;
+	if (!mig_dl_time_left(&in->push, in->write_bytes, dl->p.vmm_ms, &left)) {
+		d->state = MIG_DL_UNKNOWN;
+		d->left_ms = U64_MAX;
+		goto out;
+	}
+	d->left_ms = left;
+	d->slack_pct = slack_pct(d->to_deadline_ms, left);
+	if (!d->to_deadline_ms)
+		d->state = MIG_DL_LATE;
+	else if (d->slack_pct < dl->p.danger_pct)
+		d->state = MIG_DL_DANGER;
+	else if (d->slack_pct <= dl->p.warning_pct)
+		d->state = MIG_DL_WARNING;
+	else
+		d->state = MIG_DL_OK;
+	decide_throttle(dl, in, d);
+	decide_rate(dl, in, d);
+out:
+	dl->state = d->state;
+	d->rate = dl->rate;
+	d->throttle = dl->throttle;
+	return d->rate_why != MIG_DL_KEEP || d->throttle_why != MIG_DL_KEEP;
+}
+
+const char *mig_dl_state_name(u8 state)
+{
+	static const char * const names[] = {
+		[MIG_DL_UNKNOWN] = "unknown",
+		[MIG_DL_OK] = "ok",
+		[MIG_DL_WARNING] = "warning",
+		[MIG_DL_DANGER] = "danger",
+		[MIG_DL_LATE] = "late",
+	};
+
+	return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+const char *mig_dl_why_name(u8 why)
+{
+	static const char * const names[] = {
+		[MIG_DL_KEEP] = "keep",
+		[MIG_DL_TIGHTEN] = "deadline at risk",
+		[MIG_DL_LOOSEN] = "slack regained",
+		[MIG_DL_RELEASE] = "not needed",
+		[MIG_DL_CONVERGE] = "deadline passed: converge",
+		[MIG_DL_BACKOFF] = "back-off",
+		[MIG_DL_REVERT] = "back-off while raising: last safe rate",
+		[MIG_DL_PROBE] = "no back-off: raise",
+		[MIG_DL_UNLIMIT] = "no back-off for long, or in danger",
+	};
+
+	return why < ARRAY_SIZE(names) ? names[why] : "?";
+}
