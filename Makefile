@@ -17,6 +17,8 @@
 #   make lint          checkpatch --strict and sparse on the kernel code; no
 #                      dependency cycles between the userspace objects
 #   make fuzz          build the libFuzzer targets and run each FUZZ_TIME s
+#   make sim           the deadline controller in a simulated cluster: the
+#                      paper's table, and a plot of one migration (bench/sim/)
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -34,7 +36,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo demo-disk install \
+.PHONY: all module modules tools tests bench-tools sim check check-vm check-debug bench demo demo-disk install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -65,7 +67,7 @@ TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/model_test $(BUILD)/tests/deadline_test $(BUILD)/tests/encsel_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
-	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test
+	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test $(BUILD)/sim/sim
 
 tests: $(TEST_PROGS)
 
@@ -299,6 +301,20 @@ $(BUILD)/tests/climit_test: tests/unit/climit_test.c $(CLIMIT_DEPS) $(KSFT)/ksel
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Ibench -I$(KSFT) -o $@ tests/unit/climit_test.c \
 		$(CLIMIT_SRC) $(CLIMIT_LIBS)
+
+# The simulator: the module's controller and model in a cluster of hosts.
+SIM_SRC := bench/sim/main.c bench/sim/world.c bench/sim/plot.c \
+	kmod/deadline.c kmod/model.c kmod/ratectl.c
+SIM_DEPS := $(SIM_SRC) bench/sim/sim.h kmod/deadline.h kmod/model.h kmod/ratectl.h \
+	kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h
+
+$(BUILD)/sim/sim: $(SIM_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -Ikmod -Iinclude -Ibench/sim -o $@ $(SIM_SRC) -lm
+
+sim: $(BUILD)/sim/sim
+	$(BUILD)/sim/sim --table
+	$(BUILD)/sim/sim --deadline 350 --load 0.25 --plot $(BUILD)/sim/task.svg
 
 deps:
 	tests/deps.sh

@@ -117,8 +117,8 @@ static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
 	}
 	if (d->state == MIG_DL_OK && !t)
 		return;
-	/* What keeps the slack at danger_pct. */
-	budget = div64_u64(min(d->to_deadline_ms, MAX_MS) * 100, dl->p.danger_pct);
+	/* What keeps the slack at target_pct. */
+	budget = div64_u64(min(d->to_deadline_ms, MAX_MS) * 100, dl->p.target_pct);
 	if (d->state == MIG_DL_OK) {
 		/*
 		 * Only ever looser here: lifted when the guest does not push
@@ -215,6 +215,9 @@ void mig_dl_init(struct mig_dl *dl, const struct mig_dl_params *p)
 	if (!dl->p.warning_pct)
 		dl->p.warning_pct = MIG_DL_WARNING_PCT;
 	dl->p.warning_pct = max(dl->p.warning_pct, dl->p.danger_pct);
+	if (!dl->p.target_pct)
+		dl->p.target_pct = MIG_DL_TARGET_PCT;
+	dl->p.target_pct = max(dl->p.target_pct, 100U);
 	if (!dl->p.min_write)
 		dl->p.min_write = MIG_DL_MIN_WRITE;
 	if (!dl->p.net_step)

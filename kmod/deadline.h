@@ -16,14 +16,15 @@
  *    is ok, at or below it in warning, below danger_pct in danger, and
  *    late once the deadline has passed;
  *  - the guest write throttle (Alg. 1): in warning or danger it is set to
- *    the most the guest may write with the slack still danger_pct, by the
- *    model, and no less than min_write: in warning that is a cap above
- *    what the guest writes now (a burst would make it bind), in danger
- *    below it.  It never rises there.  When the slack is above warning_pct
- *    it is lifted (0) if the guest writes under 7/8 of it, else raised to
- *    that most again.  So the deadline keeps a margin of danger_pct / 100
- *    against the link slowing down (other pushes' back-offs), and the
- *    guest is held back no further;
+ *    the most the guest may write for the push to end within the time to
+ *    the deadline over target_pct (120 %: a margin for the measurements),
+ *    by the model, and no less than min_write.  Where the guest's present
+ *    rate makes it, that is a cap above it (a burst would bind); else
+ *    below it.  It never rises there.  When the slack is above
+ *    warning_pct it is lifted (0) if the guest writes under 7/8 of it,
+ *    else raised to that most again.  So the thresholds decide when the
+ *    controller acts, and the guest is held back only as far as the
+ *    deadline needs;
  *  - the network rate limit (Alg. 2, AIMD): a back-off signal (another
  *    push on the link in danger, a congestion signal) halves it, from the
  *    measured rate; a period without one after a cut marks the rate as
@@ -44,6 +45,7 @@
 
 #define MIG_DL_DANGER_PCT	300	/* the paper's defaults */
 #define MIG_DL_WARNING_PCT	400
+#define MIG_DL_TARGET_PCT	120	/* the throttle's aim */
 #define MIG_DL_QUIET_PERIODS	10	/* quiet periods that lift the rate limit */
 #define MIG_DL_MIN_WRITE	MIG_AUTO_MIN_RATE	/* throttle floor, bytes/s */
 
@@ -59,7 +61,7 @@ enum mig_dl_state {
 enum mig_dl_why {
 	MIG_DL_KEEP,
 	/* the guest write throttle */
-	MIG_DL_TIGHTEN,		/* slack at or below warning_pct */
+	MIG_DL_TIGHTEN,		/* slack at or below warning_pct: capped */
 	MIG_DL_LOOSEN,		/* slack regained: the guest may write more */
 	MIG_DL_RELEASE,		/* no throttle needed, or the guest is idle */
 	MIG_DL_CONVERGE,	/* late: throttled to converge (mig_auto_throttle) */
@@ -75,6 +77,7 @@ struct mig_dl_params {
 	u64 deadline_ms;	/* on the clock of mig_dl_in.now_ms */
 	u32 danger_pct;		/* > 100, < warning_pct */
 	u32 warning_pct;
+	u32 target_pct;		/* the throttle's aim, >= 100 */
 	u64 vmm_ms;		/* after the disks: the VM's RAM, the handoff */
 	u64 net_step;		/* AIMD's additive step, wire bytes/s */
 	u32 quiet_periods;	/* 0: never lift the rate limit by itself */
@@ -114,7 +117,7 @@ struct mig_dl_decision {
 	u32 slack_pct;		/* to_deadline over left; U32_MAX: no time left */
 };
 
-/* Defaults (the paper's thresholds) and @deadline_ms; no rate limit. */
+/* @p, 0s replaced by the defaults (the paper's thresholds); no limits. */
 void mig_dl_init(struct mig_dl *dl, const struct mig_dl_params *p);
 
 /*

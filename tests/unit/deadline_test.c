@@ -132,17 +132,17 @@ static void test_throttle(void)
 	struct mig_dl_in in = push(0, U);
 	struct mig_dl_decision d;
 	struct mig_dl dl;
-	u64 budget = 345 * 1000 * 100 / MIG_DL_DANGER_PCT, t;
+	u64 budget = 138 * 1000 * 100 / MIG_DL_TARGET_PCT, t;
 
 	/* Warning: a cap above what the guest writes. */
 	mig_dl_init(&dl, &p);
 	mig_dl_step(&dl, &in, &d);
 	ksft_test_result(d.state == MIG_DL_WARNING && d.throttle_why == MIG_DL_TIGHTEN &&
-			 d.throttle > U && left_with(in, d.throttle) <= 450 * 1000 * 100 / 300,
-			 "warning: a cap above the guest's 16 MiB/s, keeping 300 %% (%llu B/s)\n",
+			 d.throttle > U && left_with(in, d.throttle) <= 450 * 1000 * 100 / 120,
+			 "warning: a cap above the guest's 16 MiB/s, on time with 120 %% (%llu B/s)\n",
 			 (unsigned long long)d.throttle);
-	/* Danger: 345 s for ~118 s, 115 s to keep 300 %. */
-	p.deadline_ms = 345 * 1000;
+	/* Danger: 138 s for ~118 s, 115 s to keep 120 %. */
+	p.deadline_ms = 138 * 1000;
 	mig_dl_init(&dl, &p);
 	mig_dl_step(&dl, &in, &d);
 	t = d.throttle;
@@ -151,7 +151,7 @@ static void test_throttle(void)
 			 "danger: the guest is throttled below its 16 MiB/s (%llu B/s)\n",
 			 (unsigned long long)t);
 	ksft_test_result(left_with(in, t) <= budget && left_with(in, t * 105 / 100) > budget,
-			 "the throttle is just what keeps the slack at 300 %% (5 %% more misses it)\n");
+			 "the throttle is just what keeps the slack at 120 %% (5 %% more misses it)\n");
 	/* The guest now writes at the throttle (in whole chunk writes/s). */
 	in = push(0, t);
 	mig_dl_step(&dl, &in, &d);
@@ -195,7 +195,7 @@ static void test_edges(void)
 	mig_dl_step(&dl, &in, &d);
 	ksft_test_result(d.state == MIG_DL_DANGER && d.left_ms == U64_MAX && !d.slack_pct &&
 			 d.throttle_why == MIG_DL_TIGHTEN && d.throttle < LINK &&
-			 left_with(in, d.throttle) <= 3600 * 1000 * 100 / MIG_DL_DANGER_PCT,
+			 left_with(in, d.throttle) <= 3600 * 1000 * 100 / MIG_DL_TARGET_PCT,
 			 "dirty rate above the send rate: throttled below the link (%llu B/s), on time\n",
 			 (unsigned long long)d.throttle);
 	/* Deadline passed: converge as soon as the model can, unlimited. */
