@@ -139,9 +139,9 @@ static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
 		}
 		return;
 	}
-	/* Warning or danger: only ever tighter. */
+	/* Warning or danger: only ever tighter, and only where it binds. */
 	t = throttle_for(dl, in, budget);
-	if (t && (!dl->throttle || t < dl->throttle)) {
+	if (t && t < in->write_bytes && (!dl->throttle || t < dl->throttle)) {
 		dl->throttle = t;
 		d->throttle_why = MIG_DL_TIGHTEN;
 	}
@@ -156,12 +156,43 @@ static void set_rate(struct mig_dl *dl, struct mig_dl_decision *d, u64 rate, u8 
 	}
 }
 
+/*
+ * A cut of the rate to @want on a back-off, from @base, the rate now: no
+ * deeper than keeps the slack at danger_pct (to 1/64 of @base), so that a
+ * cut does not throw the push into danger, where it would lift the limit
+ * again at the next period.  *@why says whether it was cut short.
+ */
+static u64 cut(const struct mig_dl *dl, const struct mig_dl_in *in,
+	       const struct mig_dl_decision *d, u64 base, u64 want, u8 *why)
+{
+	u64 budget = div64_u64(min(d->to_deadline_ms, MAX_MS) * 100, dl->p.danger_pct);
+	struct mig_model_in m = in->push;
+	u64 lo = want, hi = base, mid, left;
+
+	m.wire_rate = want;
+	if (want >= base || (mig_dl_time_left(&m, in->write_bytes, dl->p.vmm_ms, &left) &&
+			     left <= budget))
+		return want;
+	/* @hi keeps it (the push is not in danger at @base); @lo does not. */
+	while (hi - lo > div64_u64(base, 64) + 1) {
+		mid = lo + (hi - lo) / 2;
+		m.wire_rate = mid;
+		if (mig_dl_time_left(&m, in->write_bytes, dl->p.vmm_ms, &left) && left <= budget)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	*why = MIG_DL_SHORT;
+	return hi;
+}
+
 /* Alg. 2: the network rate limit, AIMD on back-off. */
 static void decide_rate(struct mig_dl *dl, const struct mig_dl_in *in,
 			struct mig_dl_decision *d)
 {
 	bool ignore = d->state == MIG_DL_DANGER || d->state == MIG_DL_LATE;
-	u64 base = in->push.wire_rate ?: dl->rate;
+	u64 base = in->push.wire_rate ?: dl->rate, rate;
+	u8 why;
 
 	if (ignore) {
 		/* Its deadline first: ask the others to make room instead. */
@@ -173,14 +204,20 @@ static void decide_rate(struct mig_dl *dl, const struct mig_dl_in *in,
 	}
 	if (in->backoff) {
 		dl->quiet = 0;
-		if (dl->action == MIG_DL_PROBE) {
-			set_rate(dl, d, dl->safe_rate, MIG_DL_REVERT);
-			return;
-		}
-		/* Unlimited, or cut already and still told to back off: halve. */
 		if (dl->rate && dl->rate < base)
 			base = dl->rate;
-		set_rate(dl, d, max(base / 2, MIN_RATE), MIG_DL_BACKOFF);
+		if (dl->action == MIG_DL_PROBE) {
+			why = MIG_DL_REVERT;
+			rate = cut(dl, in, d, base, dl->safe_rate, &why);
+		} else {
+			/* Unlimited, or cut already and still told to back off: halve. */
+			why = MIG_DL_BACKOFF;
+			rate = cut(dl, in, d, base, max(base / 2, MIN_RATE), &why);
+		}
+		/* A cut kept short counts as one: the next quiet period marks it safe. */
+		set_rate(dl, d, rate, why);
+		if (why == MIG_DL_SHORT)
+			dl->action = MIG_DL_BACKOFF;
 		return;
 	}
 	dl->quiet++;
@@ -227,6 +264,7 @@ void mig_dl_init(struct mig_dl *dl, const struct mig_dl_params *p)
 bool mig_dl_step(struct mig_dl *dl, const struct mig_dl_in *in,
 		 struct mig_dl_decision *d)
 {
+	struct mig_dl_in eff;
 	u64 left;
 
 	memset(d, 0, sizeof(*d));
@@ -248,8 +286,12 @@ bool mig_dl_step(struct mig_dl *dl, const struct mig_dl_in *in,
 		d->state = MIG_DL_WARNING;
 	else
 		d->state = MIG_DL_OK;
-	decide_throttle(dl, in, d);
 	decide_rate(dl, in, d);
+	/* The throttle for the rate the push will have. */
+	eff = *in;
+	if (dl->rate && dl->rate < eff.push.wire_rate)
+		eff.push.wire_rate = dl->rate;
+	decide_throttle(dl, &eff, d);
 out:
 	dl->state = d->state;
 	d->rate = dl->rate;
@@ -279,6 +321,7 @@ const char *mig_dl_why_name(u8 why)
 		[MIG_DL_RELEASE] = "not needed",
 		[MIG_DL_CONVERGE] = "deadline passed: converge",
 		[MIG_DL_BACKOFF] = "back-off",
+		[MIG_DL_SHORT] = "back-off, no deeper than the deadline allows",
 		[MIG_DL_REVERT] = "back-off while raising: last safe rate",
 		[MIG_DL_PROBE] = "no back-off: raise",
 		[MIG_DL_UNLIMIT] = "no back-off for long, or in danger",

@@ -15,12 +15,11 @@
  *    the deadline over that time, in percent.  Above warning_pct the push
  *    is ok, at or below it in warning, below danger_pct in danger, and
  *    late once the deadline has passed;
- *  - the guest write throttle (Alg. 1): in warning or danger it is set to
- *    the most the guest may write for the push to end within the time to
- *    the deadline over target_pct (120 %: a margin for the measurements),
- *    by the model, and no less than min_write.  Where the guest's present
- *    rate makes it, that is a cap above it (a burst would bind); else
- *    below it.  It never rises there.  When the slack is above
+ *  - the guest write throttle (Alg. 1): in warning or danger, if the push
+ *    would not end within the time to the deadline over target_pct (120 %:
+ *    a margin for the measurements) at the guest's present rate, by the
+ *    model, the guest is held to the most that does, no less than
+ *    min_write.  It never rises there.  When the slack is above
  *    warning_pct it is lifted (0) if the guest writes under 7/8 of it,
  *    else raised to that most again.  So the thresholds decide when the
  *    controller acts, and the guest is held back only as far as the
@@ -30,8 +29,11 @@
  *    measured rate; a period without one after a cut marks the rate as
  *    safe and starts raising it by net_step a period; a back-off while
  *    raising goes back to the last safe rate; quiet_periods quiet periods
- *    in a row lift it (0).  A push in danger or late ignores back-off and
- *    asks the pushes sharing its link to back off (ask_backoff).
+ *    in a row lift it (0).  A cut goes no deeper than keeps the slack at
+ *    danger_pct (else the next period would find the push in danger and
+ *    lift it: a cycle).  A push in danger or late ignores back-off, lifts
+ *    its limit and asks the pushes sharing its link to back off
+ *    (ask_backoff).  The throttle is decided for the rate so decided.
  *
  * Each step fills a struct mig_dl_decision: both limits before and after,
  * why each changed (enum mig_dl_why), the state, the prediction.  The
@@ -61,12 +63,13 @@ enum mig_dl_state {
 enum mig_dl_why {
 	MIG_DL_KEEP,
 	/* the guest write throttle */
-	MIG_DL_TIGHTEN,		/* slack at or below warning_pct: capped */
+	MIG_DL_TIGHTEN,		/* warning or danger, and late at this rate */
 	MIG_DL_LOOSEN,		/* slack regained: the guest may write more */
 	MIG_DL_RELEASE,		/* no throttle needed, or the guest is idle */
 	MIG_DL_CONVERGE,	/* late: throttled to converge (mig_auto_throttle) */
 	/* the network rate limit */
 	MIG_DL_BACKOFF,		/* back-off: halved */
+	MIG_DL_SHORT,		/* back-off, cut short to keep danger_pct */
 	MIG_DL_REVERT,		/* back-off while raising: the last safe rate */
 	MIG_DL_PROBE,		/* no back-off: raised by net_step */
 	MIG_DL_UNLIMIT,		/* quiet_periods without back-off, or danger */

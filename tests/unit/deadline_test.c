@@ -110,13 +110,14 @@ static void test_states(void)
 			 "200 s: danger (%u %%): asks others to back off, ignores its own back-off\n",
 			 d.slack_pct);
 	/* Priorities are thresholds: the same push is ok for a lower one. */
+	p.deadline_ms = 300 * 1000;
 	p.danger_pct = 120;
 	p.warning_pct = 150;
 	mig_dl_init(&dl, &p);
 	mig_dl_step(&dl, &in, &d);
 	ksft_test_result(d.state == MIG_DL_OK && d.rate_why == MIG_DL_BACKOFF &&
 			 d.rate == LINK / 2,
-			 "thresholds 120/150 %%: the same push is ok and backs off to half the rate\n");
+			 "thresholds 120/150 %%: 300 s is ok and backs off to half the rate\n");
 	in = push(0, U);
 	in.push.wire_rate = 0;
 	mig_dl_init(&dl, &p);
@@ -134,13 +135,12 @@ static void test_throttle(void)
 	struct mig_dl dl;
 	u64 budget = 138 * 1000 * 100 / MIG_DL_TARGET_PCT, t;
 
-	/* Warning: a cap above what the guest writes. */
+	/* Warning, but on time at the guest's rate: no throttle. */
 	mig_dl_init(&dl, &p);
 	mig_dl_step(&dl, &in, &d);
-	ksft_test_result(d.state == MIG_DL_WARNING && d.throttle_why == MIG_DL_TIGHTEN &&
-			 d.throttle > U && left_with(in, d.throttle) <= 450 * 1000 * 100 / 120,
-			 "warning: a cap above the guest's 16 MiB/s, on time with 120 %% (%llu B/s)\n",
-			 (unsigned long long)d.throttle);
+	ksft_test_result(d.state == MIG_DL_WARNING && d.throttle_why == MIG_DL_KEEP &&
+			 !d.throttle,
+			 "warning, on time at the guest's rate with 120 %%: not throttled\n");
 	/* Danger: 138 s for ~118 s, 115 s to keep 120 %. */
 	p.deadline_ms = 138 * 1000;
 	mig_dl_init(&dl, &p);
@@ -290,6 +290,18 @@ static void test_aimd(void)
 	ksft_test_result(d.state == MIG_DL_DANGER && d.rate_why == MIG_DL_UNLIMIT && !d.rate &&
 			 d.old_rate == MIG_AUTO_MIN_RATE,
 			 "AIMD: in danger the cut rate is lifted despite back-off\n");
+	/* A halving that would throw the push into danger is cut short. */
+	p.deadline_ms = 533 * 1000;
+	mig_dl_init(&dl, &p);
+	in = push(0, U);
+	in.backoff = true;
+	mig_dl_step(&dl, &in, &d);
+	in.push.wire_rate = d.rate;
+	ksft_test_result(d.state == MIG_DL_OK && d.rate_why == MIG_DL_SHORT &&
+			 d.rate > LINK / 2 && d.rate < LINK &&
+			 left_with(in, 0) * MIG_DL_DANGER_PCT <= 533 * 1000 * 100,
+			 "AIMD: a cut that would mean danger stops at 300 %% (%llu of %llu B/s)\n",
+			 (unsigned long long)d.rate, (unsigned long long)LINK);
 	ksft_test_result(!strcmp(mig_dl_state_name(MIG_DL_DANGER), "danger") &&
 			 !strcmp(mig_dl_why_name(MIG_DL_BACKOFF), "back-off") &&
 			 !strcmp(mig_dl_state_name(200), "?"),
@@ -299,7 +311,7 @@ static void test_aimd(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(25);
+	ksft_set_plan(26);
 	test_time_left();
 	test_states();
 	test_throttle();
