@@ -73,7 +73,8 @@ static bool fits(const struct mig_dl *dl, const struct mig_dl_in *in, u64 writes
  * The guest write throttle, in bytes/s, for the push to end within
  * @budget ms: the most chunk writes/s that do (to 1/1024 of the search's
  * top), in bytes as the guest writes them now; 0 when it ends in time at
- * twice the chunks the link carries; min_write at the least.
+ * twice the chunks the link carries; min_write at the least.  U64_MAX
+ * when it does not end in time even with the guest idle.
  */
 static u64 throttle_for(const struct mig_dl *dl, const struct mig_dl_in *in, u64 budget)
 {
@@ -83,6 +84,8 @@ static u64 throttle_for(const struct mig_dl *dl, const struct mig_dl_in *in, u64
 			   clamp_val(in->push.wire_per_chunk, 1, MAX_RATE)) + 1;
 	if (fits(dl, in, hi, budget))
 		return 0;
+	if (!fits(dl, in, 0, budget))
+		return U64_MAX;
 	while (hi - lo > div64_u64(hi, 1024) + 1) {
 		mid = lo + (hi - lo) / 2;
 		if (fits(dl, in, mid, budget))
@@ -91,6 +94,18 @@ static u64 throttle_for(const struct mig_dl *dl, const struct mig_dl_in *in, u64
 			hi = mid;
 	}
 	return max(mig_mul_div(in->write_bytes, lo, in->push.write_rate), dl->p.min_write);
+}
+
+/* Out of time: the throttle for converging soon (auto_throttle's). */
+static void converge(struct mig_dl *dl, const struct mig_dl_in *in,
+		     struct mig_dl_decision *d)
+{
+	u64 t = dl->throttle;
+
+	if (mig_auto_throttle(&in->push, in->write_bytes, &t) && t != dl->throttle) {
+		dl->throttle = t;
+		d->throttle_why = MIG_DL_CONVERGE;
+	}
 }
 
 /* Alg. 1's half: the guest write throttle. */
@@ -108,11 +123,7 @@ static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
 		return;
 	}
 	if (d->state == MIG_DL_LATE) {
-		/* Too late for the budget: converge at once, like auto_throttle. */
-		if (mig_auto_throttle(&in->push, in->write_bytes, &t) && t != dl->throttle) {
-			dl->throttle = t;
-			d->throttle_why = MIG_DL_CONVERGE;
-		}
+		converge(dl, in, d);
 		return;
 	}
 	if (d->state == MIG_DL_OK && !t)
@@ -130,6 +141,8 @@ static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
 			return;
 		}
 		t = throttle_for(dl, in, budget);
+		if (t == U64_MAX)
+			return;
 		if (!t) {
 			dl->throttle = 0;
 			d->throttle_why = MIG_DL_RELEASE;
@@ -141,6 +154,11 @@ static void decide_throttle(struct mig_dl *dl, const struct mig_dl_in *in,
 	}
 	/* Warning or danger: only ever tighter, and only where it binds. */
 	t = throttle_for(dl, in, budget);
+	if (t == U64_MAX) {
+		/* Holding the guest back cannot make it: converge, no more. */
+		converge(dl, in, d);
+		return;
+	}
 	if (t && t < in->write_bytes && (!dl->throttle || t < dl->throttle)) {
 		dl->throttle = t;
 		d->throttle_why = MIG_DL_TIGHTEN;
@@ -319,7 +337,7 @@ const char *mig_dl_why_name(u8 why)
 		[MIG_DL_TIGHTEN] = "deadline at risk",
 		[MIG_DL_LOOSEN] = "slack regained",
 		[MIG_DL_RELEASE] = "not needed",
-		[MIG_DL_CONVERGE] = "deadline passed: converge",
+		[MIG_DL_CONVERGE] = "deadline out of reach: converge",
 		[MIG_DL_BACKOFF] = "back-off",
 		[MIG_DL_SHORT] = "back-off, no deeper than the deadline allows",
 		[MIG_DL_REVERT] = "back-off while raising: last safe rate",

@@ -19,7 +19,11 @@
  *    would not end within the time to the deadline over target_pct (120 %:
  *    a margin for the measurements) at the guest's present rate, by the
  *    model, the guest is held to the most that does, no less than
- *    min_write.  It never rises there.  When the slack is above
+ *    min_write.  It never rises there.  Where not even an idle guest
+ *    would make it (or the deadline has passed), the throttle is
+ *    auto_throttle's (mig_auto_throttle(): converge within a few rounds):
+ *    holding the guest back further would not save the deadline.  When
+ *    the slack is above
  *    warning_pct it is lifted (0) if the guest writes under 7/8 of it,
  *    else raised to that most again.  So the thresholds decide when the
  *    controller acts, and the guest is held back only as far as the
@@ -66,7 +70,7 @@ enum mig_dl_why {
 	MIG_DL_TIGHTEN,		/* warning or danger, and late at this rate */
 	MIG_DL_LOOSEN,		/* slack regained: the guest may write more */
 	MIG_DL_RELEASE,		/* no throttle needed, or the guest is idle */
-	MIG_DL_CONVERGE,	/* late: throttled to converge (mig_auto_throttle) */
+	MIG_DL_CONVERGE,	/* out of reach or late: to converge (auto_throttle) */
 	/* the network rate limit */
 	MIG_DL_BACKOFF,		/* back-off: halved */
 	MIG_DL_SHORT,		/* back-off, cut short to keep danger_pct */

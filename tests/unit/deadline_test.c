@@ -209,13 +209,19 @@ static void test_edges(void)
 			 d.throttle_why == MIG_DL_CONVERGE && d.throttle,
 			 "deadline passed: late, rate limit lifted, throttled to converge (%llu B/s)\n",
 			 (unsigned long long)d.throttle);
-	/* A deadline that leaves less than the VMM's time: the floor. */
+	/* Out of reach even for an idle guest: only what converges. */
 	p.deadline_ms = 5000;
 	mig_dl_init(&dl, &p);
 	in = push(0, U);
 	mig_dl_step(&dl, &in, &d);
-	ksft_test_result(d.state == MIG_DL_DANGER && d.throttle == MIG_DL_MIN_WRITE,
-			 "no time for the VMM: the throttle at its floor, 64 KiB/s\n");
+	ksft_test_result(d.state == MIG_DL_DANGER && !d.throttle && d.throttle_why == MIG_DL_KEEP,
+			 "out of reach, guest converges anyway: not throttled\n");
+	in = push(0, 2 * LINK);
+	mig_dl_step(&dl, &in, &d);
+	ksft_test_result(d.state == MIG_DL_DANGER && d.throttle_why == MIG_DL_CONVERGE &&
+			 d.throttle > MIG_DL_MIN_WRITE && d.throttle < LINK,
+			 "out of reach, a writer faster than the link: throttled to converge (%llu B/s)\n",
+			 (unsigned long long)d.throttle);
 	/* Zero everything: no division by zero, nothing decided. */
 	memset(&in, 0, sizeof(in));
 	memset(&p, 0, sizeof(p));
@@ -311,7 +317,7 @@ static void test_aimd(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(26);
+	ksft_set_plan(27);
 	test_time_left();
 	test_states();
 	test_throttle();
