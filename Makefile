@@ -243,7 +243,7 @@ VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 # load them) and runs migrate-dm-vm for them (vmexec.c).
 VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vm_preflight.c \
 	userspace/vmconn.c userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c \
-	userspace/vm_evacuate.c userspace/plan.c
+	userspace/vm_evacuate.c
 CLI_SRC := $(filter-out userspace/vmexec.c,$(wildcard userspace/*.c))
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
@@ -257,11 +257,12 @@ $(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/migrate-dm: $(LEAN_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(NL_LIBS) -ldevmapper -lm
+$(BUILD)/migrate-dm: $(LEAN_OBJ) $(BUILD)/userspace/model.o
+	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(BUILD)/userspace/model.o $(NL_LIBS) -ldevmapper -lm
 
-# The evacuation's plan (plan.c) predicts times with the module's pure
-# pre-copy model, built for userspace as the unit tests build it.
+# The evacuation's plan (plan.c: both tools parse --order with it)
+# predicts times with the module's pure pre-copy model, built for
+# userspace as the unit tests build it.
 PURE_INC := -Ikmod -Itests/unit -Iinclude
 $(BUILD)/userspace/plan.o: override CFLAGS += $(PURE_INC)
 $(BUILD)/userspace/model.o: kmod/model.c kmod/model.h kmod/args.h kmod/portable.h \
