@@ -385,7 +385,7 @@ static void print_json(struct evac *e, const int *seq, int count, uint64_t end)
 	}
 	json_object_object_add(root, "destinations", ds);
 	json_object_object_add(root, "vms", vs);
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
