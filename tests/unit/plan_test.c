@@ -155,6 +155,7 @@ static void test_orders(void)
 	struct plan_dest d[2] = { dest("a", 8, 6 * GIB, GIB), dest("b", 8, 4 * GIB, GIB) };
 	struct plan_vm v[4] = { vm("v1", 1, 4 * GIB, 0), vm("v2", 1, 3 * GIB, 0),
 				vm("v3", 1, 2 * GIB, 0), vm("v4", 1, 1 * GIB, 0) };
+	static const uint64_t ms[4] = { 9000, 3000, 5000, 3000 };
 	char why[512];
 	int seq[4], k;
 
@@ -169,13 +170,11 @@ static void test_orders(void)
 	ksft_test_result(k == 4 && !strcmp(names(v, seq, k), "v1 v2 v3 v4"),
 			 "order: round-robin alternates the destinations (%s)\n", names(v, seq, k));
 
-	v[0].predict_ms = 9000;
-	v[1].predict_ms = 3000;
-	v[2].predict_ms = 5000;
-	v[3].predict_ms = 3000;
-	v[3].priority = 1;
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 4; k++) {
+		v[k].predict_ms = ms[k];
 		v[k].predicted = true;
+	}
+	v[3].priority = 1;
 	k = plan_order(v, 4, PLAN_AUTO, seq);
 	ksft_test_result(k == 4 && !strcmp(names(v, seq, k), "v4 v2 v3 v1"),
 			 "order: auto, shortest predicted first, then the higher priority (%s)\n",
@@ -186,11 +185,8 @@ static void test_orders(void)
 			 "order: auto puts a VM without a prediction last (%s)\n", names(v, seq, k));
 
 	/* Two source hosts, one destination: round-robin alternates the sources. */
-	v[0].source = 0;
-	v[1].source = 0;
-	v[2].source = 1;
-	v[3].source = 1;
 	for (k = 0; k < 4; k++) {
+		v[k].source = k / 2;
 		v[k].dest = 0;
 		v[k].rank = k;
 	}
