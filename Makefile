@@ -67,7 +67,8 @@ TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/model_test $(BUILD)/tests/deadline_test $(BUILD)/tests/encsel_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
-	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test $(BUILD)/sim/sim
+	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test $(BUILD)/tests/plan_test \
+	$(BUILD)/sim/sim
 
 tests: $(TEST_PROGS)
 
@@ -248,7 +249,8 @@ VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 # (and libvirt's sixty shared libraries with them: every command would
 # load them) and runs migrate-dm-vm for them (vmexec.c).
 VM_SRC	:= userspace/vm_prepare.c userspace/vm_migrate.c userspace/vm_preflight.c \
-	userspace/vmconn.c userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c
+	userspace/vmconn.c userspace/vmdisks.c userspace/vmshow.c userspace/vmxml.c \
+	userspace/vm_evacuate.c
 CLI_SRC := $(filter-out userspace/vmexec.c,$(wildcard userspace/*.c))
 CLI_HDR := $(wildcard userspace/*.h) include/uapi/linux/dm-migrate.h
 CLI_OBJ := $(patsubst userspace/%.c,$(BUILD)/userspace/%.o,$(CLI_SRC))
@@ -262,11 +264,22 @@ $(BUILD)/userspace/%.o: userspace/%.c $(CLI_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace $(NL_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/migrate-dm: $(LEAN_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(NL_LIBS) -ldevmapper -lm
+$(BUILD)/migrate-dm: $(LEAN_OBJ) $(BUILD)/userspace/model.o
+	$(CC) $(CFLAGS) -o $@ $(LEAN_OBJ) $(BUILD)/userspace/model.o $(NL_LIBS) -ldevmapper -lm
 
-$(BUILD)/migrate-dm-vm: $(CLI_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(NL_LIBS) $(VIRT_LIBS) -ldevmapper -lm -lpthread
+# The evacuation's plan (plan.c: both tools parse --order with it)
+# predicts times with the module's pure pre-copy model, built for
+# userspace as the unit tests build it.
+PURE_INC := -Ikmod -Itests/unit -Iinclude
+$(BUILD)/userspace/plan.o: override CFLAGS += $(PURE_INC)
+$(BUILD)/userspace/model.o: kmod/model.c kmod/model.h kmod/args.h kmod/portable.h \
+		tests/unit/portable_user.h include/uapi/linux/dm-migrate.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PURE_INC) -c -o $@ kmod/model.c
+
+$(BUILD)/migrate-dm-vm: $(CLI_OBJ) $(BUILD)/userspace/model.o
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/userspace/model.o $(NL_LIBS) $(VIRT_LIBS) \
+		-ldevmapper -lm -lpthread
 
 $(BUILD)/tests/units_test: tests/unit/units_test.c userspace/units.c userspace/units.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
@@ -276,6 +289,13 @@ $(BUILD)/tests/vmxml_test: tests/unit/vmxml_test.c userspace/vmxml.c userspace/e
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Iuserspace -I$(KSFT) $(NL_CFLAGS) $(VIRT_CFLAGS) -o $@ \
 		tests/unit/vmxml_test.c userspace/vmxml.c userspace/err.c $(VIRT_LIBS)
+
+$(BUILD)/tests/plan_test: tests/unit/plan_test.c userspace/plan.c userspace/plan.h userspace/units.c \
+		userspace/units.h kmod/model.c kmod/model.h kmod/args.h kmod/portable.h \
+		tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace $(PURE_INC) -I$(KSFT) -o $@ tests/unit/plan_test.c \
+		userspace/plan.c userspace/units.c kmod/model.c -lm
 
 # The bench's offline pieces: the compressibility limit of a volume's
 # content (bench/climit.c), and an ext4 image of a lived-in root's /usr,

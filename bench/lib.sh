@@ -39,6 +39,36 @@ dm_status() { read -ra ST <<< "$(dmsetup status "$1")"; }
 # budget_left: seconds until this section's deadline (bench/guest.sh).
 budget_left() { echo $((${BENCH_DEADLINE:-$(($(now) + 86400))} - $(now))); }
 
+# busy_mark: BUSY_MS, the guest's busy CPU time so far in ms (/proc/stat's
+# first line: user, nice, system, irq and softirq of all CPUs, in USER_HZ
+# ticks of 10 ms).  Both hosts are in the guest, so it is the CPU of both
+# ends of a transfer.
+busy_mark() {
+	local c
+	read -ra c < /proc/stat
+	BUSY_MS=$(((c[1] + c[2] + c[3] + c[6] + c[7]) * 10))
+}
+# cpu_mark: CPU_MS, BUSY_MS less what this shell and the children it has
+# waited for used so far (`times`: a run's own polling of status and its
+# helpers): the CPU time of everything but the measuring script.  Neither
+# forks.
+cpu_mark() {
+	local -a t
+	local ms=0 all f m s
+	busy_mark
+	times > "/tmp/times.$BASHPID"
+	mapfile -t t < "/tmp/times.$BASHPID"
+	all="${t[0]} ${t[1]}"	# the shell's user and system, its children's
+	for f in $all; do	# each like 1m2.345s
+		m=${f%%m*} s=${f#*m}
+		s=${s%s}
+		ms=$((ms + m * 60000 + 10#${s%.*} * 1000 + 10#${s#*.}))
+	done
+	CPU_MS=$((BUSY_MS - ms))
+}
+# cpu_s MS: MS milliseconds (a difference of two CPU_MS) as seconds.
+cpu_s() { printf '%d.%02d' $(($1 < 0 ? 0 : $1 / 1000)) $(($1 < 0 ? 0 : $1 % 1000 / 10)); }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.3f", a / b }'; }
 # since T0 [T1]: seconds from T0 to T1 or now ($EPOCHREALTIME values).
 since() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.2f", b - a }'; }

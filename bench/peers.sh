@@ -1,29 +1,35 @@
 # bench/peers.sh: the tools the bulk section compares.  peer_NAME copies
 # /dev/ram0 (source host: namespace src) to /dev/ram1 (destination: dst)
-# once and prints "seconds=S wire=BYTES identical=yes|NO" (BYTES: what
-# crossed the link from source to destination; identical: the copy
+# once and prints "seconds=S wire=BYTES cpu_s=C identical=yes|NO" (BYTES:
+# what crossed the link from source to destination; C: the CPU seconds
+# both hosts spent meanwhile, lib.sh's cpu_mark; identical: the copy
 # compared with the source, after the timing).  peer_NAME_clean undoes whatever state
 # peer_NAME may have stopped in (it runs under `attempt`, which kills the
 # run's processes first).  A '-' in a tool's name is '_' here.
 
 # dm-migrate: push until the first (bulk) pass is on the destination,
-# then abort.
+# then abort.  DMM_PUSH_ARGS: more push arguments (encoding=raw, ...).
 peer_dm_migrate() {
-	local key t0 tx0 sz t_set=$EPOCHREALTIME
+	local key t0 tx0 sz c0 t_set=$EPOCHREALTIME
 	sz=$(blockdev --getsz /dev/ram0)
 	key=$(new_key)
 	dmsetup create b_dst --table "0 $sz migrate /dev/ram1 128 1 receive" || return 1
 	dmsetup create b_src --table "0 $sz migrate /dev/ram0 128" || return 1
 	on_dst dmsetup message b_dst 0 listen "$DST_IP:7800" "$key" || return 1
 	tx0=$(link_tx)
+	cpu_mark
+	c0=$CPU_MS
 	t0=$EPOCHREALTIME
-	on_src dmsetup message b_src 0 push "$DST_IP:7800" "$key" || return 1
+	# shellcheck disable=SC2086	# DMM_PUSH_ARGS: words
+	on_src dmsetup message b_src 0 push "$DST_IP:7800" "$key" ${DMM_PUSH_ARGS:-} || return 1
 	# Over when the destination applied every chunk (the source's round
 	# 1 begins when the last one was sent, not acknowledged).
 	while dm_status b_dst; [ "${ST[11]}" -lt "${ST[5]#*/}" ]; do nap 0.1; done
 	local secs t1=$EPOCHREALTIME
+	cpu_mark
 	secs=$(since "$t0" "$t1")
-	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+	echo "seconds=$secs wire=$(($(link_tx) - tx0)) cpu_s=$(cpu_s $((CPU_MS - c0)))" \
+		"identical=$(same_data "$SIZE_B")"
 	echo "bench: dm-migrate: setup $(since "$t_set" "$t0") s, copy $secs s, compare $(since "$t1") s" >&2
 	dmsetup message b_src 0 abort
 }
@@ -51,12 +57,17 @@ qemu_pair() {
 # qemu-mirror: qemu-storage-daemon's blockdev-mirror (sync=full) into
 # qemu-nbd, until the job is ready (bench/qmp-mirror.py).
 peer_qemu_mirror() {
-	local tx0 secs
+	local tx0 secs c0
 	# shellcheck disable=SC2119	# no ARGS here
 	qemu_pair
 	tx0=$(link_tx)
+	cpu_mark
+	c0=$CPU_MS
+	# The CPU of python3 itself (its start, its polling) is the script's.
 	secs=$(on_src python3 bench/qmp-mirror.py /tmp/qsd.sock src dst) || return 1
-	echo "seconds=$secs wire=$(($(link_tx) - tx0)) identical=$(same_data "$SIZE_B")"
+	cpu_mark
+	echo "seconds=$secs wire=$(($(link_tx) - tx0)) cpu_s=$(cpu_s $((CPU_MS - c0)))" \
+		"identical=$(same_data "$SIZE_B")"
 }
 peer_qemu_mirror_clean() { rm -f /tmp/qsd.sock; }	# its processes are gone
 
@@ -79,7 +90,7 @@ step() {
 	return 1
 }
 peer_drbd() {
-	local n t0 tx0 meta
+	local n t0 tx0 meta c0
 	mkdir -p /run/lock	# drbdsetup's lock files
 	step tc qdisc add dev lo root handle 1: prio bands 2 priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
 	step tc qdisc add dev lo parent 1:1 handle 10: tbf rate "${LINK_MBIT}mbit" burst 256kb latency 100ms &&
@@ -100,11 +111,16 @@ peer_drbd() {
 		--max-buffers=8000 --max-epoch-size=8000 || return 1
 	until grep -q '^ 0: cs:Connected' /proc/drbd; do nap 0.1; done
 	tx0=$(drbd_tx)
+	cpu_mark
+	c0=$CPU_MS
 	t0=$EPOCHREALTIME
 	step $DRBDSETUP primary 0 --force || return 1
 	local synced=$' 0: [^\n]*ds:UpToDate/UpToDate'
 	until [[ $(< /proc/drbd) =~ $synced ]]; do nap 0.1; done
-	echo "seconds=$(since "$t0") wire=$(($(drbd_tx) - tx0))" \
+	local secs
+	secs=$(since "$t0")
+	cpu_mark
+	echo "seconds=$secs wire=$(($(drbd_tx) - tx0)) cpu_s=$(cpu_s $((CPU_MS - c0)))" \
 		"identical=$(same_data "$(blockdev --getsize64 /dev/drbd0)")"
 }
 drbd_tx() { tc -j -s qdisc show dev lo | jq '.[] | select(.handle == "10:") | .bytes'; }

@@ -48,24 +48,19 @@ def gnuplot(out, name, script):
     return r.returncode == 0
 
 
-def bulk_plots(out, tables):
-    """Per content, a bar for each tool: rate / link rate, and wire MB."""
-    rows = [r for r in tables.get("bulk", []) if r.get("seconds") != ""]
-    if not rows:
-        return []
+def histogram(out, name, title, ylabel, rows, col):
+    """Per content, a bar for each tool of ROWS: the value of column COL;
+    OUT/NAME.FMT, or None if gnuplot failed."""
     tools = list(dict.fromkeys(r["tool"] for r in rows))
     contents = list(dict.fromkeys(r["content"] for r in rows))
-    made = []
-    for col, name, ylabel in (("rate/link", "bulk-rate", "effective rate / link rate"),
-                              ("wire_MB", "bulk-wire", "MB on the wire")):
-        dat = os.path.join(out, name + ".dat")
-        with open(dat, "w") as f:
-            f.write("content " + " ".join('"%s"' % t for t in tools) + "\n")
-            for c in contents:
-                vals = {r["tool"]: r[col] for r in rows if r["content"] == c}
-                f.write('"%s" ' % c + " ".join(str(vals.get(t, "NaN")) for t in tools) + "\n")
-        if gnuplot(out, name, """
-set title "bulk copy: %s"
+    dat = os.path.join(out, name + ".dat")
+    with open(dat, "w") as f:
+        f.write("content " + " ".join('"%s"' % t for t in tools) + "\n")
+        for c in contents:
+            vals = {r["tool"]: r[col] or "NaN" for r in rows if r["content"] == c}
+            f.write('"%s" ' % c + " ".join(str(vals.get(t, "NaN")) for t in tools) + "\n")
+    if gnuplot(out, name, """
+set title "%s: %s"
 set ylabel "%s"
 set style data histograms
 set style histogram clustered gap 1
@@ -74,9 +69,30 @@ set key outside right
 set yrange [0:*]
 set grid ytics
 plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
-""" % (ylabel, ylabel, len(tools) + 1, dat)):
-            made.append(name + "." + FMT)
-    return made
+""" % (title, ylabel, ylabel, len(tools) + 1, dat)):
+        return name + "." + FMT
+    return None
+
+
+def bulk_plots(out, tables):
+    """Per content, a bar for each tool: rate / link rate, and wire MB."""
+    rows = [r for r in tables.get("bulk", []) if r.get("seconds") != ""]
+    if not rows:
+        return []
+    made = [histogram(out, name, "bulk copy", ylabel, rows, col)
+            for col, name, ylabel in (("rate/link", "bulk-rate", "effective rate / link rate"),
+                                      ("wire_MB", "bulk-wire", "MB on the wire"))]
+    return [m for m in made if m]
+
+
+def unlimited_plots(out, tables):
+    """Per content, a bar for each tool: MB moved per CPU-second."""
+    rows = [r for r in tables.get("unlimited", []) if r.get("MB/cpu_s") not in ("", "-", None)]
+    if not rows:
+        return []
+    made = histogram(out, "unlimited-cpu", "bulk copy, unlimited link",
+                     "MB per CPU-second (both hosts)", rows, "MB/cpu_s")
+    return [made] if made else []
 
 
 def converge_plots(out, tables):
@@ -107,7 +123,7 @@ plot for [i=0:%d] "%s" index i using 1:2 with lines lw 2 title columnheader(1)
     return made
 
 
-PLOTS = [bulk_plots, converge_plots]
+PLOTS = [bulk_plots, unlimited_plots, converge_plots]
 
 
 def cell(v):
@@ -139,6 +155,13 @@ def summary(tables):
                 c, cell(d.get("wire/limit")), cell(d.get("time/limit")), cell(d.get("rate/link")))
                 + " ".join("%12s" % ratio(by.get(t, {}).get("seconds"), d.get("seconds"))
                            for t in others))
+    unl = [r for r in tables.get("unlimited", []) if not r.get("note")]
+    if unl:
+        lines.append("# unlimited link: MB per CPU-second (both hosts), MB/s; per content")
+        for c in dict.fromkeys(r["content"] for r in unl):
+            lines.append("%-15s " % c + ", ".join(
+                "%s %s/cpu_s %s/s" % (r["tool"], cell(r.get("MB/cpu_s")), cell(r.get("MB/s")))
+                for r in unl if r["content"] == c))
     conv = tables.get("converge", [])
     if conv:
         lines.append("# converge: seconds to converge (-: did not), wire bytes / volume,"

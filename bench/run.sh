@@ -6,7 +6,7 @@
 #
 #   BENCH_ARGS     sections and settings, comma-separated (bench/guest.sh),
 #                  e.g. bulk,tools=dm-migrate+drbd,size=256; no section
-#                  given: BENCH_SECTIONS (tracking bulk converge latency vm)
+#                  given: BENCH_SECTIONS (tracking bulk unlimited converge latency vm)
 #   BENCH_BUDGET   seconds for the whole run, boots included (1680): every
 #                  section gets a share, every tool run a time limit, so
 #                  the run ends in time whatever hangs ("n/a (reason)")
@@ -29,7 +29,7 @@ cd "$repo"
 start=$(date +%s)
 budget=${BENCH_BUDGET:-1680}
 out=build/bench
-BENCH_SECTIONS=${BENCH_SECTIONS:-tracking bulk converge latency vm}
+BENCH_SECTIONS=${BENCH_SECTIONS:-tracking bulk unlimited converge latency vm}
 
 settings='' sections=''
 for a in $(echo "${BENCH_ARGS:-}" | tr , ' '); do

@@ -82,9 +82,10 @@ host_tests() {
 	host_test "unit: encoding choice" "$BUILD/tests/encsel_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"
+	host_test "unit: evacuation plans (placement, orders, runs)" "$BUILD/tests/plan_test"
 	host_test "nlrand knows every netlink attribute's type" "$BUILD/tests/nlrand" -K
 	host_test "unit: bench compressibility limit (wire rule, codecs)" "$BUILD/tests/climit_test"
-	host_test "migrate-dm prepare/migrate/abort VM: pre-flight refusals (libvirt test driver)" tests/vmcli.sh
+	host_test "migrate-dm prepare/migrate/abort VM: pre-flight refusals; evacuate plans (libvirt test driver)" tests/vmcli.sh
 	host_test "fuzz: wire codec checks, 20 s" tests/fuzz/run.sh fuzz_wire 20
 	host_test "fuzz: chunk decoding and encoding, 20 s" tests/fuzz/run.sh fuzz_decode 20
 	host_test "fuzz: table and message arguments, 20 s" tests/fuzz/run.sh fuzz_args 20

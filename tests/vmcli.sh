@@ -5,7 +5,9 @@
 # disk), an unreachable destination, a domain already on the destination,
 # a second migrate of the same VM, 'abort VM' signalling the migration that
 # holds the VM's lock, prepare's refusals (missing volume, size mismatch),
-# and usage errors.  Everything it refuses is refused before any device or
+# evacuate's plan (a source host of four VMs, two destinations whose
+# memory forces the placement; each order; a VM that fits nowhere, disk
+# space short in a pool, a VM refused by its pre-flight), and usage errors.  Everything it refuses is refused before any device or
 # netlink socket is touched.  Prints TAP; exits non-zero on a failure.
 #
 #   tests/vmcli.sh [MIGRATE_DM]
@@ -79,7 +81,7 @@ src() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..32"
 expect "pre-flight: cache='writeback' disk refused" 6 \
 	"vm1: disk vdb \(/dev/mapper/vm-vdb\): cache is not 'none' or 'directsync'" \
 	src writeback --to test:///default --peer 198.18.0.2 --key-file "$T/key"
@@ -149,6 +151,94 @@ else
 	N=$((N + 1))
 	echo "ok $N prepare: a destination volume of another size # SKIP no loop device"
 fi
+
+# evacuate: a source host of four running VMs (vCPUs, GiB), a destination
+# of 4 CPUs and 6 GiB and one of 4 CPUs and 4 GiB.  First-fit decreasing:
+# vm1 (4) on a, vm2 (3) on b, vm3 (2) on a, vm4 (1) on b.  The test
+# driver's disks are all 1 TiB, its pools 100 GiB: the destinations have
+# none (disk space not checked) but for the refusal.
+edom() {
+	echo "<domain type='test'><name>$1</name><vcpu>$2</vcpu><memory>$(($3 * 1048576))</memory>" \
+		"<os><type>hvm</type></os><devices>${4:-$(disk vda block none)}</devices></domain>" |
+		sed "s|vm-vda|$1-vda|"
+}
+ehost() {
+	local f=$1 cpus=$2 gib=$3
+	shift 3
+	{
+		echo "<node><cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets>"
+		echo "<cores>$cpus</cores><threads>1</threads><active>$cpus</active></cpu>"
+		echo "<memory>$((gib * 1048576))</memory>"
+		printf '%s\n' "$@"
+		echo "</node>"
+	} > "$T/$f.xml"
+}
+ehost esrc 16 64 "$(edom vm1 2 4)" "$(edom vm2 2 3)" "$(edom vm3 1 2)" "$(edom vm4 1 1)"
+ehost ea 4 6
+ehost eb 4 4
+ehost ebig 16 64 "$(edom vm1 2 4)" "$(edom vm2 2 3)" "$(edom vm3 1 2)" "$(edom vm4 1 1)" \
+	"$(edom vm5 2 8)"
+ehost ebad 16 64 "$(edom vm1 2 4)" "$(edom vm6 1 1 "$(disk vda block writeback)")"
+ehost epool 16 64 "<pool type='dir'><name>vg0</name><target><path>/dev/vg0</path></target></pool>"
+EA=test://$T/ea.xml
+EB=test://$T/eb.xml
+evac() {
+	local src=$1
+	shift
+	"$MDM" evacuate "test://$T/$src.xml" --dry-run "$@"
+}
+# The plan's rows, "VM destination run" (the destination's file name).
+rows() {
+	"$@" 2>/dev/null | awk '$1 ~ /^[0-9]+$/ && $2 != "/" && NF >= 7 { sub(".*/", "", $3); print $2, $3, $4 }' |
+		paste -sd, -
+}
+expect_rows() {
+	local desc=$1 want=$2 got
+	shift 2
+	N=$((N + 1))
+	got=$(rows "$@")
+	if [ "$got" = "$want" ]; then
+		echo "ok $N $desc"
+	else
+		echo "not ok $N $desc"
+		printf '# want %s\n# got  %s\n' "$want" "$got"
+		"$@" 2>&1 | sed 's/^/# /'
+		FAILED=$((FAILED + 1))
+	fi
+}
+expect_rows "evacuate: round-robin alternates the destinations, 2 at once" \
+	"vm1 ea.xml 1,vm2 eb.xml 2,vm3 ea.xml 2,vm4 eb.xml 1" \
+	evac esrc --to "$EA,$EB" --order round-robin --parallel 2 --rate 200M
+expect_rows "evacuate: one-by-one moves what goes to a first" \
+	"vm1 ea.xml 1,vm3 ea.xml 1,vm2 eb.xml 1,vm4 eb.xml 1" \
+	evac esrc --to "$EA,$EB" --order one-by-one
+expect_rows "evacuate: auto, shortest predicted first (the least RAM, same disks)" \
+	"vm4 eb.xml 1,vm3 ea.xml 1,vm2 eb.xml 1,vm1 ea.xml 1" evac esrc --to "$EA,$EB"
+expect "evacuate: each destination's share of the plan" 0 \
+	"^ +3 / 4 +6.0 GiB / 6.0 GiB +2.0 TiB / not checked +test://$T/ea.xml$" \
+	evac esrc --to "$EA,$EB" --deadline 1m
+expect "evacuate: the total against the deadline" 0 \
+	"^predicted total .*, deadline 1:00: missed \(4 VMs late\)$" \
+	evac esrc --to "$EA,$EB" --deadline 1m
+expect "evacuate: --json plan" 0 '"vm":"vm1","destination":"test://[^"]*/ea.xml","seq":4' \
+	evac esrc --to "$EA,$EB" --json
+expect "evacuate: a VM that fits nowhere is named with what is short, nothing planned" 6 \
+	"vm5 \(2 vCPUs, 8.0 GiB memory, 1024.0 GiB disk\) fits on no destination: test://$T/ea.xml: 2.0 GiB memory short; test://$T/eb.xml: 4.0 GiB memory short" \
+	evac ebig --to "$EA,$EB"
+expect "evacuate: disk space short in the destination's pool" 6 \
+	"vm1 \(.*\) fits on no destination: test://$T/epool.xml: 924.0 GiB disk short" \
+	evac esrc --to "test://$T/epool.xml"
+expect "evacuate: a VM refused by its pre-flight is named" 6 "vm6: disk vda .*cache is not" \
+	evac ebad --to "$EA,$EB"
+expect "evacuate: ... and nothing is planned" 6 \
+	"evacuate: 1 VM of test://$T/ebad.xml refused by the pre-flight \(above\): nothing planned" \
+	evac ebad --to "$EA,$EB"
+expect "evacuate: without --dry-run, only the plan is implemented" 2 \
+	"evacuate: only the plan is implemented: add --dry-run" \
+	"$MDM" evacuate "test://$T/esrc.xml" --to "$EA"
+expect "evacuate: the source is no destination" 2 "is the host evacuated: not a destination" \
+	evac esrc --to "$EA,test://$T/esrc.xml"
+expect "usage: evacuate --order" 2 "unknown order 'fastest'" evac esrc --to "$EA" --order fastest
 
 expect "usage: migrate without --to" 2 "--to URI and --peer ADDR are required" \
 	"$MDM" migrate vm1 --peer 198.18.0.2 --key-file "$T/key"

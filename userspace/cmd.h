@@ -17,8 +17,10 @@ enum opt_id {
 	/* VM commands (vm.h). */
 	O_FROM, O_PEER, O_VOLUME_DIR, O_CHUNK, O_CANCEL, O_MAX_DOWNTIME,
 	O_PERSIST, O_UNDEFINE_SOURCE, O_MIGRATE_URI,
-	/* A limit too (given), the last so far. */
+	/* A limit too (given). */
 	O_CONVERGE_TIME, O_AUTO_THROTTLE,
+	/* evacuate (vm.h): not limits, never in given. */
+	O_PARALLEL, O_ORDER, O_DEADLINE, O_DRY_RUN,
 };
 
 struct opts {
@@ -30,6 +32,10 @@ struct opts {
 	const char *from, *peer, *volume_dir, *migrate_uri;
 	uint32_t chunk_sectors;
 	bool cancel, persist, undefine_source;
+	/* evacuate: at once, enum plan_order, 0: no deadline. */
+	int parallel, order;
+	uint64_t deadline_ms;
+	bool dry_run;
 	uint64_t max_downtime_ms;	/* 0: libvirt's default */
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds, converge_ms;

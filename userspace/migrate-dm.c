@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "dmdev.h"
 #include "err.h"
+#include "plan.h"
 #include "show.h"
 #include "units.h"
 #include "vm.h"
@@ -56,6 +57,10 @@ static const struct option long_opts[] = {
 	{ "migrate-uri", required_argument, NULL, O_MIGRATE_URI },
 	{ "converge-time", required_argument, NULL, O_CONVERGE_TIME },
 	{ "auto-throttle", no_argument, NULL, O_AUTO_THROTTLE },
+	{ "parallel", required_argument, NULL, O_PARALLEL },
+	{ "order", required_argument, NULL, O_ORDER },
+	{ "deadline", required_argument, NULL, O_DEADLINE },
+	{ "dry-run", no_argument, NULL, O_DRY_RUN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -159,6 +164,16 @@ static const struct cmd cmds[] = {
 	  { O_TO, O_PEER, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
 	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_ENCODING, O_MAX_DOWNTIME,
 	    O_PERSIST, O_UNDEFINE_SOURCE, O_JSON, O_MIGRATE_URI } },
+	{ "evacuate", cmd_evacuate, true,
+	  "HOST-URI --to URI[,URI...] [--parallel N]\n"
+	  "        [--order one-by-one|round-robin|auto] [--rate R] [--deadline T]\n"
+	  "        --dry-run [--json]",
+	  "Plan moving every running VM of a host (its libvirt URI) to the hosts of\n"
+	  "--to: each VM's pre-flight, then first-fit decreasing of the VMs' vCPUs,\n"
+	  "memory and disk on the destinations' free capacity, in order (auto: the\n"
+	  "shortest predicted first), N at once sharing --rate (default 1 Gbit/s),\n"
+	  "printed with each VM's predicted time.  Only the plan (--dry-run) so far.",
+	  { O_TO, O_PARALLEL, O_ORDER, O_RATE, O_DEADLINE, O_DRY_RUN, O_JSON } },
 	{ "events", cmd_events, false, "[DEV] [--json] [--count N] [--timeout S]",
 	  "Print events (phase changes, connections, errors) as they happen.",
 	  { O_JSON, O_COUNT, O_TIMEOUT } },
@@ -186,7 +201,7 @@ static void cmd_usage(const struct cmd *c)
 /* The argument is a VM's name, not a device. */
 static bool takes_vm(const struct cmd *c)
 {
-	return c->fn == cmd_prepare || c->fn == cmd_migrate;
+	return c->fn == cmd_prepare || c->fn == cmd_migrate || c->fn == cmd_evacuate;
 }
 
 static bool accepts(const struct cmd *c, int id)
@@ -245,11 +260,48 @@ static int parse_chunk(const struct cmd *c, const char *arg, uint32_t *sectors)
 	return 0;
 }
 
+/* A deadline: "600" or "600s", "10m", "1.5h"; in ms. */
+static int parse_deadline(const struct cmd *c, const char *arg, uint64_t *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || v <= 0)
+		goto bad;
+	if (!strcmp(end, "m"))
+		v *= 60;
+	else if (!strcmp(end, "h"))
+		v *= 3600;
+	else if (*end && strcmp(end, "s"))
+		goto bad;
+	if (v > 1e9)
+		goto bad;
+	*out = (uint64_t)(v * 1000 + 0.5);
+	return 0;
+bad:
+	return usage_error(c, "invalid --deadline '%s': want a time, as 600, 600s, 10m or 1.5h",
+			   arg);
+}
+
 static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *o)
 {
 	uint64_t v;
+	char *end;
 
 	switch (id) {
+	case O_PARALLEL:
+		o->parallel = (int)strtol(arg, &end, 10);
+		if (end == arg || *end || o->parallel < 1 || o->parallel > 64)
+			return usage_error(c, "invalid --parallel '%s': from 1 to 64 at once", arg);
+		return 0;
+	case O_ORDER:
+		o->order = plan_order_by_name(arg);
+		if (o->order < 0)
+			return usage_error(c, "unknown order '%s' (one-by-one, round-robin, auto)",
+					   arg);
+		return 0;
+	case O_DEADLINE: return parse_deadline(c, arg, &o->deadline_ms);
+	case O_DRY_RUN: o->dry_run = true; return 0;
 	case O_FROM: o->from = arg; return 0;
 	case O_PEER: o->peer = arg; return 0;
 	case O_MIGRATE_URI: o->migrate_uri = arg; return 0;
@@ -319,7 +371,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 int main(int argc, char **argv)
 {
 	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128,
-			  .encoding = -1 };
+			  .encoding = -1, .parallel = 1, .order = PLAN_AUTO };
 	const struct cmd *c = NULL;
 	struct stat sb;
 	size_t i;
@@ -368,7 +420,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (c->needs_dev && !o.dev_arg)
-		return usage_error(c, takes_vm(c) ? "which VM?" : "which device?");
+		return usage_error(c, c->fn == cmd_evacuate ? "which host (its libvirt URI)?" :
+				   takes_vm(c) ? "which VM?" : "which device?");
 	if (c->fn == cmd_push && !o.to)
 		return usage_error(c, "--to HOST:PORT is required");
 	if (c->fn == cmd_receive && !o.listen)
@@ -380,6 +433,12 @@ int main(int argc, char **argv)
 		return usage_error(c, "--cancel takes no other option");
 	if (c->fn == cmd_migrate && (!o.to || !o.peer))
 		return usage_error(c, "--to URI and --peer ADDR are required");
+	if (c->fn == cmd_evacuate && !o.to)
+		return usage_error(c, "--to URI[,URI...] is required");
+	if (c->fn == cmd_evacuate && !o.dry_run) {
+		mdm_err("evacuate: only the plan is implemented: add --dry-run (running it takes 'prepare' on each destination, then 'migrate' here, per VM: man migrate-dm)");
+		return MDM_EXIT_USAGE;
+	}
 	/* A VM's name, not a device; abort VM when a migration of it runs. */
 	if (takes_vm(c))
 		return c->fn(&o);

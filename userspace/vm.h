@@ -126,6 +126,12 @@ struct vm_mig {
  * everything (disks, destination, devices); 0 or an exit code, said why.
  */
 int vm_preflight(struct vm_mig *m);
+/*
+ * Its first half: the VM runs on m->src (opened when NULL: this host's
+ * libvirt), its disks into @m, each fit for dm-migrate (addresses from
+ * --peer when given); 0 or an exit code, said why.
+ */
+int vm_preflight_source(struct vm_mig *m);
 
 /* vmdisks.c: every disk's push, together. */
 
@@ -170,5 +176,7 @@ int cmd_prepare(struct opts *o);
 int cmd_migrate(struct opts *o);
 /* abort VM: stop a running migrate of VM (signals it, waits for it). */
 int cmd_vm_abort(struct opts *o);
+/* evacuate HOST-URI: the plan of moving its running VMs (vm_evacuate.c). */
+int cmd_evacuate(struct opts *o);
 
 #endif /* MIGRATE_DM_VM_H */

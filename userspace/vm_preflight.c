@@ -8,14 +8,14 @@
 #include "err.h"
 #include "vm.h"
 
-int vm_preflight(struct vm_mig *m)
+int vm_preflight_source(struct vm_mig *m)
 {
 	struct opts *o = m->o;
-	virDomainPtr ddom;
 	const char *why;
 	int nall, i, r = 0;
 
-	m->src = vm_open(m->vm, NULL, "source");
+	if (!m->src)
+		m->src = vm_open(m->vm, NULL, "source");
 	if (!m->src)
 		return MDM_EXIT_ENV;
 	r = vm_lookup(m->src, m->vm, "source", &m->dom, &m->xml);
@@ -42,7 +42,7 @@ int vm_preflight(struct vm_mig *m)
 			continue;
 		}
 		vm_disk_dm_name(d);
-		if (vm_disk_addr(o->peer, m->n, d->addr, sizeof(d->addr))) {
+		if (o->peer && vm_disk_addr(o->peer, m->n, d->addr, sizeof(d->addr))) {
 			mdm_err("%s: invalid --peer '%s': want ADDR, ADDR:PORT or [IPV6]:PORT (disk i goes to PORT+i)",
 				m->vm, o->peer);
 			return MDM_EXIT_USAGE;
@@ -56,6 +56,17 @@ int vm_preflight(struct vm_mig *m)
 			m->vm);
 		return MDM_EXIT_VM;
 	}
+	return 0;
+}
+
+int vm_preflight(struct vm_mig *m)
+{
+	struct opts *o = m->o;
+	virDomainPtr ddom;
+	int r = vm_preflight_source(m);
+
+	if (r)
+		return r;
 	m->dst = vm_open(m->vm, o->to, "destination");
 	if (!m->dst)
 		return MDM_EXIT_PEER;

@@ -6,7 +6,8 @@
 # both against the content's compressibility limit (build/bench/climit -C
 # lzo: what an ideal dm-migrate sender puts on the wire, and how long that
 # takes on the link; the goal: wire/limit <= 1.05, time/limit <= 1.1), and
-# whether the copy is identical to the source.  The limits themselves are
+# the CPU seconds both hosts spent on it (lib.sh's cpu_mark), and whether
+# the copy is identical to the source.  The limits themselves are
 # rows "limit-lzo" and "limit-zstd" (zstd -1) of each content.
 # A tool that takes longer than MIN_RATE of the link is stopped and shows
 # n/a, and is not run again for the other contents.
@@ -30,7 +31,7 @@ link_up
 limit=$(xfer_limit "$SIZE_B")
 table bulk "bulk copy of a $SIZE_MB MiB volume over a $LINK_MBIT Mbit/s link (stopped after $limit s)" \
 	content:-15 tool:-12 seconds:8 wire_MB:8 wire/vol:8 rate/link:9 wire/limit:10 \
-	time/limit:10 identical:9
+	time/limit:10 cpu_s:7 identical:9
 for c in $CONTENTS; do
 	if ! attempt 600 "bulk-fill-$c" content_fill true "$c" /dev/ram0; then
 		row bulk content="$c" na="filling the volume: $NA"
@@ -62,7 +63,7 @@ for c in $CONTENTS; do
 				rate/link="$(awk -v s="$s" -v b="$SIZE_B" -v l="$LINK_BPS" 'BEGIN { printf "%.2f", b / s / l }')" \
 				wire/limit="${lim_wire:+$(ratio "$w" "$lim_wire")}" \
 				time/limit="${lim_s:+$(ratio "$s" "$lim_s")}" \
-				identical="$(get identical)"
+				cpu_s="$(get cpu_s)" identical="$(get identical)"
 		else
 			row bulk content="$c" tool="$t" na="$NA"
 		fi
