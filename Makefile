@@ -304,7 +304,7 @@ CLIMIT_SRC := bench/climit_rule.c bench/climit_codecs.c
 CLIMIT_DEPS := $(CLIMIT_SRC) bench/climit.h include/uapi/linux/dm-migrate.h
 CLIMIT_LIBS := -llzo2 -llz4 -lzstd
 
-bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img
+bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img $(BUILD)/bench/text.sample
 
 $(BUILD)/bench/climit: bench/climit.c $(CLIMIT_DEPS) userspace/units.c userspace/units.h
 	@mkdir -p $(@D)
@@ -316,6 +316,14 @@ $(BUILD)/bench/climit: bench/climit.c $(CLIMIT_DEPS) userspace/units.c userspace
 BENCH_FS_MIB ?= 128
 $(BUILD)/bench/fs.img: bench/mkimage-fs.sh
 	bench/mkimage-fs.sh $@ $(BENCH_FS_MIB)
+
+# 16 MiB of the host's headers and documentation, the text of content
+# image-like (bench/contents.sh): read here once, not over 9p by the guest
+# for every fill (a minute under TCG).
+$(BUILD)/bench/text.sample:
+	@mkdir -p $(@D)
+	find /usr/include /usr/share/doc -type f -exec cat {} + 2>/dev/null | head -c 16M > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/climit_test: tests/unit/climit_test.c $(CLIMIT_DEPS) $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
