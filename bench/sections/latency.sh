@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 2
+# bench-weight: 3
 # latency: bench/latency.sh's two measurements (it says more), each run
 # under a time limit, as two tables:
 #   latency-handoff  the handoff of a mirroring LATENCY_SIZE MiB device over

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 2
+# bench-weight: 3
 # tracking: what dirty tracking costs guest writes.  fio through dm-linear
 # and through `migrate` (tracking mode) on RAM disks, REPS pairs of
 # RUNTIME s runs after a warm-up pair, measured two ways:

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 1
+# bench-weight: 3
 # unlimited: the bulk copy of bench/sections/bulk.sh with no rate limit on
 # the link (its tbf at 40 Gbit/s, far above what the guest moves, only
 # counts the bytes): what each tool (bench/peers.sh) moves per second and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench-guest: kver=first
-# bench-weight: 5
+# bench-weight: 3
 # vm: a whole VM live-migrated by migrate-dm and by libvirt's NBD +
 # drive-mirror over the same link (bench/vm.sh, which says more; also run
 # on its own by bench/vm-run.sh).  Boots a guest of its own, of the first
