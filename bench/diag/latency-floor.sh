@@ -4,9 +4,13 @@
 export DM_DISABLE_UDEV=1
 REPO=${DMM_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$REPO" || exit 1
+# shellcheck disable=SC2034 # read by bench/latency.sh
 LAT_MB=64
+# shellcheck disable=SC2034 # read by bench/latency.sh
 DMM_ARGS=writes
+# shellcheck source=bench/latency.sh
 . bench/latency.sh
+# shellcheck disable=SC2034 # read by fio_lat
 LAT_RUNTIME=4
 lat_modules
 lat_net

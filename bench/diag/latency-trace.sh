@@ -6,10 +6,13 @@ export DM_DISABLE_UDEV=1
 REPO=${DMM_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 # Guest only (boot.sh, as bench/latency.sh); PROBE_RTTS, PROBE_RUNTIME.
 cd "$REPO" || exit 1
+# shellcheck disable=SC2034 # read by bench/latency.sh
 LAT_MB=64
+# shellcheck disable=SC2034 # read by bench/latency.sh
 DMM_ARGS=writes
 # shellcheck source=bench/latency.sh
 . bench/latency.sh
+# shellcheck disable=SC2034 # read by fio_lat
 LAT_RUNTIME=${PROBE_RUNTIME:-3}
 lat_modules
 lat_net
