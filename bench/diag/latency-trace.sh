@@ -80,11 +80,11 @@ for rtt in ${PROBE_RTTS:-1 10}; do
 	echo 0 > $T/tracing_on
 	ip netns exec src ss -tin
 	ip netns exec dst ss -tin
-	cat $T/trace > /tmp/trace.$rtt
-	echo "trace lines: $(wc -l < /tmp/trace.$rtt); retransmits: $(grep -c tcp_retransmit_skb /tmp/trace.$rtt)"
-	analyse /tmp/trace.$rtt
+	cat $T/trace > "/tmp/trace.$rtt"
+	echo "trace lines: $(wc -l < "/tmp/trace.$rtt"); retransmits: $(grep -c tcp_retransmit_skb "/tmp/trace.$rtt")"
+	analyse "/tmp/trace.$rtt"
 	echo "--- raw sample (3 cycles from the middle)"
-	awk -v m="$(grep -c " map:" /tmp/trace.$rtt)" '/ map:/ { n++ } n >= int(m / 2) && n < int(m / 2) + 3' /tmp/trace.$rtt | grep -v "dev=lo\|name=lo" | cut -c1-200
+	awk -v m="$(grep -c " map:" "/tmp/trace.$rtt")" '/ map:/ { n++ } n >= int(m / 2) && n < int(m / 2) + 3' "/tmp/trace.$rtt" | grep -v "dev=lo\|name=lo" | cut -c1-200
 	lat_unpair
 done
 echo 0 > $T/events/enable
