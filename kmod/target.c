@@ -42,9 +42,14 @@
 static const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
 static const char * const enc_names[] = DM_MIGRATE_ENC_NAMES;
 
+/*
+ * Mark what the bio changes: its sub-blocks (while a push keeps masks),
+ * then its chunks (bitmap.h, "Sub-block masks").
+ */
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
-	u64 n = mig_bitmap_set_range(mt->dev->bm, io->first_chunk, io->last_chunk);
+	u64 n = mig_bitmap_mark(mt->dev->bm, io->sector, io->nr_sectors,
+				mt->dev->chunk_shift);
 
 	/* Newly dirty chunks: the dirty rate of the convergence estimate. */
 	if (n)
@@ -222,11 +227,8 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 	if (io->tracked) {
-		sector_t off = dm_target_offset(ti, bio->bi_iter.bi_sector);
-		unsigned int shift = mt->dev->chunk_shift;
-
-		io->first_chunk = off >> shift;
-		io->last_chunk = (off + bio_sectors(bio) - 1) >> shift;
+		io->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		io->nr_sectors = bio_sectors(bio);
 		mig_mark_bio(mt, io);
 	}
 
