@@ -167,6 +167,7 @@ u64 mig_bitmap_set_range(struct mig_bitmap *bm, u64 first, u64 last)
 	if (sub) {
 		/* Whole chunks: the whole mask, before the dirty bits. */
 		sub_or(sub, first, min(last, bm->nbits - 1), MIG_SUB_FULL);
+		/* Masks stored before the bits are looked at (bitmap.h). */
 		smp_mb();
 	}
 	changed = change_range(bm, first, last, true);
@@ -198,6 +199,7 @@ u64 mig_bitmap_mark(struct mig_bitmap *bm, u64 sector, u64 nr,
 			sub_or(sub, c, c, sub_bits(lo >> bm->sub_shift,
 						   hi >> bm->sub_shift));
 		}
+		/* Masks stored before the bits are looked at (bitmap.h). */
 		smp_mb();
 	}
 	changed = change_range(bm, first, last, true);

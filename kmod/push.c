@@ -413,7 +413,7 @@ static void push_sub_alloc(struct mig_push *push)
 		return;
 	push->sub = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
 	if (!push->sub) {
-		DMWARN("%s: no memory for the sub-block masks (%zu KiB): dirty rounds send whole chunks",
+		DMWARN("%s: no memory for sub-block masks (%zu KiB): whole chunks only",
 		       mig_name(dev), bytes >> 10);
 		return;
 	}

@@ -41,7 +41,7 @@ u32 mig_chunk_len(const struct mig_geom *g, u64 index);
  */
 static inline u32 mig_geom_subs(const struct mig_geom *g)
 {
-	return DM_MIGRATE_PIECE_SUBS(g->chunk_sectors);
+	return dm_migrate_piece_subs(g->chunk_sectors);
 }
 
 static inline u32 mig_geom_sub_sectors(const struct mig_geom *g)

@@ -259,7 +259,7 @@ struct dm_migrate_chunk {
 /*
  * PIECE: the dirty sub-blocks of one chunk, sent in the dirty rounds
  * instead of the whole chunk (docs/wire-protocol.rst, "Pieces").  A chunk
- * of chunk_sectors has DM_MIGRATE_PIECE_SUBS(chunk_sectors) sub-blocks of
+ * of chunk_sectors has dm_migrate_piece_subs(chunk_sectors) sub-blocks of
  * equal size, chunk_sectors / that many (at least 4 KiB); it is only sent
  * for chunks with at least 2.  Bit N of mask is sub-block N (from the
  * chunk's start); the mask is not 0 and names only sub-blocks that exist
@@ -273,11 +273,12 @@ struct dm_migrate_chunk {
  */
 #define DM_MIGRATE_PIECE_MAX_SUBS	16U
 #define DM_MIGRATE_PIECE_MIN_SUB_SECTORS 8U	/* 4 KiB */
-#define DM_MIGRATE_PIECE_SUBS(chunk_sectors)				\
-	((chunk_sectors) / DM_MIGRATE_PIECE_MIN_SUB_SECTORS <		\
-	 DM_MIGRATE_PIECE_MAX_SUBS ?					\
-	 (chunk_sectors) / DM_MIGRATE_PIECE_MIN_SUB_SECTORS :		\
-	 DM_MIGRATE_PIECE_MAX_SUBS)
+static inline __u32 dm_migrate_piece_subs(__u32 chunk_sectors)
+{
+	__u32 n = chunk_sectors / DM_MIGRATE_PIECE_MIN_SUB_SECTORS;
+
+	return n < DM_MIGRATE_PIECE_MAX_SUBS ? n : DM_MIGRATE_PIECE_MAX_SUBS;
+}
 
 struct dm_migrate_piece {
 	__be64 index;		/* the chunk */
