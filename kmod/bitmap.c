@@ -175,10 +175,21 @@ u64 mig_bitmap_set_range(struct mig_bitmap *bm, u64 first, u64 last)
 	return changed;
 }
 
+/* The mask bits of chunk @c that sectors [@sector, @end) touch. */
+static u32 chunk_bits(const struct mig_bitmap *bm, u64 c, u64 sector, u64 end,
+		      unsigned int chunk_shift)
+{
+	u64 cs = c << chunk_shift;
+	u64 lo = max(sector, cs) - cs;
+	u64 hi = min(end, cs + (1ULL << chunk_shift)) - cs - 1;
+
+	return sub_bits(lo >> bm->sub_shift, hi >> bm->sub_shift);
+}
+
 u64 mig_bitmap_mark(struct mig_bitmap *bm, u64 sector, u64 nr,
 		    unsigned int chunk_shift)
 {
-	u64 first = sector >> chunk_shift, c, end = sector + nr;
+	u64 first = sector >> chunk_shift, end = sector + nr;
 	u64 last = (end - 1) >> chunk_shift;
 	atomic_t *sub;
 	u64 changed;
@@ -191,14 +202,16 @@ u64 mig_bitmap_mark(struct mig_bitmap *bm, u64 sector, u64 nr,
 	sub = rcu_dereference(bm->sub);
 	/* The masks are for this geometry (mig_bitmap_sub_attach()). */
 	if (sub && bm->chunk_shift == chunk_shift) {
-		for (c = first; c <= last; c++) {
-			u64 cs = c << chunk_shift;
-			u64 lo = max(sector, cs) - cs;
-			u64 hi = min(end, cs + (1ULL << chunk_shift)) - cs - 1;
-
-			sub_or(sub, c, c, sub_bits(lo >> bm->sub_shift,
-						   hi >> bm->sub_shift));
-		}
+		/*
+		 * The end chunks may be partial; the chunks between are whole
+		 * (a large discard: one look per two chunks, an atomic only
+		 * where a mask lacks bits).
+		 */
+		sub_or(sub, first, first, chunk_bits(bm, first, sector, end, chunk_shift));
+		if (last > first + 1)
+			sub_or(sub, first + 1, last - 1, MIG_SUB_FULL);
+		if (last > first)
+			sub_or(sub, last, last, chunk_bits(bm, last, sector, end, chunk_shift));
 		/* Masks stored before the bits are looked at (bitmap.h). */
 		smp_mb();
 	}

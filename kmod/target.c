@@ -26,7 +26,11 @@
  *    t and sets the bit again, whatever the read saw.
  *
  * In every case the chunk is either read with W's data or dirty again, so
- * it is sent again.  The consumer needs no lock against the I/O path;
+ * it is sent again.  While a push keeps sub-block masks, each mark sets
+ * W's sub-blocks in the chunk's mask before its dirty bit, and the
+ * consumer takes the mask right after clearing the bit (bitmap.h,
+ * "Sub-block masks"): "dirty again" then means "dirty again with W's
+ * sub-blocks in the mask", so a chunk sent in part never leaves W out.  The consumer needs no lock against the I/O path;
  * bits change with atomic word operations (bitmap.c).  A consumer that
  * needs the bitmap final (handoff) suspends the device first: suspend
  * waits for every mapped bio to pass ->end_io.
