@@ -183,6 +183,7 @@ def args():
         "limits": b"\x03rate=100M throttle=50M converge_below=16M max_bytes=1G max_rounds=30 pause_after_bulk=1",
         "limits-encoding": b"\x03rate=100M encoding=zstd max_rounds=3 encoding=auto",
         "limits-converge-ms": b"\x03converge_ms=1500 max_rounds=10 auto_throttle=1",
+        "limits-subchunk": b"\x03subchunk=0 rate=10M subchunk=1",
         "chunk-size-128": b"\x04128",
         "chunk-size-max": b"\x0416384",
         "range-one": b"\x05" + nbits + b"16384",
