@@ -63,8 +63,7 @@ finish() {
 }
 # past_bulk: the bulk pass is over (round 1 or later).
 past_bulk() {
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(json mt_src 's["round"] >= 1')" = True ] && return 0
 		nap 0.2
 	done
@@ -72,8 +71,7 @@ past_bulk() {
 }
 # bulk_paused: the bulk pass is over and the push paused (pause_after_bulk).
 bulk_paused() {
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(json mt_src 's["paused"] and s["round"] >= 1')" = True ] && return 0
 		nap 0.2
 	done
@@ -141,7 +139,7 @@ on_src ip link set veth-s down
 nap 4
 on_src ip link set veth-s up
 reconnected() { [ "$(status_field mt_src 12)" -ge 2 ] && [ "$(status_field mt_src 5)" = connected ]; }
-for i in $(seq 300); do reconnected && break; nap 0.2; done
+for _ in $(seq 300); do reconnected && break; nap 0.2; done
 check "3: reconnected ($(status_field mt_src 12) connections)" reconnected
 p3=$(json mt_src 's["pieces_sent"]')
 sleep 4
@@ -158,7 +156,7 @@ pair 7791
 dmsetup remove mt_dst
 on_dst "$BIN/olddest" $DST_IP 7792 "$KEY" "$sz" 128 "$dst" offer:1f > /tmp/old 2>&1 &
 OLD=$!
-for i in $(seq 50); do grep -q listening /tmp/old && break; nap 0.1; done
+for _ in $(seq 50); do grep -q listening /tmp/old && break; nap 0.1; done
 writer
 check "5a: push to a destination without PIECE" on_src dmsetup message mt_src 0 push \
 	$DST_IP:7792 "$KEY" max_rounds=100000
