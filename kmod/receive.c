@@ -248,8 +248,9 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 /*
  * A PIECE: the named sub-blocks of one chunk.  Checked whole, decoded
  * into rv->data and its CRC verified before anything is written; then
- * each run of adjacent sub-blocks is one write from its place in the
- * buffer (sub-blocks are at least 4 KiB: page-aligned, as bios want).
+ * each run of adjacent sub-blocks is one write, from the buffer's start
+ * (bios take whole pages: the run is moved there first; the runs after
+ * it lie beyond what it overwrites).
  * Zero pieces are zeroed run by run.  A write that fails leaves the
  * runs before it written: the PIECE is not acknowledged, and the source
  * sends the chunk again (whole, after the reconnect).
@@ -288,13 +289,10 @@ static int apply_piece(struct mig_recv *rv, struct socket *sock,
 		mask &= ~(((1U << n) - 1) << first);
 		if (p.encoding == DM_MIGRATE_ENC_ZERO) {
 			r = vol_zero(rv, sector + (start >> 9), rlen >> 9);
-		} else if (!vol_begin(rv)) {
-			r = -ESHUTDOWN;
 		} else {
-			r = vol_end(rv, mig_bdev_rw(rv->bdev, &rv->bs,
-						    sector + (start >> 9),
-						    rv->data + off, rlen,
-						    REQ_OP_WRITE));
+			if (off)
+				memmove(rv->data, rv->data + off, rlen);
+			r = vol_write(rv, sector + (start >> 9), rlen);
 		}
 		if (r)
 			return io_error(rv, sock, r);
