@@ -17,6 +17,8 @@
 #   make lint          checkpatch --strict and sparse on the kernel code; no
 #                      dependency cycles between the userspace objects
 #   make fuzz          build the libFuzzer targets and run each FUZZ_TIME s
+#   make sim           the deadline controller in a simulated cluster: the
+#                      paper's table, and a plot of one migration (bench/sim/)
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -34,7 +36,7 @@ UNIT_CFLAGS := $(CFLAGS) -Itests/unit -Ikmod -Iinclude -I$(KSFT) -Itests/prog
 KSRC	:= Kbuild $(wildcard kmod/*.[ch]) $(wildcard include/uapi/linux/*.h)
 SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all module modules tools tests bench-tools check check-vm check-debug bench demo demo-disk install \
+.PHONY: all module modules tools tests bench-tools sim check check-vm check-debug bench demo demo-disk install \
 	lint clean deps dkms-check fuzz fuzzers
 
 all: module tools
@@ -62,10 +64,11 @@ $(KSFT)/kselftest.h:
 TEST_PROGS := $(BUILD)/tests/chunkset $(BUILD)/tests/inflight \
 	$(BUILD)/tests/bitmap_test $(BUILD)/tests/wire_test \
 	$(BUILD)/tests/badpeer $(BUILD)/tests/olddest $(BUILD)/tests/ratectl_test \
-	$(BUILD)/tests/model_test $(BUILD)/tests/encsel_test \
+	$(BUILD)/tests/model_test $(BUILD)/tests/deadline_test $(BUILD)/tests/encsel_test \
 	$(BUILD)/tests/units_test $(BUILD)/tests/nlbad $(BUILD)/tests/nlrand \
 	$(BUILD)/tests/vmrec $(BUILD)/vm/vmlinux $(BUILD)/vm/initrd.gz \
-	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test $(BUILD)/tests/plan_test
+	$(BUILD)/tests/vmxml_test $(BUILD)/tests/climit_test $(BUILD)/tests/plan_test \
+	$(BUILD)/sim/sim
 
 tests: $(TEST_PROGS)
 
@@ -88,6 +91,10 @@ $(BUILD)/tests/encsel_test: tests/unit/encsel_test.c kmod/encsel.c kmod/encsel.h
 $(BUILD)/tests/model_test: tests/unit/model_test.c kmod/model.c kmod/model.h kmod/ratectl.c kmod/ratectl.h kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/model_test.c kmod/model.c kmod/ratectl.c -lm
+
+$(BUILD)/tests/deadline_test: tests/unit/deadline_test.c kmod/deadline.c kmod/deadline.h kmod/model.c kmod/model.h kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h $(KSFT)/kselftest.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/deadline_test.c kmod/deadline.c kmod/model.c
 
 WIRE_SRC := kmod/wire.c tests/unit/crc32c_user.c
 WIRE_DEPS := $(WIRE_SRC) kmod/wire.h kmod/portable.h tests/unit/portable_user.h \
@@ -297,7 +304,7 @@ CLIMIT_SRC := bench/climit_rule.c bench/climit_codecs.c
 CLIMIT_DEPS := $(CLIMIT_SRC) bench/climit.h include/uapi/linux/dm-migrate.h
 CLIMIT_LIBS := -llzo2 -llz4 -lzstd
 
-bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img
+bench-tools: $(BUILD)/bench/climit $(BUILD)/bench/fs.img $(BUILD)/bench/text.sample
 
 $(BUILD)/bench/climit: bench/climit.c $(CLIMIT_DEPS) userspace/units.c userspace/units.h
 	@mkdir -p $(@D)
@@ -310,10 +317,32 @@ BENCH_FS_MIB ?= 128
 $(BUILD)/bench/fs.img: bench/mkimage-fs.sh
 	bench/mkimage-fs.sh $@ $(BENCH_FS_MIB)
 
+# 16 MiB of the host's headers and documentation, the text of content
+# image-like (bench/contents.sh): read here once, not over 9p by the guest
+# for every fill (a minute under TCG).
+$(BUILD)/bench/text.sample:
+	@mkdir -p $(@D)
+	find /usr/include /usr/share/doc -type f -exec cat {} + 2>/dev/null | head -c 16M > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
 $(BUILD)/tests/climit_test: tests/unit/climit_test.c $(CLIMIT_DEPS) $(KSFT)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iinclude/uapi -Ibench -I$(KSFT) -o $@ tests/unit/climit_test.c \
 		$(CLIMIT_SRC) $(CLIMIT_LIBS)
+
+# The simulator: the module's controller and model in a cluster of hosts.
+SIM_SRC := bench/sim/main.c bench/sim/world.c bench/sim/plot.c \
+	kmod/deadline.c kmod/model.c kmod/ratectl.c
+SIM_DEPS := $(SIM_SRC) bench/sim/sim.h kmod/deadline.h kmod/model.h kmod/ratectl.h \
+	kmod/args.h kmod/portable.h tests/unit/portable_user.h include/uapi/linux/dm-migrate.h
+
+$(BUILD)/sim/sim: $(SIM_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -Ikmod -Iinclude -Ibench/sim -o $@ $(SIM_SRC) -lm
+
+sim: $(BUILD)/sim/sim
+	$(BUILD)/sim/sim --table
+	$(BUILD)/sim/sim --deadline 350 --load 0.25 --plot $(BUILD)/sim/task.svg
 
 deps:
 	tests/deps.sh
@@ -355,6 +384,10 @@ demo-disk: deps
 	$(MAKE) modules tools tests
 	tests/demo.sh disk
 
+# Pure kernel code not in the module yet (Kbuild): sparse checks it in
+# lint's own build of the module all the same.
+LINT_ONLY := kmod/deadline.o
+
 lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 	scripts/depcycles $(CLI_OBJ)
 	scripts/depcycles $(LEAN_OBJ)
@@ -363,6 +396,7 @@ lint: $(BUILD)/checkpatch/checkpatch.pl $(CLI_OBJ) $(LEAN_OBJ)
 		kmod/*.c kmod/*.h include/uapi/linux/*.h
 	@v=$$(tests/kernels.sh | head -n1); rm -rf $(BUILD)/sparse; \
 	mkdir -p $(BUILD)/sparse && cp -r Kbuild kmod include $(BUILD)/sparse/ && \
+	for o in $(LINT_ONLY); do echo "dm-migrate-y += $$o" >> $(BUILD)/sparse/Kbuild; done && \
 	$(MAKE) -C /lib/modules/$$v/build M=$(BUILD)/sparse C=2 \
 		CHECK="sparse -Wsparse-error" modules 2>&1 | tee $(BUILD)/sparse.log; \
 	! grep -E '(warning|error):' $(BUILD)/sparse.log

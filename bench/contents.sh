@@ -33,22 +33,21 @@ content_zero_heavy() {
 }
 
 # image-like: 30 % random (binaries), 30 % text, 40 % zeroes.  The text:
-# 16 MiB of the host's headers and documentation, repeated (reading more
-# small files over 9p takes minutes under TCG; a chunk is compressed on
-# its own, so the repetition does not help compression).
+# build/bench/text.sample, 16 MiB of the host's headers and documentation
+# (make bench-tools), repeated (a chunk is compressed on its own, so the
+# repetition does not help compression).
 content_image_like() {
-	local mib third
+	local mib third text=build/bench/text.sample
 	mib=$(mib_of "$1")
 	third=$((mib * 3 / 10))
+	if [ ! -s "$text" ]; then
+		echo "bench: no $text: make bench-tools" >&2
+		return 1
+	fi
 	head -c "${third}M" /dev/urandom | dd of="$1" bs=1M iflag=fullblock status=none
-	[ -s /tmp/text.sample ] ||
-		find /usr/include /usr/share/doc -type f -exec cat {} + 2>/dev/null |
-		head -c 16M > /tmp/text.sample
-	[ -s /tmp/text.sample ] || { echo "bench: no text in /usr/include, /usr/share/doc" >&2; return 1; }
-	while cat /tmp/text.sample; do :; done 2>/dev/null |
+	while cat "$text"; do :; done 2>/dev/null |
 		head -c "${third}M" | dd of="$1" bs=1M seek="$third" iflag=fullblock status=none
 }
-
 # fs: build/bench/fs.img, a lived-in ext4 root (bench/mkimage-fs.sh; make
 # bench-tools builds it at the bench's volume size).  conv=sparse skips its
 # zero blocks: the discarded RAM disk reads zeroes there already.

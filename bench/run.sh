@@ -79,7 +79,7 @@ guest() {
 	mem=4096
 	for kv; do
 		case "$kv" in
-		kver=first) kver=$(tests/kernels.sh | head -n1) ;;
+		kver=first) kver=$(tests/kernels.sh | sed -n 1p) ;;	# not head: SIGPIPE under pipefail
 		kver=last) kver=$(tests/kernels.sh | tail -n1) ;;
 		kver=*) kver=${kv#kver=} ;;
 		mem=*) mem=${kv#mem=} ;;

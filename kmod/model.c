@@ -37,6 +37,11 @@ static u64 mul_div(u64 a, u64 b, u64 c)
 	return sat_add(q * b, r ? div64_u64(r * b, c) : 0);
 }
 
+u64 mig_mul_div(u64 a, u64 b, u64 c)
+{
+	return mul_div(a, b, c);
+}
+
 /* 1 - e^-x, both in Q24: the share of clean chunks x writes per chunk hit. */
 static u64 hit_share(u64 x)
 {

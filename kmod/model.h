@@ -84,6 +84,9 @@ enum mig_precopy_next mig_precopy_next(const struct mig_round_end *e,
 				       const struct mig_limits *lim,
 				       struct mig_progress *p, u8 *why);
 
+/* @a * @b / @c (@c > 0), rounded down; U64_MAX when it does not fit. */
+u64 mig_mul_div(u64 a, u64 b, u64 c);
+
 /* Milliseconds to send @chunks at @wire_rate; U64_MAX when it is 0. */
 u64 mig_send_ms(u64 chunks, u64 wire_per_chunk, u64 wire_rate);
 

@@ -77,6 +77,8 @@ host_tests() {
 	host_test "unit: wire codec" "$BUILD/tests/wire_test"
 	host_test "unit: rate control" "$BUILD/tests/ratectl_test"
 	host_test "unit: pre-copy model and stop rule" "$BUILD/tests/model_test"
+	host_test "unit: deadline controller (Algs. 1 and 2)" "$BUILD/tests/deadline_test"
+	host_test "sim: 4 hosts, 20 migrations with deadlines all end" "$BUILD/sim/sim" --hosts 4 --tasks 20 --deadline 300 --load 0.2
 	host_test "unit: encoding choice" "$BUILD/tests/encsel_test"
 	host_test "unit: migrate-dm sizes and rates" "$BUILD/tests/units_test"
 	host_test "unit: migrate-dm VM disks from domain XML" "$BUILD/tests/vmxml_test"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 2
+# bench-weight: 3
 # bulk: one copy of a SIZE MiB volume over the LINK Mbit/s link by each
 # tool (bench/peers.sh) for each content (bench/contents.sh): seconds,
 # bytes on the wire, the effective rate (volume / seconds) over the link's,

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-weight: 1
+# bench-weight: 2
 # tracking: what dirty tracking costs guest writes.  fio through dm-linear
 # and through `migrate` (tracking mode) on RAM disks, REPS pairs of
 # RUNTIME s runs after a warm-up pair, measured two ways:

@@ -148,6 +148,7 @@ static inline u64 div64_u64(u64 a, u64 b)
 
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
+#define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define clamp_val(v, lo, hi)	((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
 #define scnprintf(buf, size, ...) \
 	({ int __n = snprintf((buf), (size), __VA_ARGS__); \
