@@ -30,8 +30,9 @@
  * W's sub-blocks in the chunk's mask before its dirty bit, and the
  * consumer takes the mask right after clearing the bit (bitmap.h,
  * "Sub-block masks"): "dirty again" then means "dirty again with W's
- * sub-blocks in the mask", so a chunk sent in part never leaves W out.  The consumer needs no lock against the I/O path;
- * bits change with atomic word operations (bitmap.c).  A consumer that
+ * sub-blocks in the mask", so a chunk sent in part never leaves W out.
+ * The consumer needs no lock against the I/O path; bits change with
+ * atomic word operations (bitmap.c).  A consumer that
  * needs the bitmap final (handoff) suspends the device first: suspend
  * waits for every mapped bio to pass ->end_io.
  */
