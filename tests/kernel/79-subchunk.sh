@@ -33,12 +33,12 @@ printf '%s' "$KEY" > /tmp/key
 dd if=/dev/urandom of="$src" bs=1M count=$SIZE_MB oflag=direct status=none
 
 # writer: 4 KiB random writes of fresh random data, 100 a second, over
-# the whole source, until killed.
+# the whole source, until killed (its errors after a handoff: not shown).
 writer() {
 	fio --name=w --filename=/dev/mapper/mt_src --rw=randwrite --bs=4k \
 		--direct=1 --ioengine=libaio --iodepth=1 --rate_iops=100 \
 		--refill_buffers --time_based --runtime=900 --randrepeat=0 \
-		--eta=never --output=/dev/null &
+		--eta=never --output=/dev/null 2>/dev/null &
 	FIO=$!
 }
 stop_writer() { kill $FIO 2>/dev/null; wait $FIO 2>/dev/null; FIO=; }
