@@ -136,6 +136,11 @@ int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v)
 			return -ERANGE;
 		lim->auto_throttle = v;
 		break;
+	case MIG_LIM_SUBCHUNK:
+		if (v > 1)
+			return -ERANGE;
+		lim->subchunk = v;
+		break;
 	case MIG_LIM_ENCODING:
 		if (v >= __DM_MIGRATE_ENCODE_MAX)
 			return -ERANGE;
@@ -161,6 +166,7 @@ static const struct {
 	{ "pause_after_bulk", MIG_LIM_PAUSE_BULK },
 	{ "auto_throttle", MIG_LIM_AUTO_THROTTLE },
 	{ "encoding", MIG_LIM_ENCODING },
+	{ "subchunk", MIG_LIM_SUBCHUNK },
 };
 
 /* An encoding's name: its enum dm_migrate_encode value. */

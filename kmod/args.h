@@ -35,6 +35,7 @@ struct mig_limits {
 	u32 max_rounds;			/* or after this many dirty rounds */
 	bool pause_after_bulk;		/* pause once the bulk pass is over */
 	bool auto_throttle;		/* the model sets throttle (rounds.c) */
+	bool subchunk;			/* dirty rounds send PIECEs (sender.c) */
 	u8 encoding;			/* enum dm_migrate_encode */
 	u32 given;			/* MIG_LIM_* */
 };
@@ -48,6 +49,7 @@ struct mig_limits {
 #define MIG_LIM_CONVERGE_MS	BIT(6)
 #define MIG_LIM_AUTO_THROTTLE	BIT(7)
 #define MIG_LIM_ENCODING	BIT(8)
+#define MIG_LIM_SUBCHUNK	BIT(9)
 
 /* Set the limit @bit (one MIG_LIM_*) of @lim to @v: -ERANGE if too big. */
 int mig_lim_set(struct mig_limits *lim, u32 bit, u64 v);

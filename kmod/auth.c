@@ -285,7 +285,9 @@ int mig_handshake_source(struct socket *sock, const struct mig_geom *g,
 	    mig_mac(key, tag_stream, &hs, &hd, &a.verdict, stream_key);
 	if (!r) {
 		*verdict = be32_to_cpu(a.verdict);
-		*encs = mig_wire_hello_encs(&hd);
+		/* Features: those both HELLOs name. */
+		*encs = mig_wire_hello_encs(&hd) |
+			(mig_wire_hello_feats(&hd) & mig_wire_hello_feats(&hs));
 	}
 	memzero_explicit(&a, sizeof(a));
 	return hs_end(sock, r, err, errlen);
@@ -308,8 +310,9 @@ int mig_handshake_dest(struct socket *sock, const struct mig_geom *g,
 	    recv_auth(sock, key, true, &hs, &hd, &a, deadline, err, errlen);
 	if (r)
 		goto out;
-	/* What we told this source we decode. */
-	*encs = mig_wire_hello_encs(&hd);
+	/* What we told this source we decode, and the features both name. */
+	*encs = mig_wire_hello_encs(&hd) |
+		(mig_wire_hello_feats(&hd) & mig_wire_hello_feats(&hs));
 
 	/* The source proved the key: now the session it names counts. */
 	memcpy(s.id, hs.session, sizeof(s.id));

@@ -28,6 +28,9 @@ int mig_bitmap_init(struct mig_bitmap *bm, u64 nbits)
 
 	bm->nbits = nbits;
 	atomic64_set(&bm->dirty, 0);
+	RCU_INIT_POINTER(bm->sub, NULL);
+	bm->sub_shift = 0;
+	bm->chunk_shift = 0;
 	bm->words = mig_zalloc_array(n, sizeof(*bm->words));
 	bm->summary = mig_zalloc_array(nwords(n), sizeof(*bm->summary));
 	if (bm->words && bm->summary)
@@ -124,9 +127,129 @@ static u64 change_range(struct mig_bitmap *bm, u64 first, u64 last, bool set)
 	return changed;
 }
 
+/*
+ * OR @m into the masks of chunks [first, last] (last < nbits), one atomic
+ * per word that lacks some of it; unordered: the caller's smp_mb() orders
+ * the stores before its look at the dirty bits (bitmap.h, "Sub-block").
+ */
+static void sub_or(atomic_t *sub, u64 first, u64 last, u32 m)
+{
+	u64 c;
+
+	for (c = first; c <= last; c++) {
+		u32 v = m << (MIG_SUB_BITS * (c & 1));
+
+		/* Both chunks of the word at once. */
+		if (!(c & 1) && c < last)
+			v |= m << MIG_SUB_BITS;
+		if (((u32)atomic_read(&sub[c / 2]) & v) != v)
+			atomic_or((int)v, &sub[c / 2]);
+		if (!(c & 1) && c < last)
+			c++;
+	}
+}
+
+/* Bits [lo, hi] of a mask, 0 <= lo <= hi < MIG_SUB_BITS. */
+static u32 sub_bits(unsigned int lo, unsigned int hi)
+{
+	return ((2U << hi) - 1) & ~((1U << lo) - 1);
+}
+
 u64 mig_bitmap_set_range(struct mig_bitmap *bm, u64 first, u64 last)
 {
-	return change_range(bm, first, last, true);
+	atomic_t *sub;
+	u64 changed;
+
+	if (first >= bm->nbits || first > last)
+		return 0;
+	rcu_read_lock();
+	sub = rcu_dereference(bm->sub);
+	if (sub) {
+		/* Whole chunks: the whole mask, before the dirty bits. */
+		sub_or(sub, first, min(last, bm->nbits - 1), MIG_SUB_FULL);
+		/* Masks stored before the bits are looked at (bitmap.h). */
+		smp_mb();
+	}
+	changed = change_range(bm, first, last, true);
+	rcu_read_unlock();
+	return changed;
+}
+
+/* The mask bits of chunk @c that sectors [@sector, @end) touch. */
+static u32 chunk_bits(const struct mig_bitmap *bm, u64 c, u64 sector, u64 end,
+		      unsigned int chunk_shift)
+{
+	u64 cs = c << chunk_shift;
+	u64 lo = max(sector, cs) - cs;
+	u64 hi = min(end, cs + (1ULL << chunk_shift)) - cs - 1;
+
+	return sub_bits(lo >> bm->sub_shift, hi >> bm->sub_shift);
+}
+
+u64 mig_bitmap_mark(struct mig_bitmap *bm, u64 sector, u64 nr,
+		    unsigned int chunk_shift)
+{
+	u64 first = sector >> chunk_shift, end = sector + nr;
+	u64 last = (end - 1) >> chunk_shift;
+	atomic_t *sub;
+	u64 changed;
+
+	if (!nr || first >= bm->nbits)
+		return 0;
+	if (last >= bm->nbits)
+		last = bm->nbits - 1;
+	rcu_read_lock();
+	sub = rcu_dereference(bm->sub);
+	/* The masks are for this geometry (mig_bitmap_sub_attach()). */
+	if (sub && bm->chunk_shift == chunk_shift) {
+		/*
+		 * The end chunks may be partial; the chunks between are whole
+		 * (a large discard: one look per two chunks, an atomic only
+		 * where a mask lacks bits).
+		 */
+		sub_or(sub, first, first, chunk_bits(bm, first, sector, end, chunk_shift));
+		if (last > first + 1)
+			sub_or(sub, first + 1, last - 1, MIG_SUB_FULL);
+		if (last > first)
+			sub_or(sub, last, last, chunk_bits(bm, last, sector, end, chunk_shift));
+		/* Masks stored before the bits are looked at (bitmap.h). */
+		smp_mb();
+	}
+	changed = change_range(bm, first, last, true);
+	rcu_read_unlock();
+	return changed;
+}
+
+u32 mig_bitmap_take_sub(struct mig_bitmap *bm, u64 bit)
+{
+	unsigned int shift = MIG_SUB_BITS * (bit & 1);
+	atomic_t *sub;
+	u32 old = 0;
+
+	rcu_read_lock();
+	sub = rcu_dereference(bm->sub);
+	if (sub && bit < bm->nbits)
+		old = (u32)atomic_fetch_andnot((int)(MIG_SUB_FULL << shift),
+					       &sub[bit / 2]);
+	rcu_read_unlock();
+	return (old >> shift) & MIG_SUB_FULL;
+}
+
+void mig_bitmap_sub_attach(struct mig_bitmap *bm, atomic_t *sub,
+			   unsigned int chunk_shift, unsigned int sub_shift)
+{
+	bm->chunk_shift = chunk_shift;
+	bm->sub_shift = sub_shift;
+	/* The shifts are visible before the masks are (release). */
+	rcu_assign_pointer(bm->sub, sub);
+}
+
+atomic_t *mig_bitmap_sub_detach(struct mig_bitmap *bm)
+{
+	atomic_t *sub = rcu_dereference_protected(bm->sub, true);
+
+	RCU_INIT_POINTER(bm->sub, NULL);
+	return sub;
 }
 
 u64 mig_bitmap_clear_range(struct mig_bitmap *bm, u64 first, u64 last)

@@ -18,7 +18,8 @@
  * Options: rate=B, throttle=B (bytes per second), auto_throttle=0|1,
  * converge_below=B,
  * max_bytes=B (sizes with an optional K/M/G/T suffix), converge_ms=N,
- * max_rounds=N, pause_after_bulk=0|1, encoding=lzo|lz4|zstd|raw|auto.
+ * max_rounds=N, pause_after_bulk=0|1, encoding=lzo|lz4|zstd|raw|auto,
+ * subchunk=0|1.
  */
 #include <linux/nsproxy.h>
 

@@ -58,6 +58,7 @@ struct mig_stats {
 	/* chunks sent / applied, per enum dm_migrate_encoding */
 	atomic64_t enc_chunks[__DM_MIGRATE_ENC_MAX];
 	atomic_t converge_why;		/* source: enum dm_migrate_converge_reason */
+	atomic64_t pieces;		/* PIECE messages sent / applied */
 };
 
 /* What starts an engine: push to @addr, or listen on it. */
@@ -161,8 +162,8 @@ struct mig_target {
 
 /* Per-bio data, for every bio the target maps. */
 struct mig_io {
-	u64 first_chunk;
-	u64 last_chunk;
+	u64 sector;			/* what the bio changes, 0-based */
+	u32 nr_sectors;
 	u64 release_ns;			/* throttle.c: when to submit */
 	bool tracked;
 };
@@ -215,6 +216,8 @@ struct mig_status {
 	u8 encoding_used;		/* enum dm_migrate_encoding */
 	u32 peer_encodings;		/* DM_MIGRATE_HELLO_ENC() bits; 0: unknown */
 	char encoding_why[192];
+	bool subchunk;			/* push: the option (PIECE in dirty rounds) */
+	bool peer_piece;		/* push: this connection negotiated PIECE */
 };
 
 /* The device's dm name, for log lines (refreshed by mig_dev_name()). */
@@ -234,6 +237,7 @@ static inline void mig_stats_reset(struct mig_stats *st)
 	atomic64_set(&st->chunks, 0);
 	atomic64_set(&st->zero_chunks, 0);
 	atomic64_set(&st->writes, 0);
+	atomic64_set(&st->pieces, 0);
 	atomic64_set(&st->dirtied, 0);
 	atomic64_set(&st->written, 0);
 	atomic_set(&st->connections, 0);

@@ -50,6 +50,7 @@ static const struct nla_policy mig_nl_policy[DM_MIGRATE_A_MAX + 1] = {
 	[DM_MIGRATE_A_MAX_ROUNDS]	= { .type = NLA_U32 },
 	[DM_MIGRATE_A_PAUSE_AFTER_BULK]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_AUTO_THROTTLE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[DM_MIGRATE_A_SUBCHUNK]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[DM_MIGRATE_A_ENCODING]		= NLA_POLICY_MAX(NLA_U8, __DM_MIGRATE_ENCODE_MAX - 1),
 	[DM_MIGRATE_A_MAX_BYTES]	= { .type = NLA_U64 },
 	[DM_MIGRATE_A_FORCE]		= { .type = NLA_FLAG },
@@ -120,6 +121,7 @@ static const struct {
 	{ DM_MIGRATE_A_PAUSE_AFTER_BULK, MIG_LIM_PAUSE_BULK },
 	{ DM_MIGRATE_A_AUTO_THROTTLE, MIG_LIM_AUTO_THROTTLE },
 	{ DM_MIGRATE_A_ENCODING, MIG_LIM_ENCODING },
+	{ DM_MIGRATE_A_SUBCHUNK, MIG_LIM_SUBCHUNK },
 };
 
 /* The limit attributes of a request; @given is 0 when there are none. */
@@ -276,7 +278,9 @@ static int fill_encoding(struct sk_buff *skb, const struct mig_status *ss)
 	    nla_put_u8(skb, DM_MIGRATE_A_ENCODING_USED, ss->encoding_used) ||
 	    nla_put_string(skb, DM_MIGRATE_A_ENCODING_WHY, ss->encoding_why) ||
 	    (ss->peer_encodings &&
-	     nla_put_u32(skb, DM_MIGRATE_A_PEER_ENCODINGS, ss->peer_encodings)))
+	     nla_put_u32(skb, DM_MIGRATE_A_PEER_ENCODINGS, ss->peer_encodings)) ||
+	    nla_put_u8(skb, DM_MIGRATE_A_SUBCHUNK, ss->subchunk) ||
+	    (ss->connected && nla_put_u8(skb, DM_MIGRATE_A_PEER_PIECE, ss->peer_piece)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -425,6 +429,7 @@ static int fill_status(struct sk_buff *skb, struct mig_dev *dev,
 	    put_u64(skb, DM_MIGRATE_A_CHUNKS_SENT, atomic64_read(&st->chunks)) ||
 	    put_u64(skb, DM_MIGRATE_A_ZERO_CHUNKS, atomic64_read(&st->zero_chunks)) ||
 	    put_u64(skb, DM_MIGRATE_A_WRITES, atomic64_read(&st->writes)) ||
+	    put_u64(skb, DM_MIGRATE_A_PIECES, atomic64_read(&st->pieces)) ||
 	    (read && nla_put_u32(skb, DM_MIGRATE_A_WIRE_PERMILLE,
 				 div64_u64(wire * 1000, read))) ||
 	    nla_put_u32(skb, DM_MIGRATE_A_CONNECTIONS, atomic_read(&st->connections)) ||

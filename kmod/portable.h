@@ -21,6 +21,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/string.h>

@@ -89,6 +89,7 @@
  */
 #include <linux/crc32c.h>
 #include <linux/highmem.h>
+#include <linux/overflow.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
@@ -212,7 +213,9 @@ static int push_connect(struct mig_push *push)
 	/* Flags, unless refused just now: a peer may be upgraded meanwhile. */
 	old_peer = push->plain_hello;
 	push->plain_hello = false;
-	encs = old_peer ? 0 : MIG_ENC_KNOWN;
+	/* PIECE offered while the option is on (a later 'set' on: next time). */
+	encs = old_peer ? 0 : MIG_ENC_KNOWN |
+	       (push->sub && READ_ONCE(push->lim.subchunk) ? DM_MIGRATE_HELLO_PIECE : 0);
 	r = mig_handshake_source(sock, &push->geom, &push->key, &push->session,
 				 &encs, &verdict, stream_key, err, sizeof(err));
 	if (!r)
@@ -246,8 +249,9 @@ static int push_connect(struct mig_push *push)
 	push->handoff_acked = false;
 	push->tcp_una = mig_sock_bytes_acked(sock);
 	push->connected_at = jiffies;
+	WRITE_ONCE(push->peer_piece, !!(encs & DM_MIGRATE_HELLO_PIECE));
 	spin_lock(&push->enc_lock);
-	mig_encsel_set_peer(&push->enc, encs, old_peer);
+	mig_encsel_set_peer(&push->enc, encs & MIG_ENC_KNOWN, old_peer);
 	spin_unlock(&push->enc_lock);
 	mig_push_window_reset(push);
 	/* Authenticated: writeback may depend on this socket now. */
@@ -387,6 +391,59 @@ static bool push_mem_idle(struct mig_push *push)
 	return idle;
 }
 
+static void push_sub_free(struct mig_push *push);
+
+/*
+ * Sub-block masks (bitmap.h): allocated with the engine memory when a
+ * chunk has 2 sub-blocks or more, 2 bytes per chunk (at most 1/4096 of
+ * the volume, at 8 KiB chunks), every bit set (the bulk pass sends every
+ * chunk whole anyway), and attached to dev->bm, where the I/O path sets
+ * them.  No memory for them is no error: the push sends whole chunks.
+ * Attached and detached under dev->lock, against a grown table's bitmap
+ * replacing dev->bm (target.c, only while no push is busy).
+ */
+static void push_sub_alloc(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+	u64 words = mig_sub_words(push->nchunks);
+	size_t bytes;
+
+	if (mig_geom_subs(&push->geom) < 2 ||
+	    check_mul_overflow((size_t)words, sizeof(atomic_t), &bytes))
+		return;
+	push->sub = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	if (!push->sub) {
+		DMWARN("%s: no memory for sub-block masks (%zu KiB): whole chunks only",
+		       mig_name(dev), bytes >> 10);
+		return;
+	}
+	memset(push->sub, 0xff, bytes);
+	mutex_lock(&dev->lock);
+	mig_bitmap_sub_attach(dev->bm, push->sub, dev->chunk_shift,
+			      ilog2(mig_geom_sub_sectors(&push->geom)));
+	mutex_unlock(&dev->lock);
+}
+
+/*
+ * Detach the masks, wait until no reader of dev->bm can hold them (the
+ * I/O path reads them under rcu_read_lock(): a grace period, not the
+ * volume), free them.  Idempotent.
+ */
+static void push_sub_free(struct mig_push *push)
+{
+	struct mig_dev *dev = push->dev;
+
+	if (!push->sub)
+		return;
+	mutex_lock(&dev->lock);
+	if (rcu_access_pointer(dev->bm->sub) == push->sub)
+		mig_bitmap_sub_detach(dev->bm);
+	mutex_unlock(&dev->lock);
+	synchronize_rcu();
+	kvfree(push->sub);
+	push->sub = NULL;
+}
+
 /*
  * Free the engine memory (see "Memory" above), once nothing uses it: the
  * connection is down and the thread gone, so no new user comes.  Also
@@ -413,6 +470,8 @@ static void push_mem_free(struct mig_push *push)
 		slot->enc = NULL;
 		kvfree(slot->msgs);
 		slot->msgs = NULL;
+		kvfree(slot->masks);
+		slot->masks = NULL;
 		mig_codec_destroy(&slot->codec);
 	}
 	mempool_destroy(push->mreq_pool);
@@ -421,6 +480,7 @@ static void push_mem_free(struct mig_push *push)
 	/* The next bioset_init() starts from zeroes, as the first did. */
 	memset(&push->bs, 0, sizeof(push->bs));
 	xa_destroy(&push->busy);
+	push_sub_free(push);
 	kvfree(push->fifo);
 	push->fifo = NULL;
 	mig_seal_free(push->seal);
@@ -618,11 +678,13 @@ static int push_mem_alloc(struct mig_push *push, const char **why)
 		slot->data = vmalloc((size_t)push->run * chunk_bytes);
 		slot->enc = vmalloc((size_t)push->run * mig_lzo_worst(chunk_bytes));
 		slot->msgs = kvcalloc(push->run, sizeof(*slot->msgs), GFP_KERNEL);
-		if (!slot->data || !slot->enc || !slot->msgs ||
+		slot->masks = kvcalloc(push->run, sizeof(*slot->masks), GFP_KERNEL);
+		if (!slot->data || !slot->enc || !slot->msgs || !slot->masks ||
 		    mig_codec_init(&slot->codec, chunk_bytes))
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}
+	push_sub_alloc(push);
 	return 0;
 fail:
 	push_mem_free(push);
@@ -663,6 +725,9 @@ static void apply_limits(struct mig_push *push, const struct mig_limits *lim)
 		WRITE_ONCE(push->lim.max_rounds, lim->max_rounds);
 	if (lim->given & MIG_LIM_PAUSE_BULK)
 		WRITE_ONCE(push->lim.pause_after_bulk, lim->pause_after_bulk);
+	/* Off: from the next pick (sender.c); on: from the next connection. */
+	if (lim->given & MIG_LIM_SUBCHUNK)
+		WRITE_ONCE(push->lim.subchunk, lim->subchunk);
 	spin_lock(&push->enc_lock);
 	if (lim->given & MIG_LIM_ENCODING)
 		mig_encsel_set_choice(&push->enc, lim->encoding);
@@ -715,6 +780,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 		.given = (u32)~MIG_LIM_CONVERGE,
 		.converge_ms = MIG_CONVERGE_MS,
 		.max_rounds = 30,
+		.subchunk = true,
 	};
 	struct mig_push *push;
 	int r;
@@ -1003,6 +1069,8 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->encoding = push->enc.choice;
 	st->encoding_used = mig_encsel_used(&push->enc);
 	st->peer_encodings = st->connected ? push->enc.peer : 0;
+	st->subchunk = READ_ONCE(push->lim.subchunk);
+	st->peer_piece = READ_ONCE(push->peer_piece);
 	mig_encsel_explain(&push->enc, st->encoding_why, sizeof(st->encoding_why));
 	spin_unlock(&push->enc_lock);
 	if (!st->failed && (st->mode == DM_MIGRATE_MODE_BULK ||

@@ -33,9 +33,15 @@
 #define MIG_MIRROR_MAX	SZ_1M	/* larger writes take the dirty path */
 #define MIG_MAX_FAILURES 8	/* same failure in a row: the push stops */
 
-/* One CHUNK message of a slot: one chunk, or a run of zero chunks. */
+/*
+ * One message of a slot: a CHUNK of one chunk or of a run of zero
+ * chunks, or a PIECE (@piece: @p is its header, @c holds its encoding
+ * and CRC while it is built) of one chunk's dirty sub-blocks.
+ */
 struct mig_msg {
 	struct dm_migrate_chunk c;
+	struct dm_migrate_piece p;
+	bool piece;
 	u64 first, last;		/* chunks it carries */
 	const void *data;		/* in the slot's enc or data buffer */
 	u32 enc_len;			/* bytes at @data */
@@ -52,6 +58,13 @@ struct mig_slot {
 	struct mig_push *push;
 	u64 index;			/* first chunk of the run */
 	u32 nchunks;			/* chunks in the run */
+	/*
+	 * Per chunk of the run: its sub-block mask, taken with its dirty
+	 * bit (rounds.c); used only if @pieces (a dirty round of a push
+	 * whose connection negotiated PIECE, with subchunk=1).
+	 */
+	u32 *masks;
+	bool pieces;
 	void *data;			/* the run, vmalloc */
 	void *enc;			/* encoded chunks, vmalloc */
 	struct mig_msg *msgs;		/* up to push->run messages */
@@ -123,6 +136,11 @@ struct mig_push {
 	/* Chunks read or mirrored and not yet on the wire (busy.c). */
 	struct xarray busy;
 	/*
+	 * The sub-block masks attached to dev->bm (bitmap.h), or NULL (a
+	 * chunk without sub-blocks, or no memory for them: whole chunks).
+	 */
+	atomic_t *sub;
+	/*
 	 * How the slots' workers encode chunks (sender.c): the choice, what
 	 * the peer decodes, the figures auto chooses by.  enc_lock is the
 	 * innermost lock (status takes it under dev->lock).
@@ -182,6 +200,8 @@ struct mig_push {
 	bool round_disturbed;
 	struct mig_pace pace;		/* the network rate limit */
 	bool plain_hello;		/* the peer refused HELLO flags: next without */
+	/* This connection negotiated PIECE; set before @connected, read unlocked. */
+	bool peer_piece;
 	/* The sender's window for the link's drain rate (mig_encsel_link()). */
 	u64 win_start_ns, win_wait_ns, win_bytes;
 
@@ -255,7 +275,7 @@ void mig_slot_putback(struct mig_push *push, struct mig_slot *slot);
 void mig_push_window_reset(struct mig_push *push);
 
 /* rounds.c: pre-copy rounds (thread) */
-bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n);
+bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n, u32 *masks);
 bool mig_round_over(struct mig_push *push);
 void mig_round_end(struct mig_push *push);
 void mig_round_restart(struct mig_push *push);

@@ -246,6 +246,67 @@ static int apply_chunk(struct mig_recv *rv, struct socket *sock,
 }
 
 /*
+ * A PIECE: the named sub-blocks of one chunk.  Checked whole, decoded
+ * into rv->data and its CRC verified before anything is written; then
+ * each run of adjacent sub-blocks is one write, from the buffer's start
+ * (bios take whole pages: the run is moved there first; the runs after
+ * it lie beyond what it overwrites).
+ * Zero pieces are zeroed run by run.  A write that fails leaves the
+ * runs before it written: the PIECE is not acknowledged, and the source
+ * sends the chunk again (whole, after the reconnect).
+ */
+static int apply_piece(struct mig_recv *rv, struct socket *sock,
+		       const void *payload, u32 len)
+{
+	struct mig_dev *dev = rv->dev;
+	struct dm_migrate_piece p;
+	struct dm_migrate_chunk c = {};
+	const void *enc = payload + sizeof(p);
+	u32 enc_len = len - sizeof(p), mask, sub, chunk, off = 0;
+	const char *why;
+	sector_t sector;
+	int r;
+
+	memcpy(&p, payload, sizeof(p));
+	if (mig_wire_check_piece(&p, enc_len, &rv->geom, rv->encs, &why))
+		return proto_error(rv, sock, why);
+	if (p.encoding != DM_MIGRATE_ENC_ZERO) {
+		/* The decoders take a CHUNK header: the fields they read. */
+		c.data_len = p.data_len;
+		c.crc32c = p.crc32c;
+		c.encoding = p.encoding;
+		if (mig_decode_chunk(&rv->dec, &c, enc, enc_len, rv->data, &why))
+			return proto_error(rv, sock, why);
+	}
+	sector = be64_to_cpu(p.index) * rv->geom.chunk_sectors;
+	sub = mig_geom_sub_sectors(&rv->geom) << 9;
+	chunk = mig_chunk_len(&rv->geom, be64_to_cpu(p.index));
+	mask = be32_to_cpu(p.mask);
+	while (mask) {
+		u32 first = __ffs(mask), n = __ffs(~(mask >> first));
+		u32 start = first * sub, rlen = min(n * sub, chunk - start);
+
+		mask &= ~(((1U << n) - 1) << first);
+		if (p.encoding == DM_MIGRATE_ENC_ZERO) {
+			r = vol_zero(rv, sector + (start >> 9), rlen >> 9);
+		} else {
+			if (off)
+				memmove(rv->data, rv->data + off, rlen);
+			r = vol_write(rv, sector + (start >> 9), rlen);
+		}
+		if (r)
+			return io_error(rv, sock, r);
+		off += rlen;
+	}
+	atomic64_inc(&dev->stats.chunks);
+	atomic64_inc(&dev->stats.pieces);
+	atomic64_inc(&dev->stats.enc_chunks[p.encoding]);
+	if (p.encoding == DM_MIGRATE_ENC_ZERO)
+		atomic64_inc(&dev->stats.zero_chunks);
+	return WROTE;
+}
+
+/*
  * A mirrored write.  FUA needs nothing of its own: no ACK goes out before
  * a flush that covers the write.
  */
@@ -316,6 +377,8 @@ static int apply(struct mig_recv *rv, struct socket *sock,
 		return apply_chunk(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_WRITE:
 		return apply_write(rv, sock, payload, len);
+	case DM_MIGRATE_MSG_PIECE:
+		return apply_piece(rv, sock, payload, len);
 	case DM_MIGRATE_MSG_FLUSH:
 		r = vol_flush(rv);
 		return r ? io_error(rv, sock, r) : FLUSHED;
@@ -571,7 +634,8 @@ static void hs_work(struct work_struct *work)
 	struct hs_ctx ctx = { .rv = rv, .p = p };
 	unsigned int noio = memalloc_noio_save();
 	u8 key[DM_MIGRATE_MAC_LEN];
-	u32 encs = MIG_ENC_KNOWN;	/* we decode every one */
+	/* We decode every encoding, and take PIECE. */
+	u32 encs = MIG_ENC_KNOWN | DM_MIGRATE_HELLO_PIECE;
 	char err[96] = "";
 	int r;
 

@@ -14,8 +14,16 @@
  */
 #include "push.h"
 
-/* Claim chunk @i: busy, and its dirty bit cleared.  False if not dirty. */
-static bool claim(struct mig_push *push, u64 i)
+/*
+ * Claim chunk @i: busy, and its dirty bit cleared, then its sub-block
+ * mask taken into *@mask (0: send it whole).  False if not dirty.
+ *
+ * The order is the one bitmap.h ("Sub-block masks") proves: the bit's
+ * clear, then the mask's read-and-clear, both fully ordered, then (in
+ * the slot) the read.  A write whose mask bits the take misses sets the
+ * bit again after the clear: the chunk goes again with them.
+ */
+static bool claim(struct mig_push *push, u64 i, u32 *mask)
 {
 	/* Busy first: exactly one of us and mirror.c wins. */
 	if (!mig_busy_claim(push, i, GFP_NOIO))
@@ -24,15 +32,16 @@ static bool claim(struct mig_push *push, u64 i)
 		push_unbusy(push, i, i);	/* cleaned meanwhile */
 		return false;
 	}
+	*mask = mig_bitmap_take_sub(push->dev->bm, i);
 	return true;
 }
 
 /*
  * Pick the next run of dirty chunks of the round that are not busy, up to
- * push->run chunks; clear their bits and mark them busy.  Returns false
- * when the round has no more.
+ * push->run chunks; clear their bits and mark them busy, their masks in
+ * @masks[0 .. *n - 1].  Returns false when the round has no more.
  */
-bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n)
+bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n, u32 *masks)
 {
 	u64 first, last, i;
 
@@ -41,11 +50,12 @@ bool mig_round_pick(struct mig_push *push, u64 *index, u32 *n)
 				     &first, &last)) {
 		for (i = first; i <= last; i++) {
 			push->cursor = i + 1;
-			if (!claim(push, i))
+			if (!claim(push, i, &masks[0]))
 				continue;
 			*index = i;
 			*n = 1;
-			while (*n < push->run && i + *n <= last && claim(push, i + *n))
+			while (*n < push->run && i + *n <= last &&
+			       claim(push, i + *n, &masks[*n]))
 				(*n)++;
 			push->cursor = i + *n;
 			WRITE_ONCE(push->round_picked, push->round_picked + *n);

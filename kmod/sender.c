@@ -25,6 +25,9 @@
 
 #define MIG_POLL		(HZ / 10)	/* new dirty chunks found within */
 
+/* A PIECE takes what a CHUNK of its chunk would: same header size. */
+static_assert(sizeof(struct dm_migrate_piece) == sizeof(struct dm_migrate_chunk));
+
 /*
  * Encode the chunk at @data into @m: ZERO; else what the push's choice
  * says for it (encsel.h: a compressor, or none while chunks do not
@@ -67,7 +70,50 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 	}
 }
 
-/* Encode the slot's chunks into messages; zero chunks merge into runs. */
+/*
+ * The mask of the sub-blocks of chunk @index to send as a PIECE, or 0 to
+ * send it whole: a dirty round's slot on a connection that negotiated
+ * PIECE, a mask taken with the dirty bit (an empty one says "whole": the
+ * bit was set without masks) that does not name every sub-block.
+ */
+static u32 piece_mask(struct mig_push *push, struct mig_slot *slot, u32 i)
+{
+	u64 index = slot->index + i;
+	u32 valid, mask;
+
+	if (!slot->pieces)
+		return 0;
+	valid = mig_piece_valid(&push->geom, index);
+	mask = slot->masks[i] & valid;
+	return mask == valid ? 0 : mask;
+}
+
+/*
+ * Move the sub-blocks @mask names to the front of the chunk at @data, in
+ * ascending order (each moves down or stays: nothing is overwritten
+ * before it moved); returns their length, mig_piece_len().
+ */
+static u32 gather_piece(struct mig_push *push, u64 index, void *data, u32 mask)
+{
+	u32 sub = mig_geom_sub_sectors(&push->geom) << 9;
+	u32 chunk = mig_chunk_len(&push->geom, index), len = 0, n, l;
+
+	while (mask) {
+		n = __ffs(mask);
+		mask &= mask - 1;
+		l = min(sub, chunk - n * sub);
+		if (len != n * sub)
+			memmove(data + len, data + n * sub, l);
+		len += l;
+	}
+	return len;
+}
+
+/*
+ * Encode the slot's chunks into messages; zero chunks merge into runs,
+ * chunks with a piece mask become PIECEs (the bulk pass and chunks
+ * without one go whole).
+ */
 static void encode_run(struct mig_push *push, struct mig_slot *slot)
 {
 	u32 chunk = mig_geom_chunk_bytes(&push->geom), off = 0, i;
@@ -78,14 +124,25 @@ static void encode_run(struct mig_push *push, struct mig_slot *slot)
 	for (i = 0; i < slot->nchunks; i++) {
 		u64 index = slot->index + i;
 		u32 len = mig_chunk_len(&push->geom, index);
+		u32 mask = piece_mask(push, slot, i);
+		void *data = slot->data + (size_t)i * chunk;
 
 		prev = m;
 		m = &slot->msgs[slot->nmsgs];
 		memset(&m->c, 0, sizeof(m->c));
-		encode_chunk(push, &slot->codec, slot->data + (size_t)i * chunk,
-			     len, slot->enc + off, m);
-		if (m->c.encoding == DM_MIGRATE_ENC_ZERO && prev &&
-		    prev->c.encoding == DM_MIGRATE_ENC_ZERO) {
+		m->piece = mask;
+		if (mask)
+			len = gather_piece(push, index, data, mask);
+		encode_chunk(push, &slot->codec, data, len, slot->enc + off, m);
+		if (mask) {
+			memset(&m->p, 0, sizeof(m->p));
+			m->p.index = cpu_to_be64(index);
+			m->p.mask = cpu_to_be32(mask);
+			m->p.data_len = cpu_to_be32(len);
+			m->p.crc32c = m->c.crc32c;
+			m->p.encoding = m->c.encoding;
+		} else if (m->c.encoding == DM_MIGRATE_ENC_ZERO && prev &&
+			   !prev->piece && prev->c.encoding == DM_MIGRATE_ENC_ZERO) {
 			prev->last = index;
 			be32_add_cpu(&prev->c.count, 1);
 			m = prev;
@@ -187,8 +244,8 @@ static int rate_wait(struct mig_push *push, u32 bytes, unsigned int reserve)
 
 /*
  * Whether the peer decodes what is left of @slot: one encoded before a
- * reconnection (read while the link was down) may use an encoding the
- * new peer does not.
+ * reconnection (read while the link was down) may use an encoding, or
+ * PIECE, the new peer does not.
  */
 static bool slot_decodable(struct mig_push *push, struct mig_slot *slot)
 {
@@ -197,7 +254,8 @@ static bool slot_decodable(struct mig_push *push, struct mig_slot *slot)
 
 	spin_lock(&push->enc_lock);
 	for (i = slot->sent; i < slot->nmsgs && ok; i++)
-		ok = mig_encsel_decodes(&push->enc, slot->msgs[i].c.encoding);
+		ok = mig_encsel_decodes(&push->enc, slot->msgs[i].c.encoding) &&
+		     (!slot->msgs[i].piece || push->peer_piece);
 	spin_unlock(&push->enc_lock);
 	return ok;
 }
@@ -219,6 +277,7 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 	while (slot->sent < slot->nmsgs) {
 		struct mig_msg *m = &slot->msgs[slot->sent];
 		struct mig_unacked u = { .first = m->first, .last = m->last };
+		/* The two headers are of one size (wire.h). */
 		u32 bytes = mig_sealed_len(sizeof(m->c) + m->enc_len);
 		u32 count = be32_to_cpu(m->c.count);
 		u64 seq;
@@ -230,14 +289,21 @@ static int send_slot(struct mig_push *push, struct mig_slot *slot)
 		seq = mig_window_add(push, 1, bytes, &u);
 		if (!seq)
 			return -EOVERFLOW;
-		r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
-				  seq, &m->c, sizeof(m->c),
-				  m->data, m->enc_len);
+		if (m->piece)
+			r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_PIECE,
+					  seq, &m->p, sizeof(m->p),
+					  m->data, m->enc_len);
+		else
+			r = mig_seal_send(push->seal, push->sock, DM_MIGRATE_MSG_CHUNK,
+					  seq, &m->c, sizeof(m->c),
+					  m->data, m->enc_len);
 		if (r)
 			return r;
 		push_unbusy(push, m->first, m->last);
 		slot->sent++;
 		atomic64_add(bytes, &dev->stats.bytes_wire);
+		if (m->piece)
+			atomic64_inc(&dev->stats.pieces);
 		atomic64_add(count, &dev->stats.chunks);
 		atomic64_add(count, &dev->stats.enc_chunks[m->c.encoding]);
 		if (m->c.encoding == DM_MIGRATE_ENC_ZERO)
@@ -558,10 +624,14 @@ int mig_push_pump(struct mig_push *push)
 		spin_lock_irq(&push->lock);
 		slot = free_slot(push);
 		spin_unlock_irq(&push->lock);
-		if (!slot || !mig_round_pick(push, &index, &n))
+		if (!slot || !mig_round_pick(push, &index, &n, slot->masks))
 			break;
 		slot->index = index;
 		slot->nchunks = n;
+		/* The bulk pass sends whole chunks; a dirty round may not. */
+		slot->pieces = push->sub && READ_ONCE(push->peer_piece) &&
+			       READ_ONCE(push->lim.subchunk) &&
+			       mig_mode(dev) != DM_MIGRATE_MODE_BULK;
 		spin_lock_irq(&push->lock);
 		list_del_init(&slot->list);
 		slot->reading = true;

@@ -26,8 +26,13 @@
  *    t and sets the bit again, whatever the read saw.
  *
  * In every case the chunk is either read with W's data or dirty again, so
- * it is sent again.  The consumer needs no lock against the I/O path;
- * bits change with atomic word operations (bitmap.c).  A consumer that
+ * it is sent again.  While a push keeps sub-block masks, each mark sets
+ * W's sub-blocks in the chunk's mask before its dirty bit, and the
+ * consumer takes the mask right after clearing the bit (bitmap.h,
+ * "Sub-block masks"): "dirty again" then means "dirty again with W's
+ * sub-blocks in the mask", so a chunk sent in part never leaves W out.
+ * The consumer needs no lock against the I/O path; bits change with
+ * atomic word operations (bitmap.c).  A consumer that
  * needs the bitmap final (handoff) suspends the device first: suspend
  * waits for every mapped bio to pass ->end_io.
  */
@@ -42,9 +47,14 @@
 static const char * const mig_mode_names[] = DM_MIGRATE_MODE_NAMES;
 static const char * const enc_names[] = DM_MIGRATE_ENC_NAMES;
 
+/*
+ * Mark what the bio changes: its sub-blocks (while a push keeps masks),
+ * then its chunks (bitmap.h, "Sub-block masks").
+ */
 static void mig_mark_bio(struct mig_target *mt, struct mig_io *io)
 {
-	u64 n = mig_bitmap_set_range(mt->dev->bm, io->first_chunk, io->last_chunk);
+	u64 n = mig_bitmap_mark(mt->dev->bm, io->sector, io->nr_sectors,
+				mt->dev->chunk_shift);
 
 	/* Newly dirty chunks: the dirty rate of the convergence estimate. */
 	if (n)
@@ -222,11 +232,8 @@ static int mig_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 	if (io->tracked) {
-		sector_t off = dm_target_offset(ti, bio->bi_iter.bi_sector);
-		unsigned int shift = mt->dev->chunk_shift;
-
-		io->first_chunk = off >> shift;
-		io->last_chunk = (off + bio_sectors(bio) - 1) >> shift;
+		io->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		io->nr_sectors = bio_sectors(bio);
 		mig_mark_bio(mt, io);
 	}
 

@@ -13,6 +13,28 @@ u32 mig_chunk_len(const struct mig_geom *g, u64 index)
 	return (u32)((left < g->chunk_sectors ? left : g->chunk_sectors) << 9);
 }
 
+u32 mig_piece_valid(const struct mig_geom *g, u64 index)
+{
+	u32 subs = mig_geom_subs(g), sub = mig_geom_sub_sectors(g) << 9;
+	u32 n = DIV_ROUND_UP(mig_chunk_len(g, index), sub);
+
+	return n >= subs ? (u32)((1ULL << subs) - 1) : (1U << n) - 1;
+}
+
+u32 mig_piece_len(const struct mig_geom *g, u64 index, u32 mask)
+{
+	u32 sub = mig_geom_sub_sectors(g) << 9, chunk = mig_chunk_len(g, index);
+	u32 len = 0, n;
+
+	mask &= mig_piece_valid(g, index);
+	while (mask) {
+		n = __ffs(mask);
+		mask &= mask - 1;
+		len += min(sub, chunk - n * sub);
+	}
+	return len;
+}
+
 void mig_wire_hdr(struct dm_migrate_hdr *h, u8 type, u32 len, u64 seq)
 {
 	memset(h, 0, sizeof(*h));
@@ -62,10 +84,13 @@ int mig_wire_check_hdr(const struct dm_migrate_hdr *h, bool authed,
 		return 0;
 	case DM_MIGRATE_MSG_CHUNK:
 	case DM_MIGRATE_MSG_WRITE:
+	case DM_MIGRATE_MSG_PIECE:
 		if (!authed)
 			return bad(why, "data before authentication");
 		if (len < (h->type == DM_MIGRATE_MSG_CHUNK ?
 			   sizeof(struct dm_migrate_chunk) :
+			   h->type == DM_MIGRATE_MSG_PIECE ?
+			   sizeof(struct dm_migrate_piece) :
 			   sizeof(struct dm_migrate_write)))
 			return bad(why, "data message too short");
 		return 0;
@@ -121,6 +146,36 @@ void mig_wire_sanitize(char *text, size_t size)
 			text[i] = '?';
 }
 
+/* The encoding of a CHUNK or PIECE of @data_len bytes, and its length. */
+static int check_encoded(u8 encoding, u32 enc_len, u32 data_len, __be32 crc,
+			 u32 encs, const char **why)
+{
+	if (encoding >= __DM_MIGRATE_ENC_MAX)
+		return bad(why, "unknown chunk encoding");
+	if (!(encs & DM_MIGRATE_HELLO_ENC(encoding)))
+		return bad(why, "chunk encoding not negotiated on this connection");
+
+	switch (encoding) {
+	case DM_MIGRATE_ENC_RAW:
+		if (enc_len != data_len)
+			return bad(why, "raw chunk of wrong length");
+		return 0;
+	case DM_MIGRATE_ENC_LZO:
+		if (!enc_len || enc_len > mig_lzo_worst(data_len))
+			return bad(why, "compressed chunk of impossible length");
+		return 0;
+	case DM_MIGRATE_ENC_ZERO:
+		if (enc_len || crc)
+			return bad(why, "zero chunk with data");
+		return 0;
+	default:
+		/* LZ4, ZSTD: sent only when smaller than the data. */
+		if (!enc_len || enc_len >= data_len)
+			return bad(why, "compressed chunk of impossible length");
+		return 0;
+	}
+}
+
 int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
 			 const struct mig_geom *g, u32 encs, const char **why)
 {
@@ -138,30 +193,31 @@ int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
 	/* For a run, data_len describes its first chunk. */
 	if (data_len != mig_chunk_len(g, index))
 		return bad(why, "chunk length does not match the chunk");
-	if (c->encoding >= __DM_MIGRATE_ENC_MAX)
-		return bad(why, "unknown chunk encoding");
-	if (!(encs & DM_MIGRATE_HELLO_ENC(c->encoding)))
-		return bad(why, "chunk encoding not negotiated on this connection");
+	return check_encoded(c->encoding, enc_len, data_len, c->crc32c, encs, why);
+}
 
-	switch (c->encoding) {
-	case DM_MIGRATE_ENC_RAW:
-		if (enc_len != data_len)
-			return bad(why, "raw chunk of wrong length");
-		return 0;
-	case DM_MIGRATE_ENC_LZO:
-		if (!enc_len || enc_len > mig_lzo_worst(data_len))
-			return bad(why, "compressed chunk of impossible length");
-		return 0;
-	case DM_MIGRATE_ENC_ZERO:
-		if (enc_len || c->crc32c)
-			return bad(why, "zero chunk with data");
-		return 0;
-	default:
-		/* LZ4, ZSTD: sent only when smaller than the data. */
-		if (!enc_len || enc_len >= data_len)
-			return bad(why, "compressed chunk of impossible length");
-		return 0;
-	}
+int mig_wire_check_piece(const struct dm_migrate_piece *p, u32 enc_len,
+			 const struct mig_geom *g, u32 encs, const char **why)
+{
+	u64 index = be64_to_cpu(p->index);
+	u32 mask = be32_to_cpu(p->mask);
+
+	if (p->pad[0] || p->pad[1] || p->pad[2])
+		return bad(why, "PIECE padding not zero");
+	if (!(encs & DM_MIGRATE_HELLO_PIECE))
+		return bad(why, "PIECE not negotiated on this connection");
+	if (index >= mig_geom_chunks(g))
+		return bad(why, "chunk index out of range");
+	if (mig_geom_subs(g) < 2)
+		return bad(why, "PIECE for chunks without sub-blocks");
+	if (!mask)
+		return bad(why, "PIECE with an empty mask");
+	if (mask & ~mig_piece_valid(g, index))
+		return bad(why, "PIECE mask beyond the chunk");
+	if (be32_to_cpu(p->data_len) != mig_piece_len(g, index, mask))
+		return bad(why, "PIECE length does not match its mask");
+	return check_encoded(p->encoding, enc_len, be32_to_cpu(p->data_len),
+			     p->crc32c, encs, why);
 }
 
 int mig_wire_check_write(const struct dm_migrate_write *w, u32 data_len,

@@ -31,6 +31,32 @@ u32 mig_chunk_len(const struct mig_geom *g, u64 index);
 
 /* Every encoding of enum dm_migrate_encoding, as HELLO flags. */
 #define MIG_ENC_KNOWN	(DM_MIGRATE_HELLO_ENC(__DM_MIGRATE_ENC_MAX) - 1)
+/* Every feature this version knows, as HELLO flags. */
+#define MIG_FEAT_KNOWN	DM_MIGRATE_HELLO_PIECE
+
+/*
+ * Sub-blocks of a chunk (PIECE): how many (1: the chunk has none, no
+ * PIECE for it) and their size in sectors; both ends derive them from
+ * the chunk size alone.
+ */
+static inline u32 mig_geom_subs(const struct mig_geom *g)
+{
+	return dm_migrate_piece_subs(g->chunk_sectors);
+}
+
+static inline u32 mig_geom_sub_sectors(const struct mig_geom *g)
+{
+	return g->chunk_sectors / mig_geom_subs(g);
+}
+
+/*
+ * The sub-blocks of chunk @index that exist (the last chunk may be
+ * short), as a mask, and the bytes of those @mask names: the length of
+ * a PIECE's data.  Sub-block N of the chunk begins at byte N * sub size;
+ * the last one that exists may be short.
+ */
+u32 mig_piece_valid(const struct mig_geom *g, u64 index);
+u32 mig_piece_len(const struct mig_geom *g, u64 index, u32 mask);
 
 /* Worst-case lzo1x_1 output for @len input bytes (as <linux/lzo.h>). */
 static inline u32 mig_lzo_worst(u32 len)
@@ -73,6 +99,12 @@ static inline u32 mig_wire_hello_encs(const struct dm_migrate_hello *hello)
 	return (be32_to_cpu(hello->flags) & MIG_ENC_KNOWN) | DM_MIGRATE_ENC_BASE;
 }
 
+/* The features a HELLO names that we know (DM_MIGRATE_HELLO_PIECE). */
+static inline u32 mig_wire_hello_feats(const struct dm_migrate_hello *hello)
+{
+	return be32_to_cpu(hello->flags) & MIG_FEAT_KNOWN;
+}
+
 /* Check an AUTH payload's fields (not its MAC). */
 int mig_wire_check_auth(const struct dm_migrate_auth *auth, bool from_source,
 			const char **why);
@@ -91,6 +123,16 @@ void mig_wire_sanitize(char *text, size_t size);
  * is checked after decoding, by CRC).
  */
 int mig_wire_check_chunk(const struct dm_migrate_chunk *c, u32 enc_len,
+			 const struct mig_geom *g, u32 encs, const char **why);
+
+/*
+ * Check a PIECE message: @p and the @enc_len encoded bytes that follow.
+ * The chunk within the volume and with sub-blocks, a mask that is not
+ * empty and names only sub-blocks that exist, data_len that of the
+ * sub-blocks named, the encoding as for a CHUNK (negotiated: @encs) and
+ * its length.  The data is checked after decoding, by CRC.
+ */
+int mig_wire_check_piece(const struct dm_migrate_piece *p, u32 enc_len,
 			 const struct mig_geom *g, u32 encs, const char **why);
 
 /* Check a WRITE message and the @data_len bytes that follow it. */

@@ -21,6 +21,8 @@ enum opt_id {
 	O_CONVERGE_TIME, O_AUTO_THROTTLE,
 	/* evacuate (vm.h): not limits, never in given. */
 	O_PARALLEL, O_ORDER, O_DEADLINE, O_DRY_RUN,
+	/* push, limit: not in given (its own field). */
+	O_SUBCHUNK,
 };
 
 struct opts {
@@ -40,6 +42,7 @@ struct opts {
 	uint64_t rate, throttle, converge_below, max_bytes;
 	uint32_t max_rounds, converge_ms;
 	int encoding;			/* enum dm_migrate_encode, or -1 */
+	int subchunk;			/* --subchunk on (1) / off (0), or -1 */
 	uint32_t given;			/* 1 << (O_x - O_TO) for limits */
 	double wait_s, interval_s, timeout_s;
 	int until;			/* phase, or -1 */

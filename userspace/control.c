@@ -5,8 +5,9 @@
 
 int cmd_limit(struct opts *o)
 {
-	if (!o->given && !o->pause_after_bulk && !o->auto_throttle && o->encoding < 0) {
-		mdm_err("%s: limit: give at least one of --rate, --throttle, --auto-throttle, --converge-time, --converge-below, --max-rounds, --max-bytes, --pause-after-bulk, --encoding",
+	if (!o->given && !o->pause_after_bulk && !o->auto_throttle && o->encoding < 0 &&
+	    o->subchunk < 0) {
+		mdm_err("%s: limit: give at least one of --rate, --throttle, --auto-throttle, --converge-time, --converge-below, --max-rounds, --max-bytes, --pause-after-bulk, --encoding, --subchunk",
 			o->dev.name);
 		return MDM_EXIT_USAGE;
 	}

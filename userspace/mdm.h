@@ -42,6 +42,9 @@ struct mdm_status {
 	uint32_t chunk_bytes;
 	uint64_t total, dirty;
 	uint64_t bytes_read, bytes_wire, chunks_sent, zero_chunks, writes;
+	/* PIECEs sent / applied; source: the option, and the connection's. */
+	uint64_t pieces;
+	bool subchunk, peer_piece;
 	bool has_wire_permille;
 	uint32_t wire_permille;
 	uint64_t net_rate, send_rate, dirty_rate;

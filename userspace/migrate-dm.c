@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "pause-after-bulk", no_argument, NULL, O_PAUSE_AFTER_BULK },
 	{ "encoding", required_argument, NULL, O_ENCODING },
+	{ "subchunk", required_argument, NULL, O_SUBCHUNK },
 	{ "from", required_argument, NULL, O_FROM },
 	{ "peer", required_argument, NULL, O_PEER },
 	{ "volume-dir", required_argument, NULL, O_VOLUME_DIR },
@@ -103,17 +104,19 @@ static const struct cmd cmds[] = {
 	  "        [--rate R] [--throttle R | --auto-throttle]\n"
 	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
 	  "        [--max-bytes SIZE] [--pause-after-bulk] [--encoding E]\n"
-	  "        [--wait S | --no-wait]",
+	  "        [--subchunk on|off] [--wait S | --no-wait]",
 	  "Start pushing DEV to a receiver; waits until the peer accepted us.\n"
 	  "Converged once the dirty rest can be sent within --converge-time (1s), or\n"
 	  "when rounds stop shrinking it; --converge-below SIZE replaces that rule.\n"
 	  "--auto-throttle: hold the guest's writes to what converges in a few rounds.\n"
 	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).\n"
 	  "--encoding lzo (default), lz4, zstd, raw, or auto: picked from the\n"
-	  "measured speed of each and of the link ('status' says which and why).",
+	  "measured speed of each and of the link ('status' says which and why).\n"
+	  "--subchunk off: the dirty rounds resend whole chunks, not only the 4 KiB\n"
+	  "blocks written (on by default, where the receiver takes them).",
 	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
 	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES,
-	    O_PAUSE_AFTER_BULK, O_ENCODING, O_WAIT, O_NO_WAIT } },
+	    O_PAUSE_AFTER_BULK, O_ENCODING, O_SUBCHUNK, O_WAIT, O_NO_WAIT } },
 	{ "receive", cmd_receive, true,
 	  "DEV --listen ADDR:PORT (--key-file F | --key-desc logon:DESC)",
 	  "Listen for a source on a device created with the 'receive' feature.",
@@ -121,12 +124,14 @@ static const struct cmd cmds[] = {
 	{ "limit", cmd_limit, true,
 	  "DEV [--rate R] [--throttle R | --auto-throttle]\n"
 	  "        [--converge-time T | --converge-below SIZE] [--max-rounds N]\n"
-	  "        [--max-bytes SIZE] [--pause-after-bulk] [--encoding E]",
+	  "        [--max-bytes SIZE] [--pause-after-bulk] [--encoding E]\n"
+	  "        [--subchunk on|off]",
 	  "Change the limits of a running push (--rate none lifts the rate limit;\n"
 	  "--converge-time brings the time rule back after --converge-below;\n"
-	  "--throttle turns --auto-throttle off).",
+	  "--throttle turns --auto-throttle off; --subchunk on takes effect from\n"
+	  "the next connection, off at once).",
 	  { O_RATE, O_THROTTLE, O_AUTO_THROTTLE, O_CONVERGE_BELOW, O_CONVERGE_TIME,
-	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_ENCODING } },
+	    O_MAX_ROUNDS, O_MAX_BYTES, O_PAUSE_AFTER_BULK, O_ENCODING, O_SUBCHUNK } },
 	{ "pause", cmd_pause, true, "DEV", "Stop sending chunks (not while mirroring).", { 0 } },
 	{ "resume", cmd_resume, true, "DEV", "Send chunks again after a pause.", { 0 } },
 	{ "mirror", cmd_mirror, true, "DEV [--wait S | --no-wait]",
@@ -330,6 +335,14 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 			return usage_error(c, "unknown encoding '%s' (lzo, lz4, zstd, raw, auto)",
 					   arg);
 		return 0;
+	case O_SUBCHUNK:
+		if (!strcmp(arg, "on") || !strcmp(arg, "1"))
+			o->subchunk = 1;
+		else if (!strcmp(arg, "off") || !strcmp(arg, "0"))
+			o->subchunk = 0;
+		else
+			return usage_error(c, "--subchunk wants on or off, not '%s'", arg);
+		return 0;
 	case O_TO: o->to = arg; return 0;
 	case O_LISTEN: o->listen = arg; return 0;
 	case O_KEY_FILE: o->key_file = arg; return 0;
@@ -371,7 +384,7 @@ static int parse_opt(const struct cmd *c, int id, const char *arg, struct opts *
 int main(int argc, char **argv)
 {
 	struct opts o = { .until = -1, .wait_s = 10, .interval_s = 1, .chunk_sectors = 128,
-			  .encoding = -1, .parallel = 1, .order = PLAN_AUTO };
+			  .encoding = -1, .subchunk = -1, .parallel = 1, .order = PLAN_AUTO };
 	const struct cmd *c = NULL;
 	struct stat sb;
 	size_t i;

@@ -150,6 +150,9 @@ static void decode(struct nlattr **tb, struct mdm_status *st)
 	st->chunks_sent = get_u64(tb[DM_MIGRATE_A_CHUNKS_SENT]);
 	st->zero_chunks = get_u64(tb[DM_MIGRATE_A_ZERO_CHUNKS]);
 	st->writes = get_u64(tb[DM_MIGRATE_A_WRITES]);
+	st->pieces = get_u64(tb[DM_MIGRATE_A_PIECES]);
+	st->subchunk = get_u8(tb[DM_MIGRATE_A_SUBCHUNK]);
+	st->peer_piece = get_u8(tb[DM_MIGRATE_A_PEER_PIECE]);
 	st->has_wire_permille = tb[DM_MIGRATE_A_WIRE_PERMILLE];
 	st->wire_permille = get_u32(tb[DM_MIGRATE_A_WIRE_PERMILLE]);
 	st->net_rate = get_u64(tb[DM_MIGRATE_A_NET_RATE]);

@@ -78,7 +78,8 @@ int put_limits(struct nl_msg *msg, struct opts *o)
 	       (GIVEN(o, O_MAX_ROUNDS) && nla_put_u32(msg, DM_MIGRATE_A_MAX_ROUNDS, o->max_rounds)) ||
 	       (o->pause_after_bulk && nla_put_u8(msg, DM_MIGRATE_A_PAUSE_AFTER_BULK, 1)) ||
 	       (o->auto_throttle && nla_put_u8(msg, DM_MIGRATE_A_AUTO_THROTTLE, 1)) ||
-	       (o->encoding >= 0 && nla_put_u8(msg, DM_MIGRATE_A_ENCODING, (uint8_t)o->encoding));
+	       (o->encoding >= 0 && nla_put_u8(msg, DM_MIGRATE_A_ENCODING, (uint8_t)o->encoding)) ||
+	       (o->subchunk >= 0 && nla_put_u8(msg, DM_MIGRATE_A_SUBCHUNK, (uint8_t)o->subchunk));
 }
 
 double now_s(void)

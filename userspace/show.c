@@ -263,6 +263,11 @@ void mdm_show_status(FILE *f, const struct mdm_status *st)
 		mdm_fmt_size(st->bytes_wire, b, sizeof(b)), d,
 		(unsigned long long)st->chunks_sent,
 		(unsigned long long)st->zero_chunks, (unsigned long long)st->writes);
+	fprintf(f, "  subchunk   %s; %llu chunk%s sent as the blocks written only%s\n",
+		st->subchunk ? "on" : "off", (unsigned long long)st->pieces,
+		st->pieces == 1 ? "" : "s",
+		st->conn == DM_MIGRATE_CONN_CONNECTED && st->subchunk && !st->peer_piece ?
+		" (not on this connection: the peer or the option at connect)" : "");
 	fprintf(f, "  rates      net %s/s, sent %s/s, guest dirties %s/s, converged in %s\n",
 		mdm_fmt_size(st->net_rate, a, sizeof(a)),
 		mdm_fmt_size(st->send_rate, b, sizeof(b)),
@@ -363,6 +368,7 @@ static void dest_json(json_object *o, const struct mdm_status *st)
 	add_u64(o, "chunks_applied", st->chunks_sent);
 	add_u64(o, "zero_chunks", st->zero_chunks);
 	add_u64(o, "writes_applied", st->writes);
+	add_u64(o, "pieces_applied", st->pieces);
 	add_u64(o, "receive_rate", st->net_rate);
 	add_u64(o, "apply_rate", st->send_rate);
 	add_u64(o, "protocol_errors", st->protocol_errors);
@@ -395,6 +401,9 @@ json_object *mdm_status_json(const struct mdm_status *st)
 	add_u64(o, "chunks_sent", st->chunks_sent);
 	add_u64(o, "zero_chunks", st->zero_chunks);
 	add_u64(o, "writes_mirrored", st->writes);
+	add_u64(o, "pieces_sent", st->pieces);
+	json_object_object_add(o, "subchunk", json_object_new_boolean(st->subchunk));
+	json_object_object_add(o, "peer_piece", json_object_new_boolean(st->peer_piece));
 	json_object_object_add(o, "wire_ratio", st->has_wire_permille ?
 			       json_object_new_double(st->wire_permille / 1000.0) : NULL);
 	add_u64(o, "net_rate", st->net_rate);

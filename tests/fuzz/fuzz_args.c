@@ -122,6 +122,7 @@ static void limits(char *s)
 	static const char * const names[] = {
 		"rate", "throttle", "converge_below", "max_bytes", "max_rounds",
 		"pause_after_bulk", "converge_ms", "auto_throttle", "encoding",
+		"subchunk",
 	};
 	static const char * const encodings[] = DM_MIGRATE_ENCODE_NAMES;
 	u64 want[ARRAY_SIZE(names)] = { 0 }, v;
@@ -159,6 +160,7 @@ static void limits(char *s)
 		FUZZ_CHECK(j != 5 || v <= 1);			/* a flag */
 		FUZZ_CHECK(j != 6 || v <= 0xffffffffULL);	/* u32 ms */
 		FUZZ_CHECK(j != 7 || v <= 1);			/* a flag */
+		FUZZ_CHECK(j != 9 || v <= 1);			/* a flag */
 		want[j] = v;
 		given |= 1U << j;
 	}
@@ -167,7 +169,7 @@ static void limits(char *s)
 		   lim.converge_bytes == want[2] && lim.max_bytes == want[3] &&
 		   lim.max_rounds == want[4] && lim.pause_after_bulk == want[5] &&
 		   lim.converge_ms == want[6] && lim.auto_throttle == want[7] &&
-		   lim.encoding == want[8]);
+		   lim.encoding == want[8] && lim.subchunk == want[9]);
 }
 
 static void chunk_size(const char *s)

@@ -12,6 +12,8 @@
  *             rather than the receiver's mig_wire_max_payload()
  *   mode & 32: CHUNKs on a connection that negotiated every encoding,
  *             else only those every peer decodes (a source that named none)
+ *   mode & 64: the connection negotiated PIECE; mode 2 reads a PIECE
+ *             (of a CHUNK's size) rather than a CHUNK
  */
 #include "fuzz.h"
 
@@ -49,6 +51,9 @@ static void hdr_accepted(const struct dm_migrate_hdr *h, bool authed, u32 max)
 		break;
 	case DM_MIGRATE_MSG_WRITE:
 		FUZZ_CHECK(len >= sizeof(struct dm_migrate_write));
+		break;
+	case DM_MIGRATE_MSG_PIECE:
+		FUZZ_CHECK(len >= sizeof(struct dm_migrate_piece));
 		break;
 	default:
 		FUZZ_CHECK(len == 0);
@@ -97,6 +102,54 @@ static void chunk_accepted(const struct dm_migrate_chunk *c, u32 enc_len,
 		break;
 	default:
 		FUZZ_CHECK(!"unknown encoding accepted");
+	}
+}
+
+/*
+ * An accepted PIECE: negotiated, a chunk with sub-blocks, a mask neither
+ * empty nor beyond the chunk, every run receive.c writes (from its place
+ * in the decoded data) inside the chunk, the volume and the data.
+ */
+static void piece_accepted(const struct dm_migrate_piece *p, u32 enc_len,
+			   const struct mig_geom *g, u32 encs)
+{
+	u64 index = be64_to_cpu(p->index);
+	u32 mask = be32_to_cpu(p->mask), data_len = be32_to_cpu(p->data_len);
+	u32 sub = mig_geom_sub_sectors(g) << 9, subs = mig_geom_subs(g);
+	u32 chunk = mig_chunk_len(g, index), off = 0;
+
+	FUZZ_CHECK(encs & DM_MIGRATE_HELLO_PIECE);
+	FUZZ_CHECK(!p->pad[0] && !p->pad[1] && !p->pad[2]);
+	FUZZ_CHECK(index < mig_geom_chunks(g));
+	FUZZ_CHECK(subs >= 2 && subs <= DM_MIGRATE_PIECE_MAX_SUBS && sub >= 4096);
+	FUZZ_CHECK(mask && !(mask >> subs));
+	FUZZ_CHECK(data_len && data_len <= chunk);
+	while (mask) {
+		u32 n = __builtin_ctz(mask), l;
+
+		mask &= mask - 1;
+		FUZZ_CHECK(n * sub < chunk);
+		l = min(sub, chunk - n * sub);
+		FUZZ_CHECK(!(l & 511));
+		FUZZ_CHECK(index * g->chunk_sectors + ((n * sub + l) >> 9) <= g->dev_sectors);
+		off += l;
+	}
+	FUZZ_CHECK(off == data_len);
+	FUZZ_CHECK(enc_len <= mig_wire_max_payload(g) - sizeof(*p));
+	FUZZ_CHECK(p->encoding < __DM_MIGRATE_ENC_MAX &&
+		   (encs & DM_MIGRATE_HELLO_ENC(p->encoding)));
+	switch (p->encoding) {
+	case DM_MIGRATE_ENC_RAW:
+		FUZZ_CHECK(enc_len == data_len);
+		break;
+	case DM_MIGRATE_ENC_LZO:
+		FUZZ_CHECK(enc_len && enc_len <= mig_lzo_worst(data_len));
+		break;
+	case DM_MIGRATE_ENC_ZERO:
+		FUZZ_CHECK(!enc_len && !p->crc32c);
+		break;
+	default:
+		FUZZ_CHECK(enc_len && enc_len < data_len);
 	}
 }
 
@@ -194,6 +247,12 @@ static void receive(struct fuzz_in *in, const struct mig_geom *g, u32 encs)
 		fuzz_take(in, &w, sizeof(w));
 		if (!mig_wire_check_write(&w, len - sizeof(w), g, &why))
 			write_accepted(&w, len - sizeof(w), g);
+	} else if (h.type == DM_MIGRATE_MSG_PIECE) {
+		struct dm_migrate_piece p;
+
+		fuzz_take(in, &p, sizeof(p));
+		if (!mig_wire_check_piece(&p, len - sizeof(p), g, encs, &why))
+			piece_accepted(&p, len - sizeof(p), g, encs);
 	}
 }
 
@@ -208,7 +267,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	const char *why = NULL;
 	u32 max = mode & 16 ? sizeof(struct dm_migrate_error) :
 		  mig_wire_max_payload(&g);
-	u32 encs = mode & 32 ? MIG_ENC_KNOWN : DM_MIGRATE_ENC_BASE;
+	u32 encs = (mode & 32 ? MIG_ENC_KNOWN : DM_MIGRATE_ENC_BASE) |
+		   (mode & 64 ? DM_MIGRATE_HELLO_PIECE : 0);
 
 	switch (mode & 7) {
 	case 0: {
@@ -226,13 +286,24 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case 2: {
 		struct dm_migrate_chunk c;
+		struct dm_migrate_piece p;
 		u64 enc_len;
+		int r;
 
-		fuzz_take(&in, &c, sizeof(c));
-		enc_len = fuzz_u64(&in) & 0xffffffff;
-		if (!mig_wire_check_chunk(&c, enc_len, &g, encs, &why))
-			chunk_accepted(&c, enc_len, &g, encs);
-		else
+		if (mode & 64) {
+			fuzz_take(&in, &p, sizeof(p));
+			enc_len = fuzz_u64(&in) & 0xffffffff;
+			r = mig_wire_check_piece(&p, enc_len, &g, encs, &why);
+			if (!r)
+				piece_accepted(&p, enc_len, &g, encs);
+		} else {
+			fuzz_take(&in, &c, sizeof(c));
+			enc_len = fuzz_u64(&in) & 0xffffffff;
+			r = mig_wire_check_chunk(&c, enc_len, &g, encs, &why);
+			if (!r)
+				chunk_accepted(&c, enc_len, &g, encs);
+		}
+		if (r)
 			FUZZ_CHECK(why && *why);
 		break;
 	}

@@ -14,7 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 MAGIC = 0x444D4D47
-HELLO, AUTH, CHUNK, WRITE, FLUSH, HANDOFF, ACK, ERROR = range(1, 9)
+HELLO, AUTH, CHUNK, WRITE, FLUSH, HANDOFF, ACK, ERROR, PIECE = range(1, 10)
 RAW, LZO, ZERO, LZ4, ZSTD = range(5)
 ENC_ALL = 0x1F                            # HELLO flags: decodes all five
 
@@ -40,6 +40,10 @@ def hdr(typ, length, seq=0):
 
 def chunk(index, count, data_len, crc, enc):
     return struct.pack(">QIIIB3x", index, count, data_len, crc, enc)
+
+
+def piece(index, mask, data_len, crc, enc):
+    return struct.pack(">QIIIB3x", index, mask, data_len, crc, enc)
 
 
 def write(sector, data_len, crc, flags):
@@ -108,6 +112,16 @@ def wire():
         struct.pack("<Q", 30000),
         "recv-chunk-zstd": bytes([6 | 32]) + g + hdr(CHUNK, 24 + 1000, 1) +
         chunk(1, 1, 65536, 1, ZSTD),
+        "piece-raw": bytes([2 | 64]) + g + piece(3, 0x0105, 12288, 1, RAW) +
+        struct.pack("<Q", 12288),
+        "piece-last-chunk": bytes([2 | 64]) + g + piece(n - 1, 1, 1536, 1, RAW) +
+        struct.pack("<Q", 1536),
+        "piece-zero": bytes([2 | 64]) + g + piece(7, 0x8000, 4096, 0, ZERO) +
+        struct.pack("<Q", 0),
+        "piece-unnegotiated": bytes([2]) + g + piece(3, 1, 4096, 1, RAW) +
+        struct.pack("<Q", 4096),
+        "recv-piece-lzo": bytes([6 | 64]) + g + hdr(PIECE, 24 + 100, 1) +
+        piece(2, 0x00f0, 16384, 1, LZO),
         "write": bytes([3]) + g + write(8, 4096, 1, 1) + struct.pack("<Q", 4096),
         "recv-chunk": bytes([4]) + g + hdr(CHUNK, 24 + 65536, 1) +
         chunk(1, 1, 65536, 1, RAW),
@@ -169,6 +183,7 @@ def args():
         "limits": b"\x03rate=100M throttle=50M converge_below=16M max_bytes=1G max_rounds=30 pause_after_bulk=1",
         "limits-encoding": b"\x03rate=100M encoding=zstd max_rounds=3 encoding=auto",
         "limits-converge-ms": b"\x03converge_ms=1500 max_rounds=10 auto_throttle=1",
+        "limits-subchunk": b"\x03subchunk=0 rate=10M subchunk=1",
         "chunk-size-128": b"\x04128",
         "chunk-size-max": b"\x0416384",
         "range-one": b"\x05" + nbits + b"16384",

@@ -446,7 +446,8 @@ static enum kind kind_of(unsigned int type)
 	case DM_MIGRATE_A_EVENT: case DM_MIGRATE_A_PAUSE_AFTER_BULK:
 	case DM_MIGRATE_A_CONVERGE_REASON: case DM_MIGRATE_A_PREDICT_REASON:
 	case DM_MIGRATE_A_AUTO_THROTTLE: case DM_MIGRATE_A_ENCODING:
-	case DM_MIGRATE_A_ENCODING_USED:
+	case DM_MIGRATE_A_ENCODING_USED: case DM_MIGRATE_A_SUBCHUNK:
+	case DM_MIGRATE_A_PEER_PIECE:
 		return K_U8;
 	case DM_MIGRATE_A_DEV_MAJOR: case DM_MIGRATE_A_DEV_MINOR: case DM_MIGRATE_A_MAX_ROUNDS:
 	case DM_MIGRATE_A_ROUND: case DM_MIGRATE_A_CHUNK_BYTES: case DM_MIGRATE_A_WIRE_PERMILLE:
@@ -464,7 +465,7 @@ static enum kind kind_of(unsigned int type)
 	case DM_MIGRATE_A_ETA_MS: case DM_MIGRATE_A_PREDICT_WIRE: case DM_MIGRATE_A_PREDICT_FINAL:
 	case DM_MIGRATE_A_HANDOFF_US: case DM_MIGRATE_A_HANDOFF_SUSPEND_US:
 	case DM_MIGRATE_A_HANDOFF_DRAIN_US: case DM_MIGRATE_A_HANDOFF_CONFIRM_US:
-	case DM_MIGRATE_A_HANDOFF_FLUSH_US:
+	case DM_MIGRATE_A_HANDOFF_FLUSH_US: case DM_MIGRATE_A_PIECES:
 		return K_U64;
 	case DM_MIGRATE_A_PAUSED: case DM_MIGRATE_A_FORCE:
 		return K_FLAG;
@@ -701,7 +702,7 @@ static void put_dev(struct msg *m)
 static const uint16_t limit_attrs[] = {
 	DM_MIGRATE_A_RATE_LIMIT, DM_MIGRATE_A_WRITE_THROTTLE, DM_MIGRATE_A_CONVERGE_BELOW,
 	DM_MIGRATE_A_MAX_ROUNDS, DM_MIGRATE_A_MAX_BYTES, DM_MIGRATE_A_CONVERGE_MS,
-	DM_MIGRATE_A_AUTO_THROTTLE,
+	DM_MIGRATE_A_AUTO_THROTTLE, DM_MIGRATE_A_SUBCHUNK,
 };
 
 static const char * const cmd_names[] = {
@@ -968,7 +969,8 @@ static const char *check_attrs(const struct nlattr *a, int rem, bool event)
 			     (!p[0] || p[0] >= __DM_MIGRATE_EV_MAX)) ||
 			    ((t == DM_MIGRATE_A_CONVERGE_REASON ||
 			      t == DM_MIGRATE_A_PREDICT_REASON) && p[0] >= __DM_MIGRATE_CONV_MAX) ||
-			    (t == DM_MIGRATE_A_AUTO_THROTTLE && p[0] > 1) ||
+			    ((t == DM_MIGRATE_A_AUTO_THROTTLE || t == DM_MIGRATE_A_SUBCHUNK ||
+			      t == DM_MIGRATE_A_PEER_PIECE) && p[0] > 1) ||
 			    (t == DM_MIGRATE_A_ENCODING && p[0] >= __DM_MIGRATE_ENCODE_MAX) ||
 			    (t == DM_MIGRATE_A_ENCODING_USED && p[0] >= __DM_MIGRATE_ENC_MAX))
 				return "enum attribute out of range";

@@ -75,6 +75,40 @@ static inline long atomic_long_fetch_andnot(long i, atomic_long_t *v)
 	return old;
 }
 
+typedef struct { int counter; } atomic_t;
+
+static inline int atomic_read(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+/* Not value-returning: unordered, as in the kernel. */
+static inline void atomic_or(int i, atomic_t *v)
+{
+	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline int atomic_fetch_andnot(int i, atomic_t *v)
+{
+	int old;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	old = __atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return old;
+}
+
+#define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* RCU: the tests have no concurrent detach; readers need no lock. */
+#define __rcu
+#define rcu_read_lock()		do { } while (0)
+#define rcu_read_unlock()	do { } while (0)
+#define rcu_dereference(p)	__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define rcu_dereference_protected(p, c)	(p)
+#define rcu_assign_pointer(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define RCU_INIT_POINTER(p, v)	((p) = (v))
+
 static inline int64_t atomic64_read(const atomic64_t *v)
 {
 	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for the wire codec (kmod/wire.c): every check of a header,
- * HELLO, CHUNK and WRITE, and a mutation loop that flips random bytes of
+ * HELLO, CHUNK, PIECE and WRITE, and a mutation loop that flips random bytes of
  * valid messages and asserts that whatever the checks accept stays inside
  * the volume and the buffers.
  */
@@ -224,15 +224,130 @@ static void test_v2(void)
 			 "v2: peer text sanitized to printable ASCII (%s)\n", text);
 }
 
+static struct dm_migrate_piece piece(u64 index, u32 mask, u32 len, u8 enc)
+{
+	struct dm_migrate_piece p = {
+		.index = cpu_to_be64(index), .mask = cpu_to_be32(mask),
+		.data_len = cpu_to_be32(len), .encoding = enc,
+	};
+	return p;
+}
+
+/* Refused, with the reason @want. */
+static bool refused(const struct dm_migrate_piece *p, u32 enc_len,
+		    const struct mig_geom *geom, u32 encs, const char *want)
+{
+	const char *why = "";
+
+	return mig_wire_check_piece(p, enc_len, geom, encs, &why) == -EPROTO &&
+	       !strcmp(why, want);
+}
+
+static void test_piece(void)
+{
+	const u32 P = ALL | DM_MIGRATE_HELLO_PIECE;
+	u64 last = mig_geom_chunks(&g) - 1;
+	/* 8 KiB chunks: 2 sub-blocks; 4 KiB: none; 8 MiB: 16 of 512 KiB. */
+	const struct mig_geom g8 = { .dev_sectors = 1000, .chunk_sectors = 16 };
+	const struct mig_geom g4 = { .dev_sectors = 1000, .chunk_sectors = 8 };
+	const struct mig_geom gbig = { .dev_sectors = 1 << 20, .chunk_sectors = 16384 };
+	struct dm_migrate_piece p;
+	const char *why;
+
+	ksft_test_result(mig_geom_subs(&g) == 16 && mig_geom_sub_sectors(&g) == 8 &&
+			 mig_geom_subs(&g8) == 2 && mig_geom_subs(&g4) == 1 &&
+			 mig_geom_subs(&gbig) == 16 && mig_geom_sub_sectors(&gbig) == 1024,
+			 "sub-blocks: 16 of 4 KiB at 64 KiB, 2 at 8 KiB, none at 4 KiB, 512 KiB at 8 MiB\n");
+	/* The last chunk is 3 sectors: one short sub-block. */
+	ksft_test_result(mig_piece_valid(&g, last) == 1 && mig_piece_valid(&g, 0) == 0xffff &&
+			 mig_piece_len(&g, last, 1) == 1536 &&
+			 mig_piece_len(&g, 0, 0x8001) == 8192,
+			 "valid sub-blocks and lengths, short last chunk\n");
+	p = piece(3, 0x0105, 12288, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(!mig_wire_check_piece(&p, 12288, &g, P, &why), "raw PIECE accepted\n");
+	ksft_test_result(refused(&p, 12288, &g, ALL, "PIECE not negotiated on this connection"),
+			 "PIECE refused where not negotiated\n");
+	p = piece(3, 0, 0, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 0, &g, P, "PIECE with an empty mask"),
+			 "empty mask refused\n");
+	p = piece(3, 0x10000, 4096, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 4096, &g, P, "PIECE mask beyond the chunk"),
+			 "mask bit 16 refused\n");
+	p = piece(last, 3, 1536 + 4096, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 1536 + 4096, &g, P, "PIECE mask beyond the chunk"),
+			 "sub-block past the volume's end refused\n");
+	p = piece(last, 1, 1536, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(!mig_wire_check_piece(&p, 1536, &g, P, &why),
+			 "short last sub-block accepted\n");
+	p = piece(3, 0x0105, 8192, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 8192, &g, P, "PIECE length does not match its mask"),
+			 "data_len short of the mask refused\n");
+	p = piece(3, 0x0105, 12288, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 12287, &g, P, "raw chunk of wrong length"),
+			 "raw data of the wrong length refused\n");
+	p = piece(last + 1, 1, 4096, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 4096, &g, P, "chunk index out of range"),
+			 "index past the end refused\n");
+	p = piece(1, 1, 4096, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(refused(&p, 4096, &g4, P, "PIECE for chunks without sub-blocks"),
+			 "4 KiB chunks take no PIECE\n");
+	p = piece(1, 2, 4096, DM_MIGRATE_ENC_RAW);
+	ksft_test_result(!mig_wire_check_piece(&p, 4096, &g8, P, &why) &&
+			 refused(&(struct dm_migrate_piece){ .index = cpu_to_be64(1),
+				 .mask = cpu_to_be32(4), .data_len = cpu_to_be32(4096) },
+				 4096, &g8, P, "PIECE mask beyond the chunk"),
+			 "8 KiB chunks: 2 sub-blocks, a third refused\n");
+	p = piece(2, 0xf, 16384, DM_MIGRATE_ENC_ZERO);
+	ksft_test_result(!mig_wire_check_piece(&p, 0, &g, P, &why) &&
+			 refused(&p, 1, &g, P, "zero chunk with data"),
+			 "zero PIECE accepted, with data refused\n");
+	p = piece(2, 0xf, 16384, DM_MIGRATE_ENC_LZ4);
+	ksft_test_result(!mig_wire_check_piece(&p, 100, &g, P, &why) &&
+			 refused(&p, 100, &g, DM_MIGRATE_ENC_BASE | DM_MIGRATE_HELLO_PIECE,
+				 "chunk encoding not negotiated on this connection") &&
+			 refused(&p, 16384, &g, P, "compressed chunk of impossible length"),
+			 "PIECE encodings checked as a CHUNK's\n");
+	p = piece(2, 1, 4096, DM_MIGRATE_ENC_RAW);
+	p.pad[1] = 1;
+	ksft_test_result(refused(&p, 4096, &g, P, "PIECE padding not zero"),
+			 "PIECE padding refused\n");
+	ksft_test_result(!hdr_ok(DM_MIGRATE_MSG_PIECE, 24 + 4096, true) &&
+			 hdr_ok(DM_MIGRATE_MSG_PIECE, 23, true) &&
+			 hdr_ok(DM_MIGRATE_MSG_PIECE, 24 + 4096, false),
+			 "PIECE header: after the handshake, with its struct\n");
+}
+
+/* Every PIECE a valid mask makes is accepted, with the length it names. */
+static void test_piece_masks(void)
+{
+	const u32 P = ALL | DM_MIGRATE_HELLO_PIECE;
+	struct dm_migrate_piece p;
+	unsigned int bad = 0;
+	const char *why;
+	u32 mask, i, len;
+
+	for (mask = 1; mask <= 0xffff; mask++) {
+		for (len = 0, i = 0; i < 16; i++)
+			len += (mask >> i & 1) * 4096;
+		p = piece(9, mask, len, DM_MIGRATE_ENC_RAW);
+		bad += !!mig_wire_check_piece(&p, len, &g, P, &why);
+		p = piece(9, mask, len + 512, DM_MIGRATE_ENC_RAW);
+		bad += !mig_wire_check_piece(&p, len + 512, &g, P, &why);
+	}
+	ksft_test_result(!bad, "every mask: its length accepted, another refused\n");
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 13 + 4 + 5 + 6 + 1 + 7);
+	ksft_set_plan(10 + 13 + 4 + 5 + 6 + 1 + 7 + 17 + 1);
 	test_hdr();
 	test_chunk();
 	test_encodings();
 	test_write();
 	test_mutations();
 	test_v2();
+	test_piece();
+	test_piece_masks();
 	ksft_finished();
 }

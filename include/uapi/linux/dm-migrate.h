@@ -142,6 +142,8 @@ enum dm_migrate_msg_type {
 	DM_MIGRATE_MSG_HANDOFF,		/* no payload: flush, become the owner */
 	DM_MIGRATE_MSG_ACK,		/* no payload; hdr.seq is acknowledged */
 	DM_MIGRATE_MSG_ERROR,		/* struct dm_migrate_error */
+	/* struct dm_migrate_piece + data; only where negotiated (HELLO_PIECE) */
+	DM_MIGRATE_MSG_PIECE,
 	__DM_MIGRATE_MSG_MAX,
 };
 
@@ -157,8 +159,8 @@ struct dm_migrate_hdr {
 
 /*
  * HELLO flags: the chunk encodings the sender of the HELLO can decode
- * (bit N: encoding N), and features (none yet; a receiver ignores bits it
- * does not know).  0 is a peer that does not negotiate encodings (the
+ * (bit N: encoding N), and features (bits 16 to 31; a receiver ignores
+ * bits it does not know).  0 is a peer that does not negotiate encodings (the
  * first dm-migrate of protocol v3, which refuses any other value): it
  * decodes RAW, LZO and ZERO, as every peer does.  A destination sends
  * flags only in answer to a source's HELLO that has some: it reads that
@@ -166,6 +168,12 @@ struct dm_migrate_hdr {
  */
 #define DM_MIGRATE_HELLO_ENCODINGS	0xffffU	/* the encodings' bits */
 #define DM_MIGRATE_HELLO_ENC(enc)	(1U << (enc))
+/*
+ * Feature PIECE: the sender of the HELLO takes (destination) or may send
+ * (source) PIECE messages.  Negotiated when both HELLOs set it; a
+ * destination refuses a PIECE on a connection where it was not.
+ */
+#define DM_MIGRATE_HELLO_PIECE		(1U << 16)
 
 struct dm_migrate_hello {
 	__be64 dev_sectors;	/* size of the volume, 512-byte sectors */
@@ -243,6 +251,39 @@ struct dm_migrate_chunk {
 	__be64 index;
 	__be32 count;
 	__be32 data_len;
+	__be32 crc32c;
+	__u8 encoding;		/* enum dm_migrate_encoding */
+	__u8 pad[3];		/* 0 */
+};
+
+/*
+ * PIECE: the dirty sub-blocks of one chunk, sent in the dirty rounds
+ * instead of the whole chunk (docs/wire-protocol.rst, "Pieces").  A chunk
+ * of chunk_sectors has dm_migrate_piece_subs(chunk_sectors) sub-blocks of
+ * equal size, chunk_sectors / that many (at least 4 KiB); it is only sent
+ * for chunks with at least 2.  Bit N of mask is sub-block N (from the
+ * chunk's start); the mask is not 0 and names only sub-blocks that exist
+ * (the last chunk of the volume may be short: a sub-block that begins
+ * beyond the volume's end does not exist, the last that does may be
+ * short).  data_len is the sum of the named sub-blocks' lengths, and the
+ * data is their bytes in ascending order, concatenated, then encoded as a
+ * CHUNK's (ZERO: all of them are zeroes, no data); crc32c is that of the
+ * concatenation (0 for ZERO).  The encoded data, hdr.len -
+ * sizeof(struct dm_migrate_piece) bytes, follows.
+ */
+#define DM_MIGRATE_PIECE_MAX_SUBS	16U
+#define DM_MIGRATE_PIECE_MIN_SUB_SECTORS 8U	/* 4 KiB */
+static inline __u32 dm_migrate_piece_subs(__u32 chunk_sectors)
+{
+	__u32 n = chunk_sectors / DM_MIGRATE_PIECE_MIN_SUB_SECTORS;
+
+	return n < DM_MIGRATE_PIECE_MAX_SUBS ? n : DM_MIGRATE_PIECE_MAX_SUBS;
+}
+
+struct dm_migrate_piece {
+	__be64 index;		/* the chunk */
+	__be32 mask;		/* bit N: sub-block N; only bits 0..15 */
+	__be32 data_len;	/* bytes of the named sub-blocks */
 	__be32 crc32c;
 	__u8 encoding;		/* enum dm_migrate_encoding */
 	__u8 pad[3];		/* 0 */
@@ -535,6 +576,17 @@ enum dm_migrate_attr {
 	 * a u64 attribute of type encoding + 1 for each encoding used so far
 	 */
 	DM_MIGRATE_A_ENC_CHUNKS,
+	/* Added in version 3.1 of the module: PIECE messages. */
+	/*
+	 * u8 0/1: limit: the dirty rounds send only the written sub-blocks
+	 * of a chunk (PIECE) where the peer takes them (default 1; push,
+	 * SET_LIMITS, status)
+	 */
+	DM_MIGRATE_A_SUBCHUNK,
+	/* u64: PIECE messages sent (source) / applied (destination) */
+	DM_MIGRATE_A_PIECES,
+	/* u8: the connection negotiated PIECE (status, connected) */
+	DM_MIGRATE_A_PEER_PIECE,
 	__DM_MIGRATE_A_MAX,
 };
 
