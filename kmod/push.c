@@ -419,8 +419,7 @@ static void push_sub_alloc(struct mig_push *push)
 	}
 	memset(push->sub, 0xff, bytes);
 	mutex_lock(&dev->lock);
-	mig_bitmap_sub_attach(dev->bm, push->sub, dev->chunk_shift,
-			      ilog2(mig_geom_sub_sectors(&push->geom)));
+	mig_bitmap_sub_attach(dev->bm, push->sub);
 	mutex_unlock(&dev->lock);
 }
 
