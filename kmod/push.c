@@ -394,8 +394,8 @@ static bool push_mem_idle(struct mig_push *push)
 static void push_sub_free(struct mig_push *push);
 
 /*
- * Sub-block masks (bitmap.h): allocated with the engine memory when a
- * chunk has 2 sub-blocks or more, 2 bytes per chunk (at most 1/4096 of
+ * Sub-block masks (bitmap.h): allocated at push start when the push's
+ * limits have subchunk on and a chunk has 2 sub-blocks or more, 2 bytes per chunk (at most 1/4096 of
  * the volume, at 8 KiB chunks), every bit set (the bulk pass sends every
  * chunk whole anyway), and attached to dev->bm, where the I/O path sets
  * them.  No memory for them is no error: the push sends whole chunks.
@@ -411,7 +411,7 @@ static void push_sub_alloc(struct mig_push *push)
 	if (mig_geom_subs(&push->geom) < 2 ||
 	    check_mul_overflow((size_t)words, sizeof(atomic_t), &bytes))
 		return;
-	push->sub = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	WRITE_ONCE(push->sub, kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN));
 	if (!push->sub) {
 		DMWARN("%s: no memory for sub-block masks (%zu KiB): whole chunks only",
 		       mig_name(dev), bytes >> 10);
@@ -431,6 +431,7 @@ static void push_sub_alloc(struct mig_push *push)
 static void push_sub_free(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
+	atomic_t *sub;
 
 	if (!push->sub)
 		return;
@@ -439,8 +440,9 @@ static void push_sub_free(struct mig_push *push)
 		mig_bitmap_sub_detach(dev->bm);
 	mutex_unlock(&dev->lock);
 	synchronize_rcu();
-	kvfree(push->sub);
-	push->sub = NULL;
+	sub = push->sub;
+	WRITE_ONCE(push->sub, NULL);
+	kvfree(sub);
 }
 
 /*
@@ -683,7 +685,6 @@ static int push_mem_alloc(struct mig_push *push, const char **why)
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}
-	push_sub_alloc(push);
 	return 0;
 fail:
 	push_mem_free(push);
@@ -814,6 +815,13 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 			min_t(unsigned int, num_online_cpus(), MIG_SLOTS));
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
+	/*
+	 * Masks only for a push that starts with subchunk on: a later 'set
+	 * subchunk=1' finds none and the push keeps sending whole chunks
+	 * (status says so: push_snapshot()).
+	 */
+	if (push->lim.subchunk)
+		push_sub_alloc(push);
 	push->pace.vtime_ns = 0;
 	push->plain_hello = false;
 	push->bdev = dev->bdev;
