@@ -818,7 +818,7 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 	/*
 	 * Masks only for a push that starts with subchunk on: a later 'set
 	 * subchunk=1' finds none and the push keeps sending whole chunks
-	 * (status says so: push_snapshot()).
+	 * (status: SUBCHUNK 0, push_snapshot()).
 	 */
 	if (push->lim.subchunk)
 		push_sub_alloc(push);
@@ -1076,7 +1076,8 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->encoding = push->enc.choice;
 	st->encoding_used = mig_encsel_used(&push->enc);
 	st->peer_encodings = st->connected ? push->enc.peer : 0;
-	st->subchunk = READ_ONCE(push->lim.subchunk);
+	/* What the next connection offers: the option, if masks exist. */
+	st->subchunk = READ_ONCE(push->lim.subchunk) && READ_ONCE(push->sub);
 	st->peer_piece = READ_ONCE(push->peer_piece);
 	mig_encsel_explain(&push->enc, st->encoding_why, sizeof(st->encoding_why));
 	spin_unlock(&push->enc_lock);
