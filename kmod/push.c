@@ -395,10 +395,11 @@ static void push_sub_free(struct mig_push *push);
 
 /*
  * Sub-block masks (bitmap.h): allocated at push start when the push's
- * limits have subchunk on and a chunk has 2 sub-blocks or more, 2 bytes per chunk (at most 1/4096 of
- * the volume, at 8 KiB chunks), every bit set (the bulk pass sends every
- * chunk whole anyway), and attached to dev->bm, where the I/O path sets
- * them.  No memory for them is no error: the push sends whole chunks.
+ * limits have subchunk on and a chunk has 2 sub-blocks or more, 2 bytes
+ * per chunk (at most 1/4096 of the volume, at 8 KiB chunks), every bit
+ * set (the bulk pass sends every chunk whole anyway), and attached to
+ * dev->bm, where the I/O path sets them.  No memory for them is no
+ * error: the push sends whole chunks.
  * Attached and detached under dev->lock, against a grown table's bitmap
  * replacing dev->bm (target.c, only while no push is busy).
  */
