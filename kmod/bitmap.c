@@ -235,12 +235,16 @@ u32 mig_bitmap_take_sub(struct mig_bitmap *bm, u64 bit)
 	return (old >> shift) & MIG_SUB_FULL;
 }
 
-void mig_bitmap_sub_attach(struct mig_bitmap *bm, atomic_t *sub,
-			   unsigned int chunk_shift, unsigned int sub_shift)
+void mig_bitmap_set_shifts(struct mig_bitmap *bm, unsigned int chunk_shift,
+			   unsigned int sub_shift)
 {
 	bm->chunk_shift = chunk_shift;
 	bm->sub_shift = sub_shift;
-	/* The shifts are visible before the masks are (release). */
+}
+
+void mig_bitmap_sub_attach(struct mig_bitmap *bm, atomic_t *sub)
+{
+	/* Only the pointer: the shifts were set before @bm was published. */
 	rcu_assign_pointer(bm->sub, sub);
 }
 

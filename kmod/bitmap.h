@@ -58,6 +58,11 @@ struct mig_bitmap {
 	atomic_long_t *words;	/* DIV_ROUND_UP(nbits, BITS_PER_LONG) words */
 	atomic_long_t *summary;	/* bit w: words[w] may be non-zero */
 	atomic_t __rcu *sub;	/* sub-block masks, 2 chunks a word, or NULL */
+	/*
+	 * Fixed for the bitmap's life: set by mig_bitmap_set_shifts() before
+	 * the bitmap is published, never written again, so a reader that got
+	 * bm->sub through rcu_dereference() never sees stale shifts.
+	 */
 	unsigned int sub_shift;	/* log2 of a sub-block, in sectors */
 	unsigned int chunk_shift; /* log2 of a chunk, in sectors */
 };
@@ -80,14 +85,20 @@ u64 mig_bitmap_clear_range(struct mig_bitmap *bm, u64 first, u64 last);
 bool mig_bitmap_test(const struct mig_bitmap *bm, u64 bit);
 
 /*
+ * The geometry the masks are for: a chunk of 1 << @chunk_shift sectors has
+ * sub-blocks of 1 << @sub_shift (at most MIG_SUB_BITS).  Called once, right
+ * after mig_bitmap_init() and before the bitmap is visible to anyone.
+ */
+void mig_bitmap_set_shifts(struct mig_bitmap *bm, unsigned int chunk_shift,
+			   unsigned int sub_shift);
+
+/*
  * Attach sub-block masks: @sub holds mig_sub_words(bm->nbits) words, every
- * bit set (a chunk dirty now must go whole); a chunk of 1 << @chunk_shift
- * sectors has sub-blocks of 1 << @sub_shift (at most MIG_SUB_BITS).
+ * bit set (a chunk dirty now must go whole), for the shifts set above.
  * Detach returns them; the caller frees them after synchronize_rcu().
  * Neither runs concurrently with itself or the other.
  */
-void mig_bitmap_sub_attach(struct mig_bitmap *bm, atomic_t *sub,
-			   unsigned int chunk_shift, unsigned int sub_shift);
+void mig_bitmap_sub_attach(struct mig_bitmap *bm, atomic_t *sub);
 atomic_t *mig_bitmap_sub_detach(struct mig_bitmap *bm);
 
 /*

@@ -8,14 +8,21 @@
 
 #include "control.h"
 #include "device.h"
+#include "dm-migrate.h"
 
 /* Protects mig_devs and every mig_dev's list linkage. */
 static DEFINE_MUTEX(mig_devs_lock);
 static LIST_HEAD(mig_devs);
 
-struct mig_bitmap *mig_bitmap_alloc(u64 nbits)
+/*
+ * The shifts are fixed per device (the chunk size cannot change on
+ * reload), so they are set here, before the bitmap is published, and never
+ * again: attaching masks then publishes only the pointer (bitmap.h).
+ */
+struct mig_bitmap *mig_bitmap_alloc(u64 nbits, unsigned int chunk_shift)
 {
 	struct mig_bitmap *bm = kzalloc(sizeof(*bm), GFP_KERNEL);
+	u32 subs = dm_migrate_piece_subs(1U << chunk_shift);
 
 	if (!bm)
 		return NULL;
@@ -23,6 +30,9 @@ struct mig_bitmap *mig_bitmap_alloc(u64 nbits)
 		kfree(bm);
 		return NULL;
 	}
+	/* Fewer than 2 sub-blocks: no masks are ever attached. */
+	mig_bitmap_set_shifts(bm, chunk_shift,
+			      subs < 2 ? chunk_shift : chunk_shift - ilog2(subs));
 	return bm;
 }
 
@@ -82,7 +92,7 @@ struct mig_dev *mig_dev_get(struct dm_target *ti, dev_t origin,
 		dev = ERR_PTR(-ENOMEM);
 		goto out;
 	}
-	dev->bm = mig_bitmap_alloc(mig_chunks(ti->len, chunk_shift));
+	dev->bm = mig_bitmap_alloc(mig_chunks(ti->len, chunk_shift), chunk_shift);
 	if (!dev->bm) {
 		kfree(dev);
 		*error = "Cannot allocate dirty bitmap";

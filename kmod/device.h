@@ -17,7 +17,7 @@ struct mig_dev *mig_dev_lookup(struct mapped_device *md);
 struct mig_dev *mig_dev_nth(unsigned long idx);
 void mig_dev_release(struct mig_dev *dev);
 
-struct mig_bitmap *mig_bitmap_alloc(u64 nbits);
+struct mig_bitmap *mig_bitmap_alloc(u64 nbits, unsigned int chunk_shift);
 void mig_bitmap_free(struct mig_bitmap *bm);
 
 #endif /* DM_MIGRATE_DEVICE_H */

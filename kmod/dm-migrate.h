@@ -216,7 +216,7 @@ struct mig_status {
 	u8 encoding_used;		/* enum dm_migrate_encoding */
 	u32 peer_encodings;		/* DM_MIGRATE_HELLO_ENC() bits; 0: unknown */
 	char encoding_why[192];
-	bool subchunk;			/* push: the option (PIECE in dirty rounds) */
+	bool subchunk;			/* push: the option on and masks exist */
 	bool peer_piece;		/* push: this connection negotiated PIECE */
 };
 

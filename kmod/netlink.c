@@ -279,8 +279,10 @@ static int fill_encoding(struct sk_buff *skb, const struct mig_status *ss)
 	    nla_put_string(skb, DM_MIGRATE_A_ENCODING_WHY, ss->encoding_why) ||
 	    (ss->peer_encodings &&
 	     nla_put_u32(skb, DM_MIGRATE_A_PEER_ENCODINGS, ss->peer_encodings)) ||
-	    nla_put_u8(skb, DM_MIGRATE_A_SUBCHUNK, ss->subchunk) ||
-	    (ss->connected && nla_put_u8(skb, DM_MIGRATE_A_PEER_PIECE, ss->peer_piece)))
+	    (ss->engine == MIG_ENGINE_PUSH &&
+	     (nla_put_u8(skb, DM_MIGRATE_A_SUBCHUNK, ss->subchunk) ||
+	      (ss->connected &&
+	       nla_put_u8(skb, DM_MIGRATE_A_PEER_PIECE, ss->peer_piece)))))
 		return -EMSGSIZE;
 	return 0;
 }

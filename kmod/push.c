@@ -394,11 +394,12 @@ static bool push_mem_idle(struct mig_push *push)
 static void push_sub_free(struct mig_push *push);
 
 /*
- * Sub-block masks (bitmap.h): allocated with the engine memory when a
- * chunk has 2 sub-blocks or more, 2 bytes per chunk (at most 1/4096 of
- * the volume, at 8 KiB chunks), every bit set (the bulk pass sends every
- * chunk whole anyway), and attached to dev->bm, where the I/O path sets
- * them.  No memory for them is no error: the push sends whole chunks.
+ * Sub-block masks (bitmap.h): allocated at push start when the push's
+ * limits have subchunk on and a chunk has 2 sub-blocks or more, 2 bytes
+ * per chunk (at most 1/4096 of the volume, at 8 KiB chunks), every bit
+ * set (the bulk pass sends every chunk whole anyway), and attached to
+ * dev->bm, where the I/O path sets them.  No memory for them is no
+ * error: the push sends whole chunks.
  * Attached and detached under dev->lock, against a grown table's bitmap
  * replacing dev->bm (target.c, only while no push is busy).
  */
@@ -411,7 +412,7 @@ static void push_sub_alloc(struct mig_push *push)
 	if (mig_geom_subs(&push->geom) < 2 ||
 	    check_mul_overflow((size_t)words, sizeof(atomic_t), &bytes))
 		return;
-	push->sub = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	WRITE_ONCE(push->sub, kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN));
 	if (!push->sub) {
 		DMWARN("%s: no memory for sub-block masks (%zu KiB): whole chunks only",
 		       mig_name(dev), bytes >> 10);
@@ -419,8 +420,7 @@ static void push_sub_alloc(struct mig_push *push)
 	}
 	memset(push->sub, 0xff, bytes);
 	mutex_lock(&dev->lock);
-	mig_bitmap_sub_attach(dev->bm, push->sub, dev->chunk_shift,
-			      ilog2(mig_geom_sub_sectors(&push->geom)));
+	mig_bitmap_sub_attach(dev->bm, push->sub);
 	mutex_unlock(&dev->lock);
 }
 
@@ -432,6 +432,7 @@ static void push_sub_alloc(struct mig_push *push)
 static void push_sub_free(struct mig_push *push)
 {
 	struct mig_dev *dev = push->dev;
+	atomic_t *sub;
 
 	if (!push->sub)
 		return;
@@ -440,8 +441,9 @@ static void push_sub_free(struct mig_push *push)
 		mig_bitmap_sub_detach(dev->bm);
 	mutex_unlock(&dev->lock);
 	synchronize_rcu();
-	kvfree(push->sub);
-	push->sub = NULL;
+	sub = push->sub;
+	WRITE_ONCE(push->sub, NULL);
+	kvfree(sub);
 }
 
 /*
@@ -684,7 +686,6 @@ static int push_mem_alloc(struct mig_push *push, const char **why)
 			goto fail;
 		list_add_tail(&slot->list, &push->free_slots);
 	}
-	push_sub_alloc(push);
 	return 0;
 fail:
 	push_mem_free(push);
@@ -815,6 +816,13 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 			min_t(unsigned int, num_online_cpus(), MIG_SLOTS));
 	apply_limits(push, &defaults);
 	apply_limits(push, &s->lim);
+	/*
+	 * Masks only for a push that starts with subchunk on: a later 'set
+	 * subchunk=1' finds none and the push keeps sending whole chunks
+	 * (status: SUBCHUNK 0, push_snapshot()).
+	 */
+	if (push->lim.subchunk)
+		push_sub_alloc(push);
 	push->pace.vtime_ns = 0;
 	push->plain_hello = false;
 	push->bdev = dev->bdev;
@@ -1069,7 +1077,8 @@ static void push_snapshot(struct mig_dev *dev, struct mig_status *st)
 	st->encoding = push->enc.choice;
 	st->encoding_used = mig_encsel_used(&push->enc);
 	st->peer_encodings = st->connected ? push->enc.peer : 0;
-	st->subchunk = READ_ONCE(push->lim.subchunk);
+	/* What the next connection offers: the option, if masks exist. */
+	st->subchunk = READ_ONCE(push->lim.subchunk) && READ_ONCE(push->sub);
 	st->peer_piece = READ_ONCE(push->peer_piece);
 	mig_encsel_explain(&push->enc, st->encoding_why, sizeof(st->encoding_why));
 	spin_unlock(&push->enc_lock);

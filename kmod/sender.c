@@ -17,6 +17,7 @@
  * Locks: push->lock (a spinlock, also taken from bio completion) for the
  * lists, the ring and the flags; push.c's header has the whole picture.
  */
+#include <linux/bitops.h>
 #include <linux/crc32c.h>
 #include <linux/highmem.h>
 #include <linux/sched/mm.h>
@@ -71,10 +72,25 @@ static void encode_chunk(struct mig_push *push, struct mig_codec *codec,
 }
 
 /*
+ * The receiver writes a PIECE as one synchronous I/O per run of adjacent
+ * sub-blocks (receive.c), a CHUNK as one: a scattered mask (0x5555, 8
+ * runs) would cost 8 serial I/Os for half a chunk's bytes.  Beyond this
+ * many runs the chunk goes whole: a few more bytes on the wire, one I/O.
+ */
+#define MIG_PIECE_MAX_RUNS	4
+
+/* Runs of set bits in @mask: each begins at a set bit whose lower is clear. */
+static unsigned int mask_runs(u32 mask)
+{
+	return hweight32(mask & ~(mask << 1));
+}
+
+/*
  * The mask of the sub-blocks of chunk @index to send as a PIECE, or 0 to
  * send it whole: a dirty round's slot on a connection that negotiated
  * PIECE, a mask taken with the dirty bit (an empty one says "whole": the
- * bit was set without masks) that does not name every sub-block.
+ * bit was set without masks) that does not name every sub-block, in at
+ * most MIG_PIECE_MAX_RUNS runs.
  */
 static u32 piece_mask(struct mig_push *push, struct mig_slot *slot, u32 i)
 {
@@ -85,7 +101,9 @@ static u32 piece_mask(struct mig_push *push, struct mig_slot *slot, u32 i)
 		return 0;
 	valid = mig_piece_valid(&push->geom, index);
 	mask = slot->masks[i] & valid;
-	return mask == valid ? 0 : mask;
+	if (mask == valid || mask_runs(mask) > MIG_PIECE_MAX_RUNS)
+		return 0;
+	return mask;
 }
 
 /*

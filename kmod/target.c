@@ -146,7 +146,7 @@ static int mig_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mt->dev->bdev = mt->origin->bdev;
 
 	if (ti->len > mt->dev->sectors) {
-		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift));
+		mt->grown = mig_bitmap_alloc(mig_chunks(ti->len, shift), shift);
 		if (!mt->grown) {
 			ti->error = "Cannot allocate dirty bitmap for the grown device";
 			r = -ENOMEM;

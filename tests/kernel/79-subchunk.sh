@@ -185,6 +185,9 @@ check "5b: past the bulk pass" past_bulk
 sleep 4
 expect_eq "5b: not negotiated; nothing sent or applied as PIECE" "False 0 0" \
 	"$(json mt_src 's["peer_piece"]') $(json mt_src 's["pieces_sent"]') $(json mt_dst 's["pieces_applied"]')"
+expect_eq "5b: no masks: status says subchunk off" False "$(json mt_src 's["subchunk"]')"
+check "5b: set subchunk=1 (no masks: whole chunks still)" dmsetup message mt_src 0 set subchunk=1
+expect_eq "5b: still off in status" False "$(json mt_src 's["subchunk"]')"
 check "5b: mirror and handoff, volumes identical" finish
 unpair
 

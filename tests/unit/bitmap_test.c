@@ -510,7 +510,8 @@ static atomic_t *sub_attach(struct mig_bitmap *bm, u64 n)
 	atomic_t *sub = calloc(mig_sub_words(n), sizeof(*sub));
 
 	memset(sub, 0xff, mig_sub_words(n) * sizeof(*sub));
-	mig_bitmap_sub_attach(bm, sub, 7, 3);
+	mig_bitmap_set_shifts(bm, 7, 3);
+	mig_bitmap_sub_attach(bm, sub);
 	return sub;
 }
 

@@ -580,12 +580,13 @@ enum dm_migrate_attr {
 	/*
 	 * u8 0/1: limit: the dirty rounds send only the written sub-blocks
 	 * of a chunk (PIECE) where the peer takes them (default 1; push,
-	 * SET_LIMITS, status)
+	 * SET_LIMITS; status, push only: on and the push has sub-block
+	 * masks, which only a push started with it on has)
 	 */
 	DM_MIGRATE_A_SUBCHUNK,
 	/* u64: PIECE messages sent (source) / applied (destination) */
 	DM_MIGRATE_A_PIECES,
-	/* u8: the connection negotiated PIECE (status, connected) */
+	/* u8: the connection negotiated PIECE (status, push, connected) */
 	DM_MIGRATE_A_PEER_PIECE,
 	__DM_MIGRATE_A_MAX,
 };
