@@ -781,7 +781,13 @@ static int push_start(struct mig_dev *dev, const struct mig_start *s,
 		.given = (u32)~MIG_LIM_CONVERGE,
 		.converge_ms = MIG_CONVERGE_MS,
 		.max_rounds = 30,
-		.subchunk = true,
+		/*
+		 * Off until the whole test suite has run with it on: pieces
+		 * shrink what a writer costs the dirty rounds 14-18 times, so
+		 * tests whose writer must outrun the link (63-converge's "no
+		 * progress") converge instead.
+		 */
+		.subchunk = false,
 	};
 	struct mig_push *push;
 	int r;

@@ -112,8 +112,8 @@ static const struct cmd cmds[] = {
 	  "--pause-after-bulk: pause once every chunk was sent once ('resume' goes on).\n"
 	  "--encoding lzo (default), lz4, zstd, raw, or auto: picked from the\n"
 	  "measured speed of each and of the link ('status' says which and why).\n"
-	  "--subchunk off: the dirty rounds resend whole chunks, not only the 4 KiB\n"
-	  "blocks written (on by default, where the receiver takes them).",
+	  "--subchunk on: the dirty rounds send only the 4 KiB blocks written, not\n"
+	  "whole chunks, where the receiver takes them (off by default).",
 	  { O_TO, O_KEY_FILE, O_KEY_DESC, O_RATE, O_THROTTLE, O_AUTO_THROTTLE,
 	    O_CONVERGE_BELOW, O_CONVERGE_TIME, O_MAX_ROUNDS, O_MAX_BYTES,
 	    O_PAUSE_AFTER_BULK, O_ENCODING, O_SUBCHUNK, O_WAIT, O_NO_WAIT } },

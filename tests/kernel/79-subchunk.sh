@@ -81,7 +81,7 @@ bulk_paused() {
 # 1. The wire bytes of the dirty rounds, subchunk=1 then subchunk=0.
 pair 7790
 check "1: push, pause after the bulk pass" on_src dmsetup message mt_src 0 push \
-	$DST_IP:7790 "$KEY" pause_after_bulk=1 max_rounds=100000
+	$DST_IP:7790 "$KEY" pause_after_bulk=1 max_rounds=100000 subchunk=1
 check "1: the bulk pass is over" bulk_paused
 bulk=$(wire)
 expect_eq "1: the bulk pass sent whole chunks only" 0 "$(json mt_src 's["pieces_sent"]')"
@@ -159,7 +159,7 @@ OLD=$!
 for _ in $(seq 50); do grep -q listening /tmp/old && break; nap 0.1; done
 writer
 check "5a: push to a destination without PIECE" on_src dmsetup message mt_src 0 push \
-	$DST_IP:7792 "$KEY" max_rounds=100000
+	$DST_IP:7792 "$KEY" max_rounds=100000 subchunk=1
 check "5a: past the bulk pass" past_bulk
 sleep 4
 expect_eq "5a: the connection did not negotiate PIECE" False "$(json mt_src 's["peer_piece"]')"
